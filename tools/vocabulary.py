@@ -1,0 +1,203 @@
+"""Normalising what shoppers (and the LLM) say into the catalog's own values.
+
+A near miss still lands: "navy" -> Blue, "hoodies" -> Hoodies & Sweatshirts, "fifty bucks" -> 50.
+A value that maps to nothing is rejected with the list of valid values, never guessed silently.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+# Common colour words the catalog does not use, mapped to the catalog colour a shopper means.
+COLOUR_SYNONYMS = {
+    "grey": "Gray", "charcoal": "Gray", "silver": "Gray", "slate": "Gray", "heather": "Gray",
+    "navy": "Blue", "teal": "Blue", "turquoise": "Blue", "cyan": "Blue", "aqua": "Blue",
+    "sky": "Blue", "cobalt": "Blue", "denim": "Blue", "royal": "Blue", "indigo": "Blue",
+    "crimson": "Red", "maroon": "Red", "burgundy": "Red", "scarlet": "Red", "wine": "Red",
+    "cherry": "Red", "pink": "Red", "rose": "Red", "magenta": "Purple", "violet": "Purple",
+    "lilac": "Lavender", "mauve": "Lavender", "plum": "Purple", "olive": "Green", "lime": "Green",
+    "mint": "Green", "khaki": "Green", "emerald": "Green", "forest": "Green", "sage": "Green",
+    "gold": "Yellow", "mustard": "Yellow", "lemon": "Yellow", "amber": "Orange", "coral": "Orange",
+    "peach": "Orange", "rust": "Orange", "tan": "Brown", "beige": "Brown", "chocolate": "Brown",
+    "camel": "Brown", "cream": "White", "ivory": "White", "offwhite": "White", "ebony": "Black",
+    "jet": "Black", "onyx": "Black",
+}
+# Words for categories; a word may mean several catalog categories (tanks for men and women).
+CATEGORY_SYNONYMS = {
+    "jacket": ["Jackets"], "coat": ["Jackets"], "parka": ["Jackets"], "windbreaker": ["Jackets"],
+    "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "outwear": ["Jackets"],
+    "hoodie": ["Hoodies & Sweatshirts"], "hoody": ["Hoodies & Sweatshirts"],
+    "sweatshirt": ["Hoodies & Sweatshirts"], "sweater": ["Hoodies & Sweatshirts"],
+    "pullover": ["Hoodies & Sweatshirts"], "jumper": ["Hoodies & Sweatshirts"],
+    "tee": ["Tees"], "t-shirt": ["Tees"], "tshirt": ["Tees"], "t shirt": ["Tees"], "shirt": ["Tees"],
+    "longsleeve": ["Tees"], "tank": ["Tanks", "Bras & Tanks"], "tank top": ["Tanks", "Bras & Tanks"],
+    "singlet": ["Tanks", "Bras & Tanks"], "bra": ["Bras & Tanks"], "sports bra": ["Bras & Tanks"],
+    "pant": ["Pants"], "trouser": ["Pants"], "legging": ["Pants"], "tight": ["Pants"],
+    "jogger": ["Pants"], "sweatpant": ["Pants"], "capri": ["Pants"], "short": ["Shorts"],
+    "top": ["Tops"], "bottom": ["Bottoms"], "bag": ["Bags"], "backpack": ["Bags"],
+    "duffel": ["Bags"], "duffle": ["Bags"], "tote": ["Bags"], "messenger": ["Bags"],
+    "watch": ["Watches"], "gear": ["Gear"], "equipment": ["Fitness Equipment"],
+    "yoga mat": ["Fitness Equipment"], "mat": ["Fitness Equipment"], "ball": ["Fitness Equipment"],
+    "water bottle": ["Fitness Equipment"], "bottle": ["Fitness Equipment"],
+    "kettlebell": ["Fitness Equipment"], "foam roller": ["Fitness Equipment"],
+    "strap": ["Fitness Equipment"], "dumbbell": ["Fitness Equipment"],
+}
+GENDER_SYNONYMS = {
+    "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",
+    "guys": "Men", "gentlemen": "Men", "him": "Men", "husband": "Men", "boyfriend": "Men",
+    "women": "Women", "woman": "Women", "womens": "Women", "women's": "Women", "female": "Women",
+    "ladies": "Women", "lady": "Women", "her": "Women", "wife": "Women", "girlfriend": "Women",
+    "unisex": "Unisex",
+}
+SIZE_SYNONYMS = {"extra small": "XS", "xsmall": "XS", "x-small": "XS", "small": "S",
+                 "medium": "M", "med": "M", "large": "L", "extra large": "XL", "xlarge": "XL",
+                 "x-large": "XL"}
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100,
+}
+MAX_PRICE = 10_000.0
+
+
+class VocabularyError(ValueError):
+    """A value that cannot be mapped; the message lists the valid values."""
+
+
+@dataclass
+class Normalised:
+    value: object
+    note: str | None = None   # set when the value was mapped from something else
+
+
+def _singular(word: str) -> str:
+    word = word.strip().lower()
+    for suffix, repl in (("ies", "y"), ("ses", "s"), ("xes", "x"), ("ches", "ch"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def parse_number(text: str) -> float | None:
+    """'$49.99', '50 bucks', 'fifty', 'sixty five', '1,200', '80k'? -> a float, or None."""
+    text = str(text).lower().replace(",", "").strip()
+    match = re.search(r"-?\d+(?:\.\d+)?", text)
+    if match:
+        value = float(match.group())
+        if re.search(r"\d\s*k\b", text):
+            value *= 1000
+        return value
+    total, seen = 0, False
+    for word in re.findall(r"[a-z]+", text):
+        if word in NUMBER_WORDS:
+            n = NUMBER_WORDS[word]
+            total = total * n if n == 100 and total else total + n
+            seen = True
+        elif seen and word not in ("and", "dollars", "dollar", "bucks", "usd"):
+            break
+    return float(total) if seen else None
+
+
+@dataclass
+class Vocabulary:
+    """Catalog values per field, with the mapping from shopper words to them."""
+    colors: list[str]
+    categories: list[str]          # every component of every category path
+    genders: list[str]
+    sizes: list[str]
+    materials: list[str]
+    patterns: list[str]
+    activities: list[str]
+    styles: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_catalog(cls, catalog) -> "Vocabulary":
+        parts = sorted({part for p in catalog.all() for part in p.category_path.split("/")})
+        return cls(colors=catalog.values("color"), categories=parts, genders=catalog.values("gender"),
+                   sizes=catalog.values("sizes"), materials=catalog.values("material"),
+                   patterns=catalog.values("pattern"), activities=catalog.values("activity"),
+                   styles=catalog.values("style"))
+
+    # -- single fields --------------------------------------------------------------
+
+    def color(self, raw: str) -> Normalised:
+        word = re.sub(r"[^a-z]", "", str(raw).lower())
+        for colour in self.colors:
+            if word == colour.lower() or _singular(word) == colour.lower():
+                return Normalised(colour)
+        if word in COLOUR_SYNONYMS and COLOUR_SYNONYMS[word] in self.colors:
+            target = COLOUR_SYNONYMS[word]
+            return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
+        close = difflib.get_close_matches(word, [c.lower() for c in self.colors] + list(COLOUR_SYNONYMS), 1, 0.8)
+        if close:
+            return self.color(close[0])
+        raise VocabularyError(f"unknown colour '{raw}'; valid colours: {', '.join(self.colors)}")
+
+    def category(self, raw: str) -> Normalised:
+        """One or more catalog categories (a list) for a shopper's word."""
+        text = str(raw).strip().lower().replace("’", "'")
+        for cat in self.categories:
+            if text == cat.lower() or _singular(text) == _singular(cat):
+                return Normalised([cat])
+        key = _singular(text.replace("-", " ")) if text.replace("-", " ") not in CATEGORY_SYNONYMS else text.replace("-", " ")
+        for candidate in (text, key, _singular(text)):
+            if candidate in CATEGORY_SYNONYMS:
+                return Normalised(CATEGORY_SYNONYMS[candidate])
+        close = difflib.get_close_matches(_singular(text), [c.lower() for c in self.categories] + list(CATEGORY_SYNONYMS), 1, 0.8)
+        if close:
+            mapped = self.category(close[0])
+            return Normalised(mapped.value, f"'{raw}' read as {', '.join(mapped.value)}")
+        raise VocabularyError(f"unknown category '{raw}'; valid categories: {', '.join(self.categories)}")
+
+    def gender(self, raw: str) -> Normalised:
+        word = str(raw).strip().lower()
+        if word in GENDER_SYNONYMS:
+            return Normalised(GENDER_SYNONYMS[word])
+        raise VocabularyError(f"unknown gender '{raw}'; valid values: {', '.join(self.genders)}")
+
+    def size(self, raw: str) -> Normalised:
+        text = str(raw).strip().lower()
+        for size in self.sizes:
+            if text == size.lower():
+                return Normalised(size)
+        if text in SIZE_SYNONYMS:
+            return Normalised(SIZE_SYNONYMS[text])
+        raise VocabularyError(f"unknown size '{raw}'; valid sizes: {', '.join(self.sizes)}")
+
+    def _from_list(self, raw: str, values: list[str], what: str) -> Normalised:
+        text = str(raw).strip().lower()
+        for value in values:
+            if text == value.lower() or _singular(text) == _singular(value):
+                return Normalised(value)
+        hits = [v for v in values if text and text in v.lower()]
+        if hits:
+            return Normalised(text)  # substring match: 'cotton' matches Cotton and Organic Cotton
+        close = difflib.get_close_matches(text, [v.lower() for v in values], 1, 0.8)
+        if close:
+            value = next(v for v in values if v.lower() == close[0])
+            return Normalised(value, f"'{raw}' read as {value}")
+        raise VocabularyError(f"unknown {what} '{raw}'; valid values: {', '.join(values)}")
+
+    def material(self, raw: str) -> Normalised:
+        return self._from_list(raw, self.materials, "material")
+
+    def pattern(self, raw: str) -> Normalised:
+        return self._from_list(raw, self.patterns, "pattern")
+
+    def activity(self, raw: str) -> Normalised:
+        return self._from_list(raw, self.activities, "activity")
+
+    @staticmethod
+    def price(raw) -> Normalised:
+        value = raw if isinstance(raw, (int, float)) else parse_number(str(raw))
+        if value is None:
+            raise VocabularyError(f"could not read a price from '{raw}'")
+        value = float(value)
+        if value < 0:
+            raise VocabularyError(f"a price cannot be negative ({raw})")
+        if value > MAX_PRICE:
+            raise VocabularyError(f"{raw} is far above any catalog price (the maximum we accept is ${MAX_PRICE:,.0f})")
+        return Normalised(round(value, 2))
