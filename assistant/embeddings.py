@@ -26,7 +26,7 @@ class TextEmbedder:
         from sentence_transformers import SentenceTransformer
         location = str(minilm_dir()) if name == OFFLINE_MINILM else name
         self.model = SentenceTransformer(location, device="cpu")
-        self.dim = self.model.get_sentence_embedding_dimension()
+        self.dim = self.model.get_embedding_dimension()
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:

@@ -98,7 +98,7 @@ class PrefixCachedDecoder:
         if self.cache is None or common == 0:
             self.cache, common = self._new_cache(), 0
         elif common < len(self.cached_ids):
-            self.cache.crop(common)
+            self.cache.crop(common - len(self.cached_ids))  # negative: drop that many tokens
         out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True)
         self.cache, self.cached_ids = out.past_key_values, list(ids)
         self.logits = out.logits[0, -1].float()
@@ -163,12 +163,15 @@ class PrefixCachedDecoder:
         return value, ids + self.encode(json.dumps(value))
 
     def text(self, ids: list[int], max_tokens: int) -> str:
+        """One sentence of free text (a small model repeats itself past the first)."""
         produced: list[int] = []
         for _ in range(max_tokens):
             token = int(self.advance(ids + produced).argmax())
             if token in self.eos_ids or (produced and token in self.newline_ids):
                 break
             produced.append(token)
+            if self.tok.decode([token]).strip().endswith((".", "!", "?")):
+                break
         return self.tok.decode(produced).strip()
 
 
@@ -230,12 +233,19 @@ class LocalChatModel(BaseChatModel):
 
     # -- generation -------------------------------------------------------------------
 
-    def _generate(self, messages, stop=None, run_manager=None, tools=None, tool_choice=None, **kwargs) -> ChatResult:
+    def warm_up(self, messages: list[BaseMessage]) -> None:
+        """Compute the KV cache of a fixed prompt prefix (the system prompt) ahead of the first turn."""
         with self._lock:
-            message = self._decode(messages, tools or [], tool_choice)
+            self.decoder.advance(self.decoder.encode(self.render(messages)))
+
+    def _generate(self, messages, stop=None, run_manager=None, tools=None, tool_choice=None,
+                  reply_tokens: int | None = None, **kwargs) -> ChatResult:
+        with self._lock:
+            budget = self.max_new_tokens if reply_tokens is None else reply_tokens
+            message = self._decode(messages, tools or [], tool_choice, budget)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _decode(self, messages, tools: list[dict], tool_choice) -> AIMessage:
+    def _decode(self, messages, tools: list[dict], tool_choice, reply_tokens: int) -> AIMessage:
         d = self.decoder
         ids = d.encode(self.render(messages))
         functions = {t["function"]["name"]: t["function"] for t in tools}
@@ -244,7 +254,7 @@ class LocalChatModel(BaseChatModel):
         else:
             opening = REPLY_OPEN
         if opening == REPLY_OPEN:
-            text = d.text(ids + d.encode(REPLY_OPEN), self.max_new_tokens)
+            text = d.text(ids + d.encode(REPLY_OPEN), reply_tokens) if reply_tokens else ""
             return AIMessage(content=text)
         ids = ids + d.encode(TOOL_OPEN + '\n{"name": "')
         name, ids = d.choose(ids, list(functions))

@@ -28,11 +28,12 @@ class Settings:
     # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.
     chat_model: str = "smollm2-135m"
     max_steps: int = 3            # tool calls the controller may make in one turn
-    max_new_tokens: int = 40      # free-text reply budget of the chat model
+    max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
     top_k: int = 5                # items shown per turn
     candidate_k: int = 50         # candidates each retriever contributes before fusion
     rrf_k: int = 60               # reciprocal-rank-fusion constant
     history_turns: int = 2        # past turns the chat model sees verbatim
+    nearest_examples: int = 3     # demonstrations chosen per turn by similarity
     max_message_chars: int = 2000 # longer messages are cut, and the shopper is told
     max_images_per_message: int = 4
     max_upload_bytes: int = 25 * 1024 * 1024

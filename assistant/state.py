@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
             "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8,
-            "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+            "ninth": 9, "tenth": 10}
 
 
 @dataclass
@@ -53,6 +53,9 @@ class DialogueState:
         """The few lines the chat model reads about the dialogue so far."""
         cons = ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in self.constraints.items())
         lines = [f"looking for: {self.topic or '-'}", f"constraints: {cons or 'none'}"]
+        last = next((h["text"] for h in reversed(self.history) if h["role"] == "user"), None)
+        if last:
+            lines.append(f"previous request: {last[:200]}")
         if self.shown:
             lines.append("shown: " + "; ".join(f"{s.position}. {s.name} ({s.color or '-'}, ${s.price:.0f})"
                                                for s in self.shown))

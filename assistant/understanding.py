@@ -11,8 +11,8 @@ import statistics
 from dataclasses import dataclass, field
 
 from tools.retriever import query_terms
-from tools.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, SIZE_SYNONYMS,
-                              Vocabulary, VocabularyError, parse_number)
+from tools.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
+                              SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
@@ -30,6 +30,9 @@ PATTERN_WORDS = {"striped": "Striped", "stripes": "Striped", "solid": "Solid", "
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
 REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
+
+
+CARRY_ONLY_WITHIN_CATEGORY = ("color", "size", "price_min", "price_max", "material", "pattern")
 
 
 @dataclass
@@ -100,7 +103,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
 
     # Colours: catalog names, synonyms, and "in <word>" for words we then try to map.
     for word in re.findall(r"[a-z]+", t):
-        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS:
+        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
             try:
                 mapped = vocab.color(word)
                 reading.set["color"] = mapped.value
@@ -109,9 +112,11 @@ def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
             except VocabularyError:
                 pass
     if "color" not in reading.set:
-        m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|\?|$|\.)", t)
+        m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
+                      r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
-        if m and m.group(1) not in ("a", "the", "my", "size", "stock", "it", "one", "total"):
+        known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | set(MATERIAL_WORDS) | set(PATTERN_WORDS)
+        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general"}:
             try:
                 reading.set["color"] = vocab.color(m.group(1)).value
             except VocabularyError as exc:
@@ -209,6 +214,13 @@ def apply(reading: Reading, state) -> None:
     """Fold a reading into the state: new values override, dropped fields go, topic moves on."""
     if reading.reset:
         state.constraints, state.topic = {}, ""
+    new_category = reading.set.get("category")
+    if new_category and new_category != state.constraints.get("category"):
+        # A new kind of product is a new search: colour, size, price and material were about
+        # the old one. Who it is for (gender) carries over.
+        for name in CARRY_ONLY_WITHIN_CATEGORY:
+            if name not in reading.set:
+                state.constraints.pop(name, None)
     for name in reading.unset:
         state.constraints.pop(name, None)
     state.constraints.update(reading.set)

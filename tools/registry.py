@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from langchain_core.tools import InjectedToolArg, StructuredTool
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from .vocabulary import parse_number
 
 log = logging.getLogger(__name__)
 Ctx = Annotated[Optional[ToolContext], InjectedToolArg]
+Category = Union[str, list[str], None]  # a word, or the several categories it stands for
 CONSTRAINT_ARGS = ("gender", "category", "color", "size", "material", "price_min", "price_max", "eco", "on_sale")
 
 
@@ -29,7 +30,7 @@ def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
 
-def search(query: str = "", gender: Optional[str] = None, category: Optional[str] = None,
+def search(query: str = "", gender: Optional[str] = None, category: Category = None,
            color: Optional[str] = None, size: Optional[str] = None, material: Optional[str] = None,
            price_min: Optional[float] = None, price_max: Optional[float] = None,
            eco: Optional[bool] = None, on_sale: Optional[bool] = None, ctx: Ctx = None) -> ToolResult:
@@ -51,7 +52,7 @@ def search(query: str = "", gender: Optional[str] = None, category: Optional[str
     return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx))
 
 
-def catalog_filter(gender: Optional[str] = None, category: Optional[str] = None,
+def catalog_filter(gender: Optional[str] = None, category: Category = None,
                    color: Optional[str] = None, size: Optional[str] = None,
                    material: Optional[str] = None, price_min: Optional[float] = None,
                    price_max: Optional[float] = None, eco: Optional[bool] = None,
@@ -76,7 +77,7 @@ def catalog_filter(gender: Optional[str] = None, category: Optional[str] = None,
 
 
 def recommend(item: str, relation: Literal["goes_with", "similar", "any"] = "any",
-              gender: Optional[str] = None, category: Optional[str] = None,
+              gender: Optional[str] = None, category: Category = None,
               color: Optional[str] = None, price_max: Optional[float] = None, ctx: Ctx = None) -> ToolResult:
     """Recommend products that go with or are similar to an item.
 

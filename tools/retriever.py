@@ -82,7 +82,15 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         ids = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
         ordered = sorted(ids, key=lambda i: (-(ctx.catalog.by_id(i).rating or 0), ctx.catalog.by_id(i).price))
         fused = {i: 1.0 / (settings.rrf_k + r) for r, i in enumerate(ordered, 1)}
-    ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:limit]
+    # One colour variant per product: the list shows different products, "in red" shows colours.
+    ranked, parents = [], set()
+    for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+        parent = ctx.catalog.by_id(item_id).parent_sku
+        if parent not in parents:
+            parents.add(parent)
+            ranked.append((item_id, score))
+        if len(ranked) == limit:
+            break
 
     terms = set(query_terms(query))
     hits = []

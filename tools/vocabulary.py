@@ -5,6 +5,7 @@ A value that maps to nothing is rejected with the list of valid values, never gu
 """
 from __future__ import annotations
 
+import colorsys
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,21 @@ COLOUR_SYNONYMS = {
     "gold": "Yellow", "mustard": "Yellow", "lemon": "Yellow", "amber": "Orange", "coral": "Orange",
     "peach": "Orange", "rust": "Orange", "tan": "Brown", "beige": "Brown", "chocolate": "Brown",
     "camel": "Brown", "cream": "White", "ivory": "White", "offwhite": "White", "ebony": "Black",
-    "jet": "Black", "onyx": "Black",
+    "jet": "Black", "onyx": "Black", "eggplant": "Purple", "aubergine": "Purple", "periwinkle": "Lavender",
+}
+# Colour names with no catalog counterpart: mapped to the nearest catalog colour in RGB.
+CATALOG_RGB = {"Black": (0, 0, 0), "Blue": (30, 80, 200), "Brown": (139, 69, 19), "Gray": (128, 128, 128),
+               "Green": (0, 140, 0), "Lavender": (181, 126, 220), "Orange": (255, 140, 0),
+               "Purple": (128, 0, 128), "Red": (210, 20, 40), "White": (255, 255, 255), "Yellow": (255, 225, 0)}
+NAMED_RGB = {
+    "chartreuse": (127, 255, 0), "salmon": (250, 128, 114), "fuchsia": (255, 0, 255),
+    "orchid": (218, 112, 214), "tomato": (255, 99, 71), "aquamarine": (127, 255, 212),
+    "azure": (240, 255, 255), "ochre": (204, 119, 34),
+    "sienna": (160, 82, 45), "sapphire": (15, 82, 186), "ruby": (224, 17, 95), "copper": (184, 115, 51),
+    "bronze": (205, 127, 50), "sand": (194, 178, 128), "taupe": (72, 60, 50), "vermilion": (227, 66, 52),
+    "cerulean": (0, 123, 167), "ultramarine": (18, 10, 143), "jade": (0, 168, 107),
+    "seafoam": (159, 226, 191), "fawn": (229, 170, 112), "auburn": (165, 42, 42), "cinnamon": (210, 105, 30),
+    "midnight": (25, 25, 112), "pewter": (150, 168, 161),
 }
 # Words for categories; a word may mean several catalog categories (tanks for men and women).
 CATEGORY_SYNONYMS = {
@@ -73,6 +88,19 @@ class Normalised:
     note: str | None = None   # set when the value was mapped from something else
 
 
+def nearest_colour(rgb: tuple, candidates: list[str]) -> str:
+    """Nearest catalog colour by hue for chromatic colours, by lightness for greys."""
+    h, sat, v = colorsys.rgb_to_hsv(*(x / 255 for x in rgb))
+
+    def distance(name: str) -> float:
+        ch, cs, cv = colorsys.rgb_to_hsv(*(x / 255 for x in CATALOG_RGB[name]))
+        if sat < 0.2 or cs < 0.2:  # greys match greys, by lightness
+            return abs(v - cv) + (0 if (sat < 0.2) == (cs < 0.2) else 2)
+        hue = min(abs(h - ch), 1 - abs(h - ch))
+        return 6 * hue + abs(sat - cs) + 0.2 * abs(v - cv)
+    return min(candidates, key=distance)
+
+
 def _singular(word: str) -> str:
     word = word.strip().lower()
     for suffix, repl in (("ies", "y"), ("ses", "s"), ("xes", "x"), ("ches", "ch"), ("s", "")):
@@ -115,7 +143,8 @@ class Vocabulary:
 
     @classmethod
     def from_catalog(cls, catalog) -> "Vocabulary":
-        parts = sorted({part for p in catalog.all() for part in p.category_path.split("/")})
+        genders = set(catalog.values("gender"))  # "Men/..." paths: gender is its own field
+        parts = sorted({part for p in catalog.all() for part in p.category_path.split("/")} - genders)
         return cls(colors=catalog.values("color"), categories=parts, genders=catalog.values("gender"),
                    sizes=catalog.values("sizes"), materials=catalog.values("material"),
                    patterns=catalog.values("pattern"), activities=catalog.values("activity"),
@@ -131,6 +160,9 @@ class Vocabulary:
         if word in COLOUR_SYNONYMS and COLOUR_SYNONYMS[word] in self.colors:
             target = COLOUR_SYNONYMS[word]
             return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
+        if word in NAMED_RGB:
+            target = nearest_colour(NAMED_RGB[word], [c for c in self.colors if c in CATALOG_RGB])
+            return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
         close = difflib.get_close_matches(word, [c.lower() for c in self.colors] + list(COLOUR_SYNONYMS), 1, 0.8)
         if close:
             return self.color(close[0])
@@ -139,6 +171,8 @@ class Vocabulary:
     def category(self, raw: str) -> Normalised:
         """One or more catalog categories (a list) for a shopper's word."""
         text = str(raw).strip().lower().replace("’", "'")
+        if _singular(text) in CATEGORY_SYNONYMS:  # "tanks" means men's Tanks and women's Bras & Tanks
+            return Normalised(CATEGORY_SYNONYMS[_singular(text)])
         for cat in self.categories:
             if text == cat.lower() or _singular(text) == _singular(cat):
                 return Normalised([cat])

@@ -1,0 +1,117 @@
+"""Command line: `python -m assistant <verb>` (also installed as `shopassist`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .settings import Settings
+
+
+def _print_table(title: str, rows: dict) -> None:
+    width = max(len(k) for k in rows) if rows else 0
+    print(title)
+    print("-" * max(len(title), width + 14))
+    for key, value in rows.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+def _write_json(path: str | None, figures: dict) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        flat = {k: v for k, v in figures.items() if isinstance(v, (int, float, str, bool)) or v is None}
+        Path(path).write_text(json.dumps(flat, indent=2))
+        print(f"figures written to {path}")
+
+
+def cmd_setup(args, settings: Settings) -> int:
+    from .setup import run_setup
+    for line in run_setup(settings, force=args.force, with_model=not args.no_model):
+        print(line)
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    import uuid
+    from . import Assistant
+    bot = Assistant.from_settings(settings)
+    session = args.session or f"cli-{uuid.uuid4().hex[:8]}"
+    reply = bot.respond(session, args.text, images=args.image or [])
+    if args.json:
+        print(reply.to_json())
+    else:
+        print(reply.text)
+        print(f"\n(session {session}; tools: {', '.join(c['name'] for c in reply.tool_calls) or 'none'})")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import app
+    app.main()
+    return 0
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    if args.what == "latency":
+        from .evaluation.latency import run_latency_bench
+        figures = run_latency_bench(settings, turns=args.turns)
+    else:
+        print(f"unknown benchmark {args.what!r}", file=sys.stderr)
+        return 2
+    _print_table(f"bench {args.what}", figures)
+    _write_json(args.json, figures)
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    if args.what == "dialogues":
+        from .evaluation.dialogues import run_dialogue_eval
+        figures = run_dialogue_eval(settings, out_dir=Path(args.out))
+    else:
+        print(f"unknown evaluation {args.what!r}", file=sys.stderr)
+        return 2
+    _print_table(f"eval {args.what}", figures)
+    _write_json(args.json, figures)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shopassist", description=__doc__)
+    sub = p.add_subparsers(dest="verb", required=True)
+    s = sub.add_parser("setup", help="get data, ingest the catalog, build indexes, prepare the chat model")
+    s.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    s.add_argument("--no-model", action="store_true", help="skip preparing the chat model")
+    s.set_defaults(func=cmd_setup)
+    a = sub.add_parser("ask", help="one turn from the command line")
+    a.add_argument("text")
+    a.add_argument("--image", action="append", help="a photo to send (repeatable)")
+    a.add_argument("--session", help="continue a saved conversation")
+    a.add_argument("--json", action="store_true", help="print the reply as JSON")
+    a.set_defaults(func=cmd_ask)
+    v = sub.add_parser("serve", help="the web page")
+    v.set_defaults(func=cmd_serve)
+    b = sub.add_parser("bench", help="timing benchmarks")
+    b.add_argument("what", choices=["latency"])
+    b.add_argument("--turns", type=int, default=20)
+    b.add_argument("--json", help="write figures as one flat JSON object")
+    b.set_defaults(func=cmd_bench)
+    e = sub.add_parser("eval", help="quality evaluations")
+    e.add_argument("what", choices=["dialogues"])
+    e.add_argument("--json", help="write figures as one flat JSON object")
+    e.add_argument("--out", default="data/reports", help="where plots and per-turn results go")
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    return args.func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The Assistant: one call per shopper turn, from words and photos to a ranked, explained list."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tools.base import ToolContext
+from tools.catalog_filter import Constraints, violations
+from tools.index import load_index
+from tools.registry import ToolRegistry
+from tools.vocabulary import Vocabulary
+
+from . import understanding
+from .catalog import Catalog
+from .controller import Controller
+from .explain import explanation, replies, unsupported_claims
+from .sessions import SessionStore
+from .settings import Settings
+from .state import ShownItem
+from .uploads import ImageRejected, store_photo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ItemResult:
+    position: int
+    sku: str
+    name: str
+    price: float
+    color: str | None
+    category: str
+    gender: str
+    image_path: str
+    score: float
+    explanation: str
+    evidence: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    text: str
+    items: list[ItemResult]
+    tool_calls: list[dict]
+    session_id: str
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+
+def describe(constraints: dict, topic: str) -> str:
+    """'women's red jackets under $60' from the active constraints, for the reply's lead line."""
+    c = Constraints(**{k: v for k, v in constraints.items() if k in Constraints.field_names()})
+    words = []
+    if c.gender in ("Men", "Women"):
+        words.append(f"{c.gender.lower()}'s")
+    if c.color:
+        words.append(c.color.lower())
+    words.append(" / ".join(x.lower() for x in c.category) if c.category else (topic or "products"))
+    if c.price_min is not None and c.price_max is not None:
+        words.append(f"between ${c.price_min:.0f} and ${c.price_max:.0f}")
+    elif c.price_max is not None:
+        words.append(f"under ${c.price_max:.0f}")
+    elif c.price_min is not None:
+        words.append(f"over ${c.price_min:.0f}")
+    return " ".join(words)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index):
+        self.settings = settings
+        self.catalog = catalog
+        self.vocab = Vocabulary.from_catalog(catalog)
+        self.registry = ToolRegistry()
+        self.controller = Controller(chat_model, self.registry, settings, embedder)
+        self.sessions = SessionStore(settings.sessions_path)
+        self.embedder, self.text_index = embedder, text_index
+        self.templates = replies()
+        self._session_locks: dict[str, threading.Lock] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, chat_model=None) -> "Assistant":
+        """Build everything once: catalog, indexes, embedder, chat model (setup runs if needed)."""
+        from .embeddings import get_text_embedder
+        from .llm import LocalChatModel
+        from .setup import run_setup
+        settings = settings or Settings.from_env()
+        if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
+            run_setup(settings, with_model=False)
+        if chat_model is None:
+            chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
+                                        max_new_tokens=settings.max_new_tokens)
+        bot = cls(settings, Catalog(settings.db_path), chat_model,
+                  get_text_embedder(settings.text_model), load_index(settings.index_dir / "text"))
+        if hasattr(chat_model, "warm_up"):  # load weights and cache the system prompt now
+            chat_model.warm_up([bot.controller.system])
+        return bot
+
+    # -- one turn -----------------------------------------------------------------------
+
+    def respond(self, session_id: str, text: str | None, images: list | None = None) -> Reply:
+        lock = self._session_locks.setdefault(session_id, threading.Lock())
+        with lock:
+            state = self.sessions.load(session_id)
+            before = json.dumps(state.to_dict())
+            try:
+                reply = self._turn(state, text or "", list(images or []))
+            except Exception as exc:  # the conversation goes on, with the state it had
+                log.exception("turn failed")
+                from .state import DialogueState
+                state = DialogueState.from_dict(json.loads(before))
+                reply = Reply(f"Sorry, something went wrong on my side ({type(exc).__name__}). "
+                              "Your conversation is intact; please try again or rephrase.", [], [], session_id)
+                state.history.append({"role": "user", "text": (text or "")[:500]})
+                state.history.append({"role": "assistant", "text": reply.text})
+            self.sessions.save(state)
+            return reply
+
+    def _turn(self, state, text: str, images: list) -> Reply:
+        t = self.templates
+        notices = []
+        if len(text) > self.settings.max_message_chars:
+            text = text[: self.settings.max_message_chars]
+            notices.append(t["truncated"].format(limit=self.settings.max_message_chars))
+        photos = self._store_photos(state, images, notices)
+        state.turn += 1
+        if not text.strip():
+            lead = t["photo_received"].format(photos=", ".join(p["name"] for p in photos)) if photos else t["empty_message"]
+            return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
+
+        reading = understanding.read(text, state, self.vocab, self.catalog)
+        understanding.apply(reading, state)
+        ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state)
+        outcome = self.controller.run(state, text, reading, ctx)
+        final = outcome.final
+        items: list[ItemResult] = []
+        lines = list(notices) + list(reading.errors)
+        if photos:
+            lines.append(t["photo_received"].format(photos=", ".join(p["name"] for p in photos)))
+        if final is not None and final.error and not final.hits:
+            lines.append(t["tool_error"].format(error=final.error))
+        elif final is not None and final.hits:
+            items = self._items(final, state)
+            lines.append(self._lead(outcome, final, state, items))
+            for item in items:
+                lines.append(f"{item.position}. **{item.name}** ({item.color or '-'}) — ${item.price:.2f}: {item.explanation}")
+            if final.tool != "explain":
+                state.shown = [ShownItem(i.position, i.sku, i.name, i.color, i.category, i.price,
+                                         i.explanation, i.evidence) for i in items]
+        elif final is not None:
+            lines.append(t["nothing"] + (" " + "; ".join(final.notes) if final.notes else ""))
+        else:
+            said = outcome.reply.strip()
+            ok = said and not unsupported_claims(said, [], self.catalog) and not any(ch.isdigit() for ch in said)
+            lines.append(said if ok else t["fallback"])
+        return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices))
+
+    def _lead(self, outcome, final, state, items) -> str:
+        t = self.templates
+        if final.tool == "explain":
+            shown = state.shown_item(items[0].sku)
+            return t["explain"].format(position=shown.position if shown else 1, name=items[0].name)
+        products = [self.catalog.get(i.sku) for i in items]
+        said = outcome.reply.strip()
+        if said and not unsupported_claims(said, products, self.catalog) and len(said) < 200:
+            return said
+        are = "are" if len(items) > 1 else "is"
+        if final.tool == "recommend":
+            anchor = self.catalog.get(final.data.get("anchor", ""))
+            return t["found_recommend"].format(are=are, n=len(items), what="items", anchor=anchor.name if anchor else "it")
+        return t["found"].format(are=are, n=len(items), what=describe(final.constraints, state.topic))
+
+    def _items(self, result, state) -> list[ItemResult]:
+        items = []
+        wanted = Constraints(**result.constraints) if result.tool in ("search", "catalog_filter") else None
+        for hit in result.hits:
+            product = self.catalog.get(hit.sku)
+            if wanted is not None and violations(product, wanted):
+                log.error("tool %s returned %s violating %s", result.tool, hit.sku, violations(product, wanted))
+                continue  # never show an item that breaks a stated constraint
+            items.append(ItemResult(len(items) + 1, product.sku, product.name, product.price, product.color,
+                                    product.category, product.gender, product.image_path, hit.score,
+                                    explanation(hit.evidence), hit.evidence))
+        return items
+
+    def _store_photos(self, state, images: list, notices: list[str]) -> list[dict]:
+        stored = []
+        for image in images[: self.settings.max_images_per_message]:
+            try:
+                photo = store_photo(image, self.settings.uploads_dir, len(state.photos) + 1,
+                                    max_bytes=self.settings.max_upload_bytes,
+                                    max_pixels=self.settings.max_image_pixels)
+            except ImageRejected as exc:
+                notices.append(str(exc))
+                continue
+            state.photos.append(photo.to_dict())
+            stored.append(photo.to_dict())
+        if len(images) > self.settings.max_images_per_message:
+            notices.append(f"I can take {self.settings.max_images_per_message} photos per message; "
+                           f"the other {len(images) - self.settings.max_images_per_message} were not used.")
+        return stored
+
+    def _finish(self, state, text: str, reply: Reply) -> Reply:
+        state.history.append({"role": "user", "text": text[:500]})
+        state.history.append({"role": "assistant", "text": reply.text.split("\n")[0],
+                              "tool_calls": reply.tool_calls})
+        return reply

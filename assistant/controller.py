@@ -1,0 +1,178 @@
+"""The bounded plan-act loop: the chat model proposes tool calls, the registry runs them.
+
+Arguments are grounded before a tool runs: constraints come from the dialogue state (what the
+shopper actually said, across turns); a constraint value the model proposes is kept only when
+the shopper's words contain it. So the model chooses and phrases, but cannot invent a filter.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from tools.base import ToolResult
+from tools.registry import CONSTRAINT_ARGS, ToolRegistry
+from tools.retriever import query_terms
+
+log = logging.getLogger(__name__)
+ITEM_TOOLS = ("search", "catalog_filter", "recommend")
+
+
+def load_examples() -> list[dict]:
+    return json.loads(resources.files("prompts").joinpath("examples.json").read_text())
+
+
+def render_example(example: dict) -> str:
+    answer = (f"<tool_call>\n{json.dumps(example['call'])}\n</tool_call>" if "call" in example
+              else f"<reply>{example['reply']}")
+    return f"Shopper: {example['user']}\nAssistant: {answer}"
+
+
+def system_prompt(registry: ToolRegistry, examples: list[dict]) -> str:
+    template = resources.files("prompts").joinpath("system.txt").read_text()
+    tools = []
+    for schema in registry.schemas():
+        args = ", ".join(schema["parameters"]["properties"])
+        tools.append(f"- {schema['name']}({args}): {schema['description']}")
+    # One fixed example per kind of answer; the nearest ones are added to each turn.
+    seen, fixed = set(), []
+    for ex in examples:
+        kind = ex["call"]["name"] if "call" in ex else "reply"
+        if kind not in seen:
+            seen.add(kind)
+            fixed.append(render_example(ex))
+    return template.replace("{tools}", "\n".join(tools)).replace("{examples}", "\n\n".join(fixed))
+
+
+class ExampleSelector:
+    """Nearest demonstrations by MiniLM similarity (k-NN in-context example selection):
+    a small model copies a close example far more reliably than it follows instructions."""
+
+    def __init__(self, examples: list[dict], embedder, k: int = 3):
+        self.examples, self.embedder, self.k = examples, embedder, k
+        self.vectors = embedder.encode([e["user"] for e in examples]) if embedder is not None else None
+
+    def nearest(self, text: str) -> list[dict]:
+        if self.vectors is None or self.k == 0:
+            return []
+        scores = self.vectors @ self.embedder.encode_one(text)
+        return [self.examples[i] for i in scores.argsort()[::-1][: self.k]][::-1]  # closest last
+
+
+@dataclass
+class TurnOutcome:
+    calls: list[dict] = field(default_factory=list)        # {"name", "arguments"} as run
+    results: list[ToolResult] = field(default_factory=list)
+    reply: str = ""                                        # the model's own words, if any
+
+    @property
+    def final(self) -> ToolResult | None:
+        """The last result that carries items (or the last error when none does)."""
+        with_items = [r for r in self.results if r.hits]
+        return with_items[-1] if with_items else (self.results[-1] if self.results else None)
+
+
+class Controller:
+    def __init__(self, chat_model, registry: ToolRegistry, settings, embedder=None):
+        self.registry = registry
+        self.settings = settings
+        examples = load_examples()
+        self.system = SystemMessage(system_prompt(registry, examples))
+        self.selector = ExampleSelector(examples, embedder, settings.nearest_examples)
+        self.llm = chat_model.bind_tools(list(registry.tools.values()))
+
+    def messages(self, state, text: str) -> list:
+        out = [self.system]
+        # Past assistant turns are shown as the tool calls they made (what the model did), not
+        # as the templated reply text, which the model would otherwise learn to copy.
+        for turn in state.history[-2 * self.settings.history_turns:]:
+            if turn["role"] == "user":
+                out.append(HumanMessage(content=turn["text"][:300]))
+            elif turn.get("tool_calls"):
+                call = turn["tool_calls"][0]
+                out.append(AIMessage(content="", tool_calls=[{"name": call["name"], "args": call["arguments"],
+                                                              "id": "h", "type": "tool_call"}]))
+            else:
+                out.append(AIMessage(content=turn["text"].split("\n")[0][:200]))
+        similar = "\n\n".join(render_example(e) for e in self.selector.nearest(text))
+        out.append(HumanMessage(content=f"[similar requests]\n{similar}\n[dialogue]\n{state.compact()}\n"
+                                        f"[shopper]\n{text}" if similar else
+                                f"[dialogue]\n{state.compact()}\n[shopper]\n{text}"))
+        return out
+
+    def run(self, state, text: str, reading, ctx) -> TurnOutcome:
+        outcome = TurnOutcome()
+        messages = self.messages(state, text)
+        for step in range(self.settings.max_steps):
+            try:
+                # After a tool has answered, the model only decides whether to call another:
+                # the reply for items is composed from evidence, not free text.
+                message = self.llm.invoke(messages, reply_tokens=0 if outcome.results else None)
+            except Exception:  # a model failure must not end the turn: fall back to the state
+                log.exception("chat model failed")
+                message = AIMessage(content="")
+            if not message.tool_calls:
+                outcome.reply = message.content if isinstance(message.content, str) else ""
+                break
+            call = message.tool_calls[0]
+            name = call["name"]
+            args = self.ground(name, dict(call.get("args") or {}), state, text, reading)
+            if any(c["name"] == name and c["arguments"] == args for c in outcome.calls):
+                break  # the same call again would return the same thing
+            result = self.registry.run(name, args, ctx)
+            outcome.calls.append({"name": name, "arguments": args})
+            outcome.results.append(result)
+            messages += [AIMessage(content="", tool_calls=[{**call, "args": args}]),
+                         ToolMessage(content=result.summary(ctx.catalog), tool_call_id=call.get("id") or name)]
+        return outcome
+
+    # -- grounding ----------------------------------------------------------------------
+
+    def ground(self, name: str, args: dict, state, text: str, reading) -> dict:
+        properties = self.registry.schema(name)["parameters"]["properties"] if name in self.registry.tools else {}
+        words = text.lower()
+        grounded = {}
+        for key, value in args.items():
+            if key in CONSTRAINT_ARGS:
+                mentioned = str(value).lower().rstrip("s") in words or (
+                    isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words))
+                if mentioned:
+                    grounded[key] = value
+            else:
+                grounded[key] = value
+        if name in ("search", "catalog_filter"):
+            for key in CONSTRAINT_ARGS:
+                if key in properties and key in state.constraints:
+                    grounded[key] = state.constraints[key]
+                elif key in reading.unset:
+                    grounded.pop(key, None)
+        if name == "search":
+            grounded["query"] = self.query(grounded.get("query", ""), state, reading)
+        if name in ("recommend", "explain"):
+            if reading.reference:
+                grounded["item"] = reading.reference
+            elif not grounded.get("item") and state.shown:
+                grounded["item"] = state.shown[0].sku
+        if name == "recommend":
+            # Recommendations keep who they are for and the budget, not the anchor's category.
+            for key in ("gender", "price_max"):
+                if key in state.constraints:
+                    grounded[key] = state.constraints[key]
+            for key in ("category", "color"):
+                if key in reading.set:
+                    grounded[key] = reading.set[key]
+                else:
+                    grounded.pop(key, None)
+        return grounded
+
+    @staticmethod
+    def query(proposed: str, state, reading) -> str:
+        """The search words: the topic so far plus the descriptive words of the model's query
+        that the shopper said (prices and constraint words are filters, not search words)."""
+        said = set(reading.topic_words) | set(query_terms(state.topic))
+        kept = [w for w in query_terms(proposed) if w in said]
+        return " ".join(dict.fromkeys(query_terms(state.topic) + kept))

@@ -1,0 +1,1 @@
+"""Offline evaluations and benchmarks: scripted dialogues (dialogues.py) and latency (latency.py)."""

@@ -1,0 +1,116 @@
+"""Shared fixtures: the real catalog and models (built by setup once), and a scripted chat model."""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from assistant.catalog import Catalog
+from assistant.settings import Settings
+from assistant.setup import run_setup
+from assistant.state import DialogueState
+from tools.base import ToolContext
+from tools.index import load_index
+from tools.registry import ToolRegistry
+from tools.vocabulary import Vocabulary
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A deterministic chat model for controller tests (the openai-agents-python way).
+
+    `script` is a list of steps; each is an AIMessage, a dict {"name", "args"} for a tool call,
+    a str for a plain reply, an Exception to raise, or a callable(messages) -> one of those.
+    Every prompt it receives is kept in `seen`.
+    """
+    script: list = []
+    seen: list = []
+    _steps: Any = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        if self._steps is None:
+            self._steps = itertools.chain(self.script, itertools.repeat(""))
+        self.seen.append(messages)
+        step = next(self._steps)
+        if callable(step) and not isinstance(step, (dict, str, AIMessage)):
+            step = step(messages)
+        if isinstance(step, Exception):
+            raise step
+        if isinstance(step, dict):
+            step = AIMessage(content="", tool_calls=[{"name": step["name"], "args": step.get("args", {}),
+                                                      "id": f"call_{len(self.seen)}", "type": "tool_call"}])
+        if isinstance(step, str):
+            step = AIMessage(content=step)
+        return ChatResult(generations=[ChatGeneration(message=step)])
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    settings = Settings.from_env()
+    run_setup(settings, with_model=False)  # idempotent: a no-op when data/ is built
+    return settings
+
+
+@pytest.fixture(scope="session")
+def catalog(settings) -> Catalog:
+    return Catalog(settings.db_path)
+
+
+@pytest.fixture(scope="session")
+def vocab(catalog) -> Vocabulary:
+    return Vocabulary.from_catalog(catalog)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings):
+    from assistant.embeddings import get_text_embedder
+    return get_text_embedder(settings.text_model)
+
+
+@pytest.fixture(scope="session")
+def text_index(settings):
+    return load_index(settings.index_dir / "text")
+
+
+@pytest.fixture
+def ctx(catalog, vocab, settings, text_index, embedder) -> ToolContext:
+    return ToolContext(catalog, vocab, settings, text_index, embedder, DialogueState("test"))
+
+
+@pytest.fixture(scope="session")
+def registry() -> ToolRegistry:
+    return ToolRegistry()
+
+
+@pytest.fixture
+def scripted_bot(settings, catalog, embedder, text_index):
+    """An Assistant whose chat model follows a script: make_bot([steps...])."""
+    from assistant import Assistant
+
+    def make(script: list):
+        model = ScriptedChatModel(script=list(script), seen=[])
+        return Assistant(settings, catalog, model, embedder, text_index), model
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_bot(settings):
+    """The real default assistant (SmolLM2-135M controller), loaded once for the session."""
+    from assistant import Assistant
+    return Assistant.from_settings(settings)
+
+
+@pytest.fixture
+def session_id(request) -> str:
+    import uuid
+    return f"test-{request.node.name}-{uuid.uuid4().hex[:6]}"

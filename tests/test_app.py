@@ -1,0 +1,123 @@
+"""The web page end to end: a real Assistant behind the Gradio app, driven over loopback by gradio_client."""
+from __future__ import annotations
+
+import re
+import socket
+import urllib.request
+import uuid
+
+import pytest
+
+gr = pytest.importorskip("gradio")
+from gradio_client import Client, handle_file  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from app import build_app, launch_options  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app, bot):
+    """Launch on loopback, on a free port, without blocking; returns the local URL."""
+    options = launch_options(bot)
+    options.update(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = app.queue().launch(**options)
+    return url
+
+
+@pytest.fixture(scope="module")
+def bot(real_bot):
+    """The real assistant from conftest.py (SmolLM2 controller, built by setup once)."""
+    return real_bot
+
+
+@pytest.fixture(scope="module")
+def served(bot):
+    app = build_app(bot)
+    url = serve(app, bot)
+    client = Client(url, verbose=False)
+    yield client, url
+    client.close()
+    app.close()
+
+
+def chat(client, session_id, text="", files=()):
+    return client.predict({"text": text, "files": [handle_file(str(f)) for f in files]}, session_id,
+                          api_name="/chat")
+
+
+def prices_in(text: str) -> list[float]:
+    return [float(p.replace(",", "")) for p in re.findall(r"\$(\d[\d,]*(?:\.\d+)?)", text)]
+
+
+def test_two_turns_share_one_session(served, bot):
+    client, _ = served
+    session = f"test-app-{uuid.uuid4().hex}"
+
+    text, items, sid = chat(client, session, "women's jackets under $60")
+    assert sid == session
+    assert items, text
+    for item in items:
+        product = bot.catalog.get(item["sku"])  # real catalog rows, not invented ones
+        assert product.name == item["name"] and product.price == item["price"]
+        assert item["name"] in text and item["caption"].startswith(f"{item['position']}. {item['name']}")
+        assert item["gender"] == "Women" and item["category"] == "Jackets" and item["price"] <= 60
+    assert all(p <= 60 for p in prices_in(text)), text
+
+    # "instead" keeps the rest of the request: still women's jackets under $60, now blue.
+    text, items, _ = chat(client, session, "in blue instead")
+    assert items, text
+    for item in items:
+        assert (item["gender"], item["category"], item["color"]) == ("Women", "Jackets", "Blue")
+        assert item["price"] <= 60
+    assert all(p <= 60 for p in prices_in(text)), text
+
+
+def test_photo_turn(served, tmp_path):
+    client, _ = served
+    photo = tmp_path / "jacket.jpg"
+    Image.new("RGB", (96, 128), (30, 60, 160)).save(photo, "JPEG")
+    text, items, _ = chat(client, f"test-app-{uuid.uuid4().hex}", "something like this", [photo])
+    assert text.strip() and "went wrong" not in text and "could not handle" not in text
+
+
+def test_bad_photo_and_empty_message_are_answered(served, tmp_path):
+    client, _ = served
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"this is not a jpeg")
+    session = f"test-app-{uuid.uuid4().hex}"
+    text, items, _ = chat(client, session, "", [broken])
+    assert text.strip() and items == []
+    text, items, _ = chat(client, session, "")
+    assert text.strip() and items == []
+
+
+def test_core_failure_is_shown_in_chat(bot):
+    class Broken:
+        settings = bot.settings
+
+        def respond(self, session_id, text, images=()):
+            raise RuntimeError("index offline")
+
+    app = build_app(Broken())
+    client = Client(serve(app, bot), verbose=False)
+    try:
+        text, items, _ = chat(client, "broken", "hello")
+        assert "index offline" in text and items == []
+    finally:
+        client.close()
+        app.close()
+
+
+def test_page_needs_nothing_from_outside(served):
+    _, url = served
+    page = urllib.request.urlopen(url, timeout=30).read().decode()
+    theme = urllib.request.urlopen(url.rstrip("/") + "/theme.css", timeout=30).read().decode()
+    assert "Luma shopping assistant" in page
+    for text in (page, theme):
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+    assert not re.search(r"url\(\s*['\"]?https?://", theme) and "@import" not in theme

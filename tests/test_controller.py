@@ -1,0 +1,89 @@
+"""The controller and the Assistant turn, driven by a scripted chat model (deterministic)."""
+from langchain_core.messages import AIMessage
+
+from tools.catalog_filter import Constraints, satisfies
+
+
+def search(**args):
+    return {"name": "search", "args": args}
+
+
+def test_state_carries_across_turns(scripted_bot, session_id, catalog):
+    bot, model = scripted_bot([search(query="jacket"), "", search(query="jacket"), "",
+                               search(query="jacket"), ""])
+    first = bot.respond(session_id, "women's jackets under $60")
+    assert first.items and first.tool_calls[0]["name"] == "search"
+    second = bot.respond(session_id, "in blue instead")
+    wanted = Constraints(gender="Women", category=["Jackets"], color="Blue", price_max=60)
+    assert second.items and all(satisfies(catalog.get(i.sku), wanted) for i in second.items)
+    third = bot.respond(session_id, "forget the price limit")
+    assert "price_max" not in third.tool_calls[0]["arguments"]
+    assert all(i.color == "Blue" and i.category == "Jackets" for i in third.items)
+    # The model saw the dialogue state, not just the last message.
+    assert "constraints: gender=Women" in model.seen[-2][-1].content
+
+
+def test_references_resolve_against_the_last_list(scripted_bot, session_id):
+    bot, _ = scripted_bot([search(query="hoodie"), "", {"name": "explain", "args": {"item": "nonsense"}}, "",
+                           {"name": "recommend", "args": {"item": "x", "relation": "goes_with"}}, ""])
+    shown = bot.respond(session_id, "men's hoodies")
+    why = bot.respond(session_id, "why the second one?")
+    assert [i.sku for i in why.items] == [shown.items[1].sku]
+    assert why.text.startswith(f"Why #2, {shown.items[1].name}")
+    assert why.items[0].explanation == shown.items[1].explanation
+    more = bot.respond(session_id, "what goes with the first one?")
+    assert more.tool_calls[0]["arguments"]["item"] == shown.items[0].sku
+    assert all(any(f["kind"] in ("link", "similar") for f in i.evidence) for i in more.items)
+
+
+def test_hallucinated_constraints_are_dropped(scripted_bot, session_id):
+    bot, _ = scripted_bot([search(query="tee", color="Red", price_max=5, gender="Men"), ""])
+    reply = bot.respond(session_id, "women's tees")
+    args = reply.tool_calls[0]["arguments"]
+    assert args["gender"] == "Women" and "color" not in args and "price_max" not in args
+    assert reply.items
+
+
+def test_malformed_tool_calls_never_end_the_turn(scripted_bot, session_id):
+    bot, _ = scripted_bot([{"name": "teleport", "args": {"to": "moon"}},
+                           {"name": "search", "args": {"query": "tee", "price_max": "lots", "bogus": 1}}, ""])
+    reply = bot.respond(session_id, "a tee please")
+    assert reply.items  # the second, repaired call worked
+    assert [c["name"] for c in reply.tool_calls] == ["teleport", "search"]
+
+
+def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id, monkeypatch):
+    bot, _ = scripted_bot([RuntimeError("model crashed"), search(query="shorts"), ""])
+    reply = bot.respond(session_id, "men's shorts")
+    assert reply.text  # answered, with the state tracker's constraints, no tool
+    import tools.registry as registry_module
+    monkeypatch.setattr(registry_module, "hybrid_search", lambda *a, **k: 1 / 0)
+    reply = bot.respond(session_id, "men's shorts")
+    assert "could not run" in reply.text and "ZeroDivisionError" in reply.text
+    state = bot.sessions.load(session_id)
+    assert state.constraints["category"] == ["Shorts"] and len(state.history) == 4
+
+
+def test_steps_are_bounded(scripted_bot, session_id, settings):
+    sorts = ["price_asc", "price_desc", "rating"] * 3
+    bot, model = scripted_bot([{"name": "catalog_filter", "args": {"sort": s}} for s in sorts])
+    reply = bot.respond(session_id, "tees")
+    assert len(reply.tool_calls) == len(model.seen) == settings.max_steps == 3
+
+
+def test_a_repeated_call_ends_the_loop(scripted_bot, session_id):
+    bot, model = scripted_bot([search(query="tee"), search(query="tee"), search(query="tee")])
+    reply = bot.respond(session_id, "tees")
+    assert len(reply.tool_calls) == 1 and len(model.seen) == 2
+
+
+def test_chit_chat_reply_is_checked_for_invented_facts(scripted_bot, session_id):
+    bot, _ = scripted_bot(["Hello! Happy to help.", "Our Chaz Kangeroo Hoodie costs $3."])
+    assert bot.respond(session_id, "hello").text == "Hello! Happy to help."
+    text = bot.respond(session_id, "anything cheap?").text
+    assert "$3" not in text and "Chaz" not in text
+
+
+def test_model_reply_with_empty_tool_calls(scripted_bot, session_id):
+    bot, _ = scripted_bot([AIMessage(content="", tool_calls=[])])
+    assert bot.respond(session_id, "hmm").text

@@ -1,0 +1,113 @@
+"""The dialogue evaluation's scoring logic and its script, on the real catalog (no chat model)."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.evaluation.dialogues import (TOOLS, checked_constraints, load_dialogues, score_turn,
+                                            tool_correct)
+from assistant.evaluation.latency import _percentile
+from assistant.settings import Settings
+from tools.catalog_filter import Constraints
+from tools.vocabulary import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    from assistant.catalog import Catalog
+    path = Settings.from_env().db_path
+    if not path.exists():
+        pytest.skip("catalog not built; run `python -m assistant setup`")
+    return Catalog(path)
+
+
+@pytest.fixture(scope="module")
+def vocab(catalog):
+    return Vocabulary.from_catalog(catalog)
+
+
+def pick(catalog, **want):
+    return next(p for p in catalog.all() if all(getattr(p, k) == v for k, v in want.items()))
+
+
+def test_items_meeting_every_constraint_pass(catalog, vocab):
+    turn = {"user": "women's jackets under $60", "constraints": {"gender": "women", "category": "jackets", "price_max": 60}}
+    jackets = [p for p in catalog.all() if p.category_path == "Women/Tops/Jackets" and p.price <= 60][:3]
+    assert jackets
+    assert score_turn(jackets, checked_constraints(turn, vocab), "search") == {"passed": True, "violations": {}}
+
+
+def test_one_violating_item_fails_the_turn_and_is_named(catalog, vocab):
+    turn = {"user": "blue women's jackets", "constraints": {"gender": "women", "category": "jackets", "color": "navy"}}
+    good = pick(catalog, category_path="Women/Tops/Jackets", color="Blue")
+    wrong_colour = pick(catalog, category_path="Women/Tops/Jackets", color="Red")
+    mens = pick(catalog, category_path="Men/Tops/Jackets", color="Blue")
+    score = score_turn([good, wrong_colour, mens], checked_constraints(turn, vocab), "search")
+    assert not score["passed"]
+    assert score["violations"] == {wrong_colour.sku: ["color"], mens.sku: ["gender"]}
+
+
+def test_unisex_satisfies_either_gender(catalog, vocab):
+    bag = pick(catalog, gender="Unisex", category="Bags")
+    for gender in ("men", "women"):
+        turn = {"user": "a bag", "constraints": {"gender": gender, "category": "bags"}}
+        assert score_turn([bag], checked_constraints(turn, vocab), "search")["passed"]
+
+
+def test_price_bounds_are_checked(catalog, vocab):
+    turn = {"user": "between 30 and 60", "constraints": {"price_min": 30, "price_max": 60}}
+    cheap = next(p for p in catalog.all() if p.price < 30)
+    dear = next(p for p in catalog.all() if p.price > 60)
+    c = checked_constraints(turn, vocab)
+    assert score_turn([cheap], c, "search")["violations"] == {cheap.sku: ["price_min"]}
+    assert score_turn([dear], c, "search")["violations"] == {dear.sku: ["price_max"]}
+
+
+def test_check_list_limits_the_constraints(catalog, vocab):
+    # A recommendation for a women's jacket may be a bag: only gender and budget are checked.
+    turn = {"user": "what goes with it?", "check": ["gender", "price_max"],
+            "constraints": {"gender": "women", "category": "jackets", "color": "blue", "price_max": 80}}
+    bag = next(p for p in catalog.all() if p.category == "Bags" and p.price <= 80 and p.color != "Blue")
+    assert score_turn([bag], checked_constraints(turn, vocab), "recommend")["passed"]
+    over_budget = next(p for p in catalog.all() if p.gender == "Women" and p.price > 80)
+    assert not score_turn([over_budget], checked_constraints(turn, vocab), "recommend")["passed"]
+
+
+def test_empty_list_passes_only_when_nothing_was_asked_for(vocab):
+    c = checked_constraints({"user": "x", "constraints": {"category": "jackets"}}, vocab)
+    assert not score_turn([], c, "search")["passed"]
+    assert not score_turn([], c, "explain")["passed"]
+    assert score_turn([], c, None)["passed"]
+    assert score_turn([], c, "search", bad_input=True)["passed"]
+
+
+def test_tool_correct_uses_the_first_call():
+    calls = [{"name": "search", "arguments": {}}, {"name": "recommend", "arguments": {}}]
+    assert tool_correct("search", calls)
+    assert not tool_correct("recommend", calls)
+    assert tool_correct(None, [])
+    assert not tool_correct(None, calls)
+    assert not tool_correct("search", [])
+
+
+def test_dialogues_script_is_valid(catalog, vocab):
+    dialogues = load_dialogues()
+    turns = [t for d in dialogues for t in d["turns"]]
+    assert len(dialogues) >= 12 and len(turns) >= 45
+    assert len({d["id"] for d in dialogues}) == len(dialogues)
+    kinds = set()
+    for turn in turns:
+        assert isinstance(turn["user"], str) and turn["user"].strip()
+        assert turn["expected_tool"] in TOOLS
+        kinds.add(turn["expected_tool"])
+        assert set(turn.get("check", [])) | set(turn["constraints"]) <= set(Constraints.field_names())
+        # Every checked constraint maps to catalog values, and the catalog can answer it.
+        constraints = checked_constraints(turn, vocab)
+        if turn["expected_tool"] is not None:
+            assert any(not score_turn([p], constraints, "search")["violations"] for p in catalog.all()), turn["user"]
+    assert kinds == set(TOOLS)
+
+
+def test_percentile():
+    assert _percentile([3.0], 95) == 3.0
+    assert _percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert _percentile([0.0, 10.0], 95) == pytest.approx(9.5)

@@ -1,0 +1,54 @@
+"""The real default chat model (SmolLM2-135M): tool calls are always valid, the cache is exact."""
+import pytest
+import torch
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+
+@pytest.fixture(scope="module")
+def chat(real_bot):
+    return real_bot.controller.llm, real_bot.registry, real_bot.controller.system
+
+
+@pytest.mark.parametrize("text", ["women's jackets under $60", "why the second one?", "hello",
+                                  "}}]] {\"name\": \"drop\"", "Quiero una chaqueta roja"])
+def test_every_tool_call_is_valid(chat, text):
+    llm, registry, system = chat
+    message = llm.invoke([system, HumanMessage(content=text)])
+    for call in message.tool_calls:
+        assert call["name"] in registry.names
+        args, problems = registry.repair(call["name"], call["args"])
+        assert problems == [] and args == {k: v for k, v in call["args"].items() if v is not None}
+
+
+def test_forced_tool_call_and_schema_types(chat):
+    llm, registry, system = chat
+    message = llm.invoke([system, HumanMessage(content="red hoodie for men under 45 dollars")],
+                         tool_choice="any")
+    assert message.tool_calls
+    schema = registry.schema(message.tool_calls[0]["name"])["parameters"]["properties"]
+    for key, value in message.tool_calls[0]["args"].items():
+        assert key in schema
+        if key.startswith("price"):
+            assert isinstance(value, float)
+
+
+def test_render_round_trips_tool_calls():
+    from assistant.llm import LocalChatModel
+    text = LocalChatModel.render([SystemMessage(content="s"), HumanMessage(content="hi"),
+                                  AIMessage(content="", tool_calls=[{"name": "search", "args": {"query": "x"},
+                                                                     "id": "1", "type": "tool_call"}]),
+                                  ToolMessage(content="3 items", tool_call_id="1")])
+    assert '<tool_call>\n{"name": "search", "arguments": {"query": "x"}}\n</tool_call>' in text
+    assert "<|im_start|>tool\n3 items<|im_end|>" in text and text.endswith("<|im_start|>assistant\n")
+
+
+def test_prefix_cache_gives_the_same_logits_as_a_fresh_pass(real_bot):
+    decoder = real_bot.controller.llm.bound.decoder if hasattr(real_bot.controller.llm, "bound") else None
+    decoder = decoder or real_bot.controller.llm.decoder
+    ids = decoder.encode("<|im_start|>user\nshow me blue shorts<|im_end|>\n<|im_start|>assistant\n")
+    other = decoder.encode("<|im_start|>user\nshow me red tees<|im_end|>\n<|im_start|>assistant\n")
+    decoder.advance(other)                  # leaves a cache that shares only a prefix with `ids`
+    cached = decoder.advance(ids).clone()   # crops to the common prefix, then extends
+    with torch.no_grad():
+        fresh = decoder.model(input_ids=torch.tensor([ids])).logits[0, -1]
+    assert torch.allclose(cached, fresh, atol=1e-3)

@@ -1,0 +1,49 @@
+"""The hybrid, filtered search tool."""
+from tools.catalog_filter import Constraints, satisfies
+from tools.retriever import fts_query, hybrid_search, rrf
+
+
+def test_filtered_search_finds_every_rare_match(ctx, catalog):
+    """Constraints apply inside the search: all matches of a rare combination are reachable."""
+    wanted = Constraints(gender="Women", category=["Jackets"], color="Red", price_max=60)
+    matching = {p.parent_sku for p in catalog.all() if satisfies(p, wanted)}
+    assert 0 < len(matching) <= 5
+    result = hybrid_search(ctx, "something warm", {"gender": "women", "category": "jacket", "color": "red",
+                                                   "price_max": 60}, limit=5)
+    assert {catalog.get(h.sku).parent_sku for h in result.hits} == matching
+
+
+def test_text_query_ranks_relevant_items_first(ctx, catalog):
+    result = hybrid_search(ctx, "waterproof rain jacket", {}, limit=5)
+    top = catalog.get(result.hits[0].sku)
+    assert top.category == "Jackets"
+    match = next(f for f in result.hits[0].evidence if f["kind"] == "match")
+    assert "text_similarity" in match and match["matched_terms"]
+
+
+def test_one_variant_per_product(ctx, catalog):
+    result = hybrid_search(ctx, "hoodie", {}, limit=5)
+    parents = [catalog.get(h.sku).parent_sku for h in result.hits]
+    assert len(parents) == len(set(parents)) == 5
+
+
+def test_no_match_explains_which_constraint_to_drop(ctx):
+    result = hybrid_search(ctx, "tank", {"category": "tanks", "color": "lavender"}, limit=5)
+    assert not result.hits
+    assert any("without the" in note for note in result.notes)
+
+
+def test_rejected_items_are_excluded(ctx):
+    first = hybrid_search(ctx, "yoga pants", {}, limit=5).hits[0].sku
+    again = hybrid_search(ctx, "yoga pants", {}, limit=5, exclude={first})
+    assert first not in [h.sku for h in again.hits]
+
+
+def test_fts_query_is_sanitised():
+    assert fts_query('"; DROP TABLE products; -- NEAR(') == '"drop" OR "table" OR "products" OR "near"'
+    assert fts_query("the a of") is None
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf([[1, 2, 3], [2, 1, 4]], k=60)
+    assert fused[1] == fused[2] > fused[3] > 0 and 4 in fused

@@ -1,0 +1,49 @@
+"""Dialogue state: references against the last list, and persistence across restarts."""
+from assistant.sessions import SessionStore
+from assistant.state import DialogueState, ShownItem
+
+
+def shown_state() -> DialogueState:
+    state = DialogueState("s")
+    state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
+                   ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0),
+                   ShownItem(3, "WS03-Green", "Iris Workout Top", "Green", "Tees", 29.0)]
+    return state
+
+
+def test_positions_ordinals_colours_and_names():
+    state = shown_state()
+    assert state.resolve("the second one") == "WH01-Red"
+    assert state.resolve("2") == state.resolve(2) == "WH01-Red"
+    assert state.resolve("#3") == state.resolve("number 3") == state.resolve("3rd") == "WS03-Green"
+    assert state.resolve("the last one") == "WS03-Green"
+    assert state.resolve("the red one") == "WH01-Red"
+    assert state.resolve("that hoodie") == "WH01-Red"
+    assert state.resolve("the jacket") == "WJ03-Blue"
+    assert state.resolve("the ninth one") is None
+
+
+def test_references_to_catalog_skus_and_names(catalog):
+    state = DialogueState("s")
+    assert state.resolve("MH01-Black", catalog) == "MH01-Black"
+    assert catalog.get(state.resolve("the Chaz Kangeroo Hoodie", catalog)).name == "Chaz Kangeroo Hoodie"
+
+
+def test_sessions_survive_a_restart(tmp_path):
+    path = tmp_path / "sessions.sqlite"
+    state = shown_state()
+    state.constraints = {"gender": "Women", "price_max": 60.0}
+    state.liked.append("WJ03-Blue")
+    SessionStore(path).save(state)
+    reopened = SessionStore(path)  # a new process would do exactly this
+    assert reopened.exists("s")
+    loaded = reopened.load("s")
+    assert loaded == state
+    assert reopened.load("unknown").shown == []
+
+
+def test_compact_view_lists_constraints_and_shown():
+    state = shown_state()
+    state.constraints = {"gender": "Women", "category": ["Jackets"]}
+    text = state.compact()
+    assert "gender=Women" in text and "category=Jackets" in text and "2. Mona Pullover Hoodlie" in text

@@ -1,0 +1,77 @@
+"""The dialogue-state tracker: what the shopper's words say about constraints and references."""
+import pytest
+
+from assistant.state import DialogueState, ShownItem
+from assistant.understanding import apply, read
+
+
+def run(vocab, catalog, *messages, state=None):
+    state = state or DialogueState("u")
+    readings = []
+    for message in messages:
+        reading = read(message, state, vocab, catalog)
+        apply(reading, state)
+        readings.append(reading)
+    return state, readings
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("jackets under $60", None, 60), ("less than fifty dollars", None, 50), ("50 bucks max", None, 50),
+    ("between 30 and 60", 30, 60), ("from $20 to $45", 20, 45), ("at least 40 dollars", 40, None),
+    ("around 50", 40, 60), ("a tee for $25", None, 25), ("$30-$50 shorts", 30, 50),
+])
+def test_price_forms(vocab, catalog, text, low, high):
+    state, _ = run(vocab, catalog, text)
+    assert state.constraints.get("price_min") == low and state.constraints.get("price_max") == high
+
+
+def test_constraints_carry_and_change(vocab, catalog):
+    state, _ = run(vocab, catalog, "women's jackets under $60", "in blue instead")
+    assert state.constraints == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0, "color": "Blue"}
+    run(vocab, catalog, "forget the price limit", "for men instead", state=state)
+    assert state.constraints == {"gender": "Men", "category": ["Jackets"], "color": "Blue"}
+    run(vocab, catalog, "any colour is fine", state=state)
+    assert "color" not in state.constraints
+
+
+def test_new_category_starts_a_new_search_but_keeps_gender(vocab, catalog):
+    state, _ = run(vocab, catalog, "red women's jackets under 60", "now show me shorts")
+    assert state.constraints == {"gender": "Women", "category": ["Shorts"]}
+
+
+def test_cheaper_is_relative_to_what_was_shown(vocab, catalog):
+    state = DialogueState("u")
+    state.shown = [ShownItem(i, s, s, None, "Jackets", p) for i, (s, p) in
+                   enumerate([("A", 40.0), ("B", 60.0), ("C", 80.0)], 1)]
+    run(vocab, catalog, "cheaper ones?", state=state)
+    assert state.constraints["price_max"] == 59.99
+
+
+def test_bad_values_are_reported_not_stored(vocab, catalog):
+    state, (reading,) = run(vocab, catalog, "shorts in zorblax under -20 dollars")
+    assert "color" not in state.constraints and "price_max" not in state.constraints
+    assert any("zorblax" in e and "valid colours" in e for e in reading.errors)
+    assert any("negative" in e for e in reading.errors)
+
+
+def test_named_colours_map_to_the_nearest_catalog_colour(vocab, catalog):
+    state, (reading,) = run(vocab, catalog, "a chartreuse tee")
+    assert state.constraints["color"] == "Green" and "nearest" in reading.notes[0]
+
+
+def test_references_and_reactions(vocab, catalog):
+    state = DialogueState("u")
+    state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
+                   ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0)]
+    _, (why,) = run(vocab, catalog, "why the second one?", state=state)
+    assert why.reference == "WH01-Red"
+    run(vocab, catalog, "I like the first one", state=state)
+    run(vocab, catalog, "I don't like the red one", state=state)
+    assert state.liked == ["WJ03-Blue"] and state.rejected == ["WH01-Red"]
+
+
+def test_synonyms_and_topic(vocab, catalog):
+    state, (reading,) = run(vocab, catalog, "a navy waterproof coat for my wife")
+    assert state.constraints == {"color": "Blue", "category": ["Jackets"], "gender": "Women"}
+    assert "waterproof" in state.topic
+    assert any("Blue" in n for n in reading.notes)
