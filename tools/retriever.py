@@ -12,7 +12,7 @@ from .base import Hit, ToolContext, ToolResult
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
 some something the this that to want with you your any find looking need please ones one get
-like would could can im i'm""".split())
+like would could can im i'm do does did have has got""".split())
 
 
 def query_terms(text: str) -> list[str]:

@@ -56,6 +56,11 @@ def tool_correct(expected: str | None, calls: list[dict]) -> bool:
     return actual == expected
 
 
+def model_calls(proposed: list) -> list[dict]:
+    """The chat model's own first choice, before grounding and fallbacks, as a call list."""
+    return [{"name": proposed[0]}] if proposed and proposed[0] else []
+
+
 def score_turn(products: list, constraints: Constraints, expected_tool: str | None,
                bad_input: bool = False) -> dict:
     """{"passed": bool, "violations": {sku: [field, ...]}} for the products one turn returned."""
@@ -74,17 +79,17 @@ def _plot(records: list[dict], path: Path) -> None:
     for r in records:
         groups[r["expected_tool"] or "none"].append(r)
     names = [t or "none" for t in TOOLS if (t or "none") in groups]
-    tool_acc = [_share(r["tool_correct"] for r in groups[n]) for n in names]
-    cons_ok = [_share(r["constraints_passed"] for r in groups[n]) for n in names]
+    bars = {"tool selection (system)": "tool_correct", "tool selection (model alone)": "model_tool_correct",
+            "constraint success": "constraints_passed"}
     x = range(len(names))
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.bar([i - 0.2 for i in x], tool_acc, 0.4, label="tool selection accuracy")
-    ax.bar([i + 0.2 for i in x], cons_ok, 0.4, label="constraint success")
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for k, (label, key) in enumerate(bars.items()):
+        ax.bar([i + (k - 1) * 0.27 for i in x], [_share(r[key] for r in groups[n]) for n in names], 0.27, label=label)
     ax.set_xticks(list(x), [f"{n}\n(n={len(groups[n])})" for n in names])
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)
     ax.set_xlabel("expected tool")
     ax.set_title("Scripted dialogues, per expected tool")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", ncol=3, frameon=False, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -112,6 +117,7 @@ def run_dialogue_eval(settings, out_dir: Path, bot=None) -> dict:
                     "actual_tool": reply.tool_calls[0]["name"] if reply.tool_calls else None,
                     "tool_calls": reply.tool_calls,
                     "tool_correct": tool_correct(turn["expected_tool"], reply.tool_calls),
+                    "model_tool_correct": tool_correct(turn["expected_tool"], model_calls(reply.proposed_tools)),
                     "constraints": turn.get("constraints", {}), "check": turn.get("check"),
                     "items": [i.sku for i in reply.items], "constraints_passed": score["passed"],
                     "violations": score["violations"], "seconds": round(seconds, 3),
@@ -128,6 +134,7 @@ def run_dialogue_eval(settings, out_dir: Path, bot=None) -> dict:
         "turns": len(records),
         "constraint_success": _share(r["constraints_passed"] for r in records),
         "tool_selection_accuracy": _share(r["tool_correct"] for r in records),
+        "model_tool_selection_accuracy": _share(r["model_tool_correct"] for r in records),
         "turns_with_items": sum(bool(r["items"]) for r in records),
         "mean_turn_s": statistics.mean(r["seconds"] for r in records),
     }
