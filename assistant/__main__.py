@@ -58,7 +58,7 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_bench(args, settings: Settings) -> int:
     if args.what == "latency":
         from .evaluation.latency import run_latency_bench
-        figures = run_latency_bench(settings, turns=args.turns)
+        figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
     else:
         print(f"unknown benchmark {args.what!r}", file=sys.stderr)
         return 2
@@ -98,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("what", choices=["latency"])
     b.add_argument("--turns", type=int, default=20)
     b.add_argument("--json", help="write figures as one flat JSON object")
+    b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)
     e = sub.add_parser("eval", help="quality evaluations")
     e.add_argument("what", choices=["dialogues"])

@@ -19,7 +19,7 @@ from .controller import Controller
 from .explain import explanation, replies, unsupported_claims
 from .sessions import SessionStore
 from .settings import Settings
-from .state import ShownItem
+from .state import DialogueState, ShownItem
 from .uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,6 @@ class Assistant:
                 reply = self._turn(state, text or "", list(images or []))
             except Exception as exc:  # the conversation goes on, with the state it had
                 log.exception("turn failed")
-                from .state import DialogueState
                 state = DialogueState.from_dict(json.loads(before))
                 reply = Reply(f"Sorry, something went wrong on my side ({type(exc).__name__}). "
                               "Your conversation is intact; please try again or rephrase.", [], [], session_id)

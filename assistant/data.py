@@ -13,9 +13,6 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 LUMA_COMMIT = "53807565ba9f23c9409268c02bb995cf39ef553d"
-LUMA_ARCHIVE_URL = (
-    f"https://github.com/magento/magento2-sample-data/archive/{LUMA_COMMIT}.tar.gz"
-)
 LUMA_DIRNAME = "magento2-sample-data"
 SHOPPER_PHOTOS_DIRNAME = "clothing-dataset-small"
 
@@ -40,9 +37,9 @@ def _download_luma(settings: Settings) -> Path:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     archive = settings.data_dir / f"magento2-sample-data-{LUMA_COMMIT}.tar.gz"
     if not archive.exists():
-        log.info("downloading %s", LUMA_ARCHIVE_URL)
+        log.info("downloading %s", settings.luma_archive_url)
         partial = archive.with_suffix(".part")
-        with urllib.request.urlopen(LUMA_ARCHIVE_URL, timeout=60) as response, open(partial, "wb") as out:
+        with urllib.request.urlopen(settings.luma_archive_url, timeout=60) as response, open(partial, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc="Luma archive") as bar:
                 while chunk := response.read(1 << 20):

@@ -23,6 +23,9 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     # Read-only mirror of public data sets; used before any download.
     data_mirror: Path = field(default_factory=_default_mirror)
+    # The pinned public archive of the Luma sample data, used when the mirror lacks it.
+    luma_archive_url: str = ("https://github.com/magento/magento2-sample-data/archive/"
+                             "53807565ba9f23c9409268c02bb995cf39ef553d.tar.gz")
     # Text embedder: a sentence-transformers id or directory; "minilm" = the offline PyPI copy.
     text_model: str = "minilm"
     # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.

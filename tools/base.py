@@ -46,4 +46,3 @@ class ToolContext:
     text_index: Any = None      # tools.index.VectorIndex over product text embeddings
     embedder: Any = None        # assistant.embeddings.TextEmbedder
     state: Any = None           # assistant.state.DialogueState of the current session
-    extras: dict = field(default_factory=dict)

@@ -23,7 +23,8 @@ from .vocabulary import parse_number
 log = logging.getLogger(__name__)
 Ctx = Annotated[Optional[ToolContext], InjectedToolArg]
 Category = Union[str, list[str], None]  # a word, or the several categories it stands for
-CONSTRAINT_ARGS = ("gender", "category", "color", "size", "material", "price_min", "price_max", "eco", "on_sale")
+CONSTRAINT_ARGS = ("gender", "category", "color", "size", "material", "pattern", "activity", "price_min",
+                   "price_max", "eco", "on_sale", "in_stock")
 
 
 def _exclude(ctx: ToolContext) -> set[str]:
@@ -32,8 +33,9 @@ def _exclude(ctx: ToolContext) -> set[str]:
 
 def search(query: str = "", gender: Optional[str] = None, category: Category = None,
            color: Optional[str] = None, size: Optional[str] = None, material: Optional[str] = None,
-           price_min: Optional[float] = None, price_max: Optional[float] = None,
-           eco: Optional[bool] = None, on_sale: Optional[bool] = None, ctx: Ctx = None) -> ToolResult:
+           pattern: Optional[str] = None, price_min: Optional[float] = None,
+           price_max: Optional[float] = None, eco: Optional[bool] = None,
+           on_sale: Optional[bool] = None, in_stock: Optional[bool] = None, ctx: Ctx = None) -> ToolResult:
     """Find catalog products that match a description and constraints.
 
     Args:
@@ -43,10 +45,12 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
         color: e.g. Red, Blue, Black.
         size: e.g. XS, S, M, L, XL, 32.
         material: e.g. Cotton, Wool, Polyester.
+        pattern: e.g. Solid, Striped.
         price_min: lowest price in dollars.
         price_max: highest price in dollars.
         eco: only eco-collection products.
         on_sale: only products on sale.
+        in_stock: only products in stock.
     """
     raw = {k: v for k, v in locals().items() if k in CONSTRAINT_ARGS}
     return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx))
@@ -54,9 +58,10 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
 
 def catalog_filter(gender: Optional[str] = None, category: Category = None,
                    color: Optional[str] = None, size: Optional[str] = None,
-                   material: Optional[str] = None, price_min: Optional[float] = None,
+                   material: Optional[str] = None, pattern: Optional[str] = None,
+                   activity: Optional[str] = None, price_min: Optional[float] = None,
                    price_max: Optional[float] = None, eco: Optional[bool] = None,
-                   on_sale: Optional[bool] = None,
+                   on_sale: Optional[bool] = None, in_stock: Optional[bool] = None,
                    sort: Literal["rating", "price_asc", "price_desc"] = "rating", ctx: Ctx = None) -> ToolResult:
     """List catalog products that meet structured constraints, sorted.
 
@@ -66,10 +71,13 @@ def catalog_filter(gender: Optional[str] = None, category: Category = None,
         color: e.g. Red, Blue, Black.
         size: e.g. S, M, L, 32.
         material: e.g. Cotton, Wool.
+        pattern: e.g. Solid, Striped.
+        activity: e.g. Yoga, Running, Gym (gear).
         price_min: lowest price in dollars.
         price_max: highest price in dollars.
         eco: only eco-collection products.
         on_sale: only products on sale.
+        in_stock: only products in stock.
         sort: rating, price_asc (cheapest first) or price_desc.
     """
     raw = {k: v for k, v in locals().items() if k in CONSTRAINT_ARGS}

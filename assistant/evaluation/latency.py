@@ -36,7 +36,24 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def run_latency_bench(settings, turns: int = 20) -> dict:
+def _plot(times: list[float], path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.hist(times, bins=min(20, max(5, len(times) // 2)), color="tab:orange")
+    ax.axvline(statistics.median(times), color="k", linestyle="--", label=f"p50 {statistics.median(times):.2f}s")
+    ax.set_xlabel("seconds per turn")
+    ax.set_ylabel("turns")
+    ax.set_title("Text-turn latency, default models")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_latency_bench(settings, turns: int = 20, out_dir=None) -> dict:
     from assistant import Assistant
     start = time.perf_counter()
     bot = Assistant.from_settings(settings)
@@ -50,6 +67,10 @@ def run_latency_bench(settings, turns: int = 20) -> dict:
         bot.respond(session, MESSAGES[i % len(MESSAGES)], images=[])
         times.append(time.perf_counter() - start)
 
+    if out_dir is not None and times:
+        from pathlib import Path
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        _plot(times, Path(out_dir) / "latency.png")
     return {
         "load_s": load_s,
         "turns": turns,
