@@ -52,3 +52,22 @@ def test_prefix_cache_gives_the_same_logits_as_a_fresh_pass(real_bot):
     with torch.no_grad():
         fresh = decoder.model(input_ids=torch.tensor([ids])).logits[0, -1]
     assert torch.allclose(cached, fresh, atol=1e-3)
+
+
+def test_any_local_model_directory_loads_and_makes_valid_calls(tmp_path, real_bot):
+    """The non-default path: a tiny randomly initialised Llama saved locally, used as the model."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from assistant.llm import LocalChatModel
+    base = real_bot.controller.llm.bound.decoder.tok
+    config = LlamaConfig(vocab_size=len(base), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096)
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    base.save_pretrained(tmp_path)
+    model = LocalChatModel(model_name=str(tmp_path), calibrate=0)
+    assert isinstance(AutoTokenizer.from_pretrained(tmp_path), type(base))
+    registry = real_bot.registry
+    message = model.bind_tools(list(registry.tools.values())).invoke(
+        [real_bot.controller.system, HumanMessage(content="red tees")], tool_choice="any")
+    call = message.tool_calls[0]
+    assert call["name"] in registry.names and registry.repair(call["name"], call["args"])[1] == []
