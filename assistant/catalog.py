@@ -68,7 +68,7 @@ class Product:
         """The text that represents this product for keyword and dense retrieval."""
         parts = [self.name, self.color or "", self.gender, self.category_path.replace("/", " "),
                  " ".join(self.material), self.pattern or "", " ".join(self.style),
-                 " ".join(self.activity), " ".join(self.climate), self.description]
+                 " ".join(self.activity), " ".join(self.climate), " ".join(self.features), self.description]
         return " . ".join(p for p in parts if p)
 
     def to_dict(self) -> dict:

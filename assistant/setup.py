@@ -13,7 +13,7 @@ from .data import luma_root
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # bump when Product.search_text changes
 
 
 def build_catalog(settings: Settings, force: bool = False) -> list[str]:

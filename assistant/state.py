@@ -34,6 +34,7 @@ class DialogueState:
     rejected: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # {"role", "text", "tool_calls"?}
     photos: list[dict] = field(default_factory=list)   # {"name", "path", "sha256"}
+    focus: str | None = None                           # the item last pointed at ("it")
     turn: int = 0
 
     # -- persistence ----------------------------------------------------------------
@@ -98,7 +99,11 @@ class DialogueState:
             haystack = f"{s.name} {s.category}".lower()
             if any(re.search(rf"\b{re.escape(w.rstrip('s'))}", haystack) for w in words if len(w) > 2):
                 return s.sku
-        return self._by_name(text, catalog)
+        named = self._by_name(text, catalog)
+        if named is None and re.search(r"\b(it|that one|this one|that|this|them)\b", text):
+            # A bare pronoun: the item last pointed at, else the top of the list.
+            return self.focus if self.shown_item(self.focus or "") else self.shown[0].sku
+        return named
 
     @staticmethod
     def _by_name(text: str, catalog) -> str | None:

@@ -230,6 +230,8 @@ def apply(reading: Reading, state) -> None:
         state.topic = " ".join(reading.topic_words)
     elif reading.topic_words and not reading.reference:
         state.topic = " ".join(dict.fromkeys(state.topic.split() + reading.topic_words))
+    if reading.reference:
+        state.focus = reading.reference
     if reading.liked and reading.liked not in state.liked:
         state.liked.append(reading.liked)
         if reading.liked in state.rejected:

@@ -21,6 +21,9 @@ def test_positions_ordinals_colours_and_names():
     assert state.resolve("that hoodie") == "WH01-Red"
     assert state.resolve("the jacket") == "WJ03-Blue"
     assert state.resolve("the ninth one") is None
+    assert state.resolve("what goes with it?") == "WJ03-Blue"  # nothing pointed at yet: the top
+    state.focus = "WS03-Green"
+    assert state.resolve("what goes with it?") == "WS03-Green"
 
 
 def test_references_to_catalog_skus_and_names(catalog):
