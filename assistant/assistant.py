@@ -180,7 +180,7 @@ class Assistant:
 
     def _items(self, result, state) -> list[ItemResult]:
         items = []
-        wanted = Constraints(**result.constraints) if result.tool in ("search", "catalog_filter") else None
+        wanted = Constraints(**result.constraints) if result.tool != "explain" else None
         for hit in result.hits:
             product = self.catalog.get(hit.sku)
             if wanted is not None and violations(product, wanted):

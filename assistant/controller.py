@@ -99,10 +99,10 @@ class Controller:
                                                               "id": "h", "type": "tool_call"}]))
             else:
                 out.append(AIMessage(content=turn["text"].split("\n")[0][:200]))
-        similar = "\n\n".join(render_example(e) for e in self.selector.nearest(text))
-        out.append(HumanMessage(content=f"[similar requests]\n{similar}\n[dialogue]\n{state.compact()}\n"
-                                        f"[shopper]\n{text}" if similar else
-                                f"[dialogue]\n{state.compact()}\n[shopper]\n{text}"))
+        similar = [render_example(e) for e in self.selector.nearest(text)]
+        parts = (["[similar requests]\n" + "\n\n".join(similar)] if similar else []) + [
+            f"[dialogue]\n{state.compact()}", f"[shopper]\n{text}"]
+        out.append(HumanMessage(content="\n".join(parts)))
         return out
 
     def run(self, state, text: str, reading, ctx) -> TurnOutcome:
@@ -152,7 +152,8 @@ class Controller:
         grounded = {}
         for key, value in args.items():
             if key in CONSTRAINT_ARGS:
-                mentioned = str(value).lower().rstrip("s") in words or (
+                said = str(value).lower().rstrip("s")
+                mentioned = re.search(rf"\b{re.escape(said)}", words) or (
                     isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words))
                 if mentioned:
                     grounded[key] = value

@@ -122,31 +122,24 @@ class PrefixCachedDecoder:
     def choose(self, ids: list[int], options: list[str], prior: dict[int, float] | None = None
                ) -> tuple[str, list[int]]:
         """Pick one of `options` by trie-constrained greedy decoding; returns (option, new ids).
+        Options must be prefix-free (each ends in a delimiter), so the walk always ends on one.
         `prior` (log-probabilities at the first branch) is divided out: contextual calibration."""
-        encoded = {o: self.encode(o) for o in options}
-        live = dict(encoded)
+        live = {o: self.encode(o) for o in options}
         depth = 0
-        while True:
-            nexts = {toks[depth] for toks in live.values() if len(toks) > depth}
-            done = [o for o, toks in live.items() if len(toks) == depth]
-            if not nexts:
-                return done[0], ids
-            if len(nexts) == 1 and not done:
+        while len(live) > 1:
+            nexts = {toks[depth] for toks in live.values()}
+            if len(nexts) == 1:  # a shared token: forced, no forward pass needed
                 token = nexts.pop()
             else:
-                logits = torch.log_softmax(self.advance(ids), dim=-1)
+                logprobs = torch.log_softmax(self.advance(ids), dim=-1)
                 bias = prior or {}
-                best = max(nexts, key=lambda t: logits[t].item() - bias.get(t, 0.0))
+                token = max(nexts, key=lambda t: logprobs[t].item() - bias.get(t, 0.0))
                 prior = None  # only the first branch is calibrated
-                if done and logits[best].item() < max(logits[list(self.eos_ids)]).item():
-                    return done[0], ids
-                token = best
             ids = ids + [token]
-            live = {o: toks for o, toks in live.items() if len(toks) > depth and toks[depth] == token}
+            live = {o: toks for o, toks in live.items() if toks[depth] == token}
             depth += 1
-            if len(live) == 1:
-                option, toks = next(iter(live.items()))
-                return option, ids + toks[depth:]
+        option, toks = next(iter(live.items()))
+        return option, ids + toks[depth:]
 
     def string(self, ids: list[int], max_tokens: int = MAX_STRING_TOKENS) -> tuple[str, list[int]]:
         """Free text up to a closing quote, on one line."""
@@ -274,7 +267,7 @@ class LocalChatModel(BaseChatModel):
             d = self.decoder
             ids = d.encode(self.render(messages[:1] + [HumanMessage(content=CONTENT_FREE)]))
             opening = d.branch(ids, [TOOL_OPEN, REPLY_OPEN])
-            name = d.branch(ids + d.encode(TOOL_OPEN + '\n{"name": "'), names)
+            name = d.branch(ids + d.encode(TOOL_OPEN + '\n{"name": "'), [f'{n}"' for n in names])
             self._prior_cache[key] = (opening, name)
         opening, name = self._prior_cache[key]
         scale = lambda prior: {t: self.calibrate * v for t, v in prior.items()}  # noqa: E731
@@ -298,8 +291,9 @@ class LocalChatModel(BaseChatModel):
             text = d.text(ids + d.encode(REPLY_OPEN), reply_tokens) if reply_tokens else ""
             return AIMessage(content=text)
         ids = ids + d.encode(TOOL_OPEN + '\n{"name": "')
-        name, ids = d.choose(ids, list(functions), name_prior)
-        ids = ids + d.encode('", "arguments": {')
+        quoted, ids = d.choose(ids, [f'{n}"' for n in functions], name_prior)
+        name = quoted[:-1]
+        ids = ids + d.encode(', "arguments": {')
         args = self._arguments(ids, functions[name].get("parameters", {}))
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
