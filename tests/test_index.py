@@ -1,0 +1,31 @@
+"""The vector-index interface: FAISS and NumPy backends agree, filtered search, persistence."""
+import numpy as np
+
+from tools.index import FaissIndex, NumpyIndex, build_index, load_index
+
+
+def test_backends_agree_with_and_without_allowed_ids(tmp_path):
+    rng = np.random.default_rng(0)
+    ids, vectors = np.arange(100, 300), rng.normal(size=(200, 16)).astype(np.float32)
+    faiss_index, numpy_index = build_index(ids, vectors, "faiss"), build_index(ids, vectors, "numpy")
+    assert isinstance(faiss_index, FaissIndex) and isinstance(numpy_index, NumpyIndex)
+    query = rng.normal(size=16)
+    for allowed in (None, [105, 150, 151, 299], []):
+        a, b = faiss_index.search(query, 10, allowed), numpy_index.search(query, 10, allowed)
+        assert [i for i, _ in a] == [i for i, _ in b]
+        assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
+        if allowed is not None:
+            assert {i for i, _ in a} <= set(allowed)
+    faiss_index.save(tmp_path / "idx")
+    again = load_index(tmp_path / "idx")
+    reloaded, original = again.search(query, 5), faiss_index.search(query, 5)
+    assert [i for i, _ in reloaded] == [i for i, _ in original]
+    assert np.allclose([s for _, s in reloaded], [s for _, s in original], atol=1e-5)
+    assert np.allclose(again.vector(150), vectors[50] / np.linalg.norm(vectors[50]))
+
+
+def test_the_shipped_text_index_covers_the_catalog(text_index, catalog, embedder):
+    assert len(text_index.ids) == len(catalog)
+    hoodie = catalog.get("MH01-Black")
+    best = text_index.search(embedder.encode_one(hoodie.search_text()), 1)[0]
+    assert best[0] == hoodie.id and best[1] > 0.99
