@@ -75,8 +75,11 @@ def describe(constraints: dict, topic: str) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index):
+    def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index,
+                 photo_reader=None, image_index=None, fused_index=None):
         self.settings = settings
+        self.photo_reader, self.image_index, self.fused_index = photo_reader, image_index, fused_index
+        self._photo_vectors: dict[str, object] = {}  # sha256 -> embedding, computed once
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
         self.registry = ToolRegistry()
@@ -98,8 +101,15 @@ class Assistant:
         if chat_model is None:
             chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
                                         max_new_tokens=settings.max_new_tokens, calibrate=settings.calibrate)
-        bot = cls(settings, Catalog(settings.db_path), chat_model,
-                  get_text_embedder(settings.text_model), load_index(settings.index_dir / "text"))
+        catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
+        photo_reader = image_index = fused_index = None
+        if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
+            from .photos import PhotoReader
+            from .vision import get_image_encoder
+            photo_reader = PhotoReader(get_image_encoder(), embedder, catalog)
+            image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
+        bot = cls(settings, catalog, chat_model, embedder, load_index(settings.index_dir / "text"),
+                  photo_reader, image_index, fused_index)
         if hasattr(chat_model, "warm_up"):  # load weights and cache the system prompt now
             chat_model.warm_up([bot.controller.system])
         return bot
@@ -131,19 +141,22 @@ class Assistant:
             notices.append(t["truncated"].format(limit=self.settings.max_message_chars))
         photos = self._store_photos(state, images, notices)
         state.turn += 1
-        if not text.strip():
+        if not text.strip() and not (photos and self.photo_reader):
             lead = t["photo_received"].format(photos=", ".join(p["name"] for p in photos)) if photos else t["empty_message"]
             return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
 
-        reading = understanding.read(text, state, self.vocab, self.catalog)
+        reading = understanding.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
         understanding.apply(reading, state)
-        ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state)
+        ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
+                          self.image_index, self.fused_index,
+                          {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
         outcome = self.controller.run(state, text, reading, ctx)
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
-        if photos:
-            lines.append(t["photo_received"].format(photos=", ".join(p["name"] for p in photos)))
+        for photo in photos:
+            lines.append(t["photo_read"].format(name=photo["name"], reading=photo["reading"]) if "reading" in photo
+                         else t["photo_received"].format(photos=photo["name"]))
         if final is not None and final.error and not final.hits:
             lines.append(t["tool_error"].format(error=final.error))
         elif final is not None and final.hits:
@@ -201,12 +214,21 @@ class Assistant:
             except ImageRejected as exc:
                 notices.append(str(exc))
                 continue
-            state.photos.append(photo.to_dict())
-            stored.append(photo.to_dict())
+            record = photo.to_dict()
+            if self.photo_reader is not None:
+                record["reading"] = self.photo_reader.read(self._photo_vector(record)).summary()
+            state.photos.append(record)
+            stored.append(record)
         if len(images) > self.settings.max_images_per_message:
             notices.append(f"I can take {self.settings.max_images_per_message} photos per message; "
                            f"the other {len(images) - self.settings.max_images_per_message} were not used.")
         return stored
+
+    def _photo_vector(self, photo: dict):
+        """A stored photo's embedding; computed once per process (photos are content-addressed)."""
+        if photo["sha256"] not in self._photo_vectors:
+            self._photo_vectors[photo["sha256"]] = self.photo_reader.embed([photo["path"]])[0]
+        return self._photo_vectors[photo["sha256"]]
 
     def _finish(self, state, text: str, reply: Reply) -> Reply:
         state.history.append({"role": "user", "text": text[:500]})

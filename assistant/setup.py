@@ -8,6 +8,8 @@ import json
 import logging
 import time
 
+from tqdm import tqdm
+
 from .catalog import Catalog, read_luma, write_catalog
 from .data import luma_root
 from .settings import Settings
@@ -49,6 +51,44 @@ def build_text_index(settings: Settings, force: bool = False) -> list[str]:
             f"in {time.perf_counter() - start:.1f}s"]
 
 
+def build_image_index(settings: Settings, force: bool = False) -> list[str]:
+    """Image embeddings of every product (main + alternate views, averaged) with the shipped
+    encoder, and the fused image+text vector, each as its own index."""
+    import hashlib
+
+    import numpy as np
+    from PIL import Image
+
+    from tools.index import build_index, load_index
+    from .vision import SHIPPED_WEIGHTS, get_image_encoder
+
+    if not SHIPPED_WEIGHTS.is_file():
+        return ["image index: skipped (no trained image encoder; run `python -m assistant train vision`)"]
+    path = settings.index_dir / "image"
+    stamp = {"version": INDEX_VERSION, "weights": hashlib.sha256(SHIPPED_WEIGHTS.read_bytes()).hexdigest()[:16],
+             "catalog_mtime": settings.db_path.stat().st_mtime}
+    if not force and (path / "stamp.json").exists() and json.loads((path / "stamp.json").read_text()) == stamp:
+        return ["image index: up to date"]
+    catalog = Catalog(settings.db_path)
+    encoder = get_image_encoder()
+    start = time.perf_counter()
+    products = catalog.all()
+    vectors = []
+    for product in tqdm(products, desc="image embeddings"):
+        views = [Image.open(f).convert("RGB") for f in [product.image_path] + product.extra_images[:2]]
+        mean = encoder.encode(views).mean(axis=0)
+        vectors.append(mean / np.linalg.norm(mean))
+    vectors = np.stack(vectors)
+    ids = [p.id for p in products]
+    build_index(ids, vectors).save(path)
+    text = load_index(settings.index_dir / "text")
+    fused = vectors + np.stack([text.vector(i) for i in ids])
+    build_index(ids, fused).save(settings.index_dir / "fused")
+    (path / "stamp.json").write_text(json.dumps(stamp))
+    return [f"image index: {len(ids)} products, image and fused image+text vectors, "
+            f"in {time.perf_counter() - start:.1f}s"]
+
+
 def prepare_chat_model(settings: Settings) -> list[str]:
     from .llm import load_causal_lm
     start = time.perf_counter()
@@ -58,7 +98,7 @@ def prepare_chat_model(settings: Settings) -> list[str]:
 
 def run_setup(settings: Settings, force: bool = False, with_model: bool = True) -> list[str]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lines = build_catalog(settings, force) + build_text_index(settings, force)
+    lines = build_catalog(settings, force) + build_text_index(settings, force) + build_image_index(settings, force)
     if with_model:
         lines += prepare_chat_model(settings)
     return lines

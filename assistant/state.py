@@ -35,6 +35,7 @@ class DialogueState:
     history: list[dict] = field(default_factory=list)  # {"role", "text", "tool_calls"?}
     photos: list[dict] = field(default_factory=list)   # {"name", "path", "sha256"}
     focus: str | None = None                           # the item last pointed at ("it")
+    avoid_photos: list[str] = field(default_factory=list)  # photos the shopper said "not like"
     turn: int = 0
 
     # -- persistence ----------------------------------------------------------------
@@ -63,13 +64,28 @@ class DialogueState:
         if self.liked:
             lines.append("liked: " + ", ".join(self.liked))
         if self.photos:
-            lines.append("photos: " + ", ".join(p["name"] for p in self.photos))
+            lines.append("photos: " + "; ".join(f"{p['name']} ({p.get('reading', 'not read')})"
+                                                for p in self.photos[-3:]))
         return "\n".join(lines)
 
     def shown_item(self, sku: str) -> ShownItem | None:
         return next((s for s in self.shown if s.sku == sku), None)
 
     # -- references -----------------------------------------------------------------
+
+    def resolve_photo(self, reference: str | int | None) -> str | None:
+        """'photo 2', '2', 'my first photo', 'the last picture', 'my photo' -> a photo name."""
+        if reference is None or not self.photos:
+            return None
+        text = str(reference).strip().lower()
+        match = re.search(r"(\d+)", text)
+        if match:
+            n = int(match.group(1))
+            return self.photos[n - 1]["name"] if 1 <= n <= len(self.photos) else None
+        for word in re.findall(r"[a-z0-9]+", text):
+            if word in ORDINALS and ORDINALS[word] <= len(self.photos):
+                return self.photos[ORDINALS[word] - 1]["name"]
+        return self.photos[-1]["name"]  # "my photo", "this", "the last picture"
 
     def resolve(self, reference: str | int | None, catalog=None) -> str | None:
         """'the second one', '2', 'the red one', 'that hoodie', 'last', a sku or a name -> a sku."""

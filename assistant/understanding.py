@@ -42,6 +42,8 @@ class Reading:
     reset: bool = False                             # "start over"
     topic_words: list[str] = field(default_factory=list)
     reference: str | None = None                    # sku the message points at
+    photo: str | None = None                        # photo the message searches with
+    avoid_photo: str | None = None                  # photo the shopper said "not like"
     liked: str | None = None
     rejected: str | None = None
     errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
@@ -86,7 +88,30 @@ def read_prices(text: str, reading: Reading, state) -> None:
         reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
 
 
-def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
+PHOTO_REF = r"\b(?:photo|picture|pic|image|snap)s?\b"
+NOT_LIKE = r"\b(?:not|nothing|never|don'?t want (?:anything|something)) like\b"
+
+
+def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
+    """Which photo the words search with (or push away from). A photo sent in this turn is the
+    query unless the words point at another one."""
+    if state is None or not state.photos:
+        return
+    named = None
+    if re.search(PHOTO_REF, t):
+        m = re.search(r"(?:photo|picture|pic|image)\s*#?\s*(\d+)|(\w+)\s+(?:photo|picture|pic|image)", t)
+        named = state.resolve_photo(m.group(0) if m else "last")
+    elif new_photos:
+        named = new_photos[-1]
+    elif re.search(r"\blike (?:this|that|these|it)\b", t):
+        named = state.photos[-1]["name"]
+    if named and re.search(NOT_LIKE, t):
+        reading.avoid_photo = named
+    elif named:
+        reading.photo = named
+
+
+def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
     reading = Reading()
     unknown: set[str] = set()  # words refused as values are not search words either
     t = " " + text.lower().replace("’", "'") + " "
@@ -201,8 +226,9 @@ def read(text: str, state, vocab: Vocabulary, catalog=None) -> Reading:
             continue
         reading.topic_words.append(word)
 
+    read_photos(t, state, list(new_photos), reading)
     # References and reactions, against the last list shown.
-    if state is not None and state.shown and re.search(REFERENCE, t):
+    if state is not None and state.shown and re.search(REFERENCE, t) and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(t, catalog)
     if reading.reference:
         if re.search(DISLIKE, t):
@@ -232,6 +258,8 @@ def apply(reading: Reading, state) -> None:
         state.topic = " ".join(dict.fromkeys(state.topic.split() + reading.topic_words))
     if reading.reference:
         state.focus = reading.reference
+    if reading.avoid_photo and reading.avoid_photo not in state.avoid_photos:
+        state.avoid_photos.append(reading.avoid_photo)
     if reading.liked and reading.liked not in state.liked:
         state.liked.append(reading.liked)
         if reading.liked in state.rejected:

@@ -46,3 +46,6 @@ class ToolContext:
     text_index: Any = None      # tools.index.VectorIndex over product text embeddings
     embedder: Any = None        # assistant.embeddings.TextEmbedder
     state: Any = None           # assistant.state.DialogueState of the current session
+    image_index: Any = None     # product image embeddings (the trained image encoder)
+    fused_index: Any = None     # image + text, normalised
+    photo_vectors: dict = field(default_factory=dict)  # photo name -> embedding, this session

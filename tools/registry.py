@@ -35,8 +35,9 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
            color: Optional[str] = None, size: Optional[str] = None, material: Optional[str] = None,
            pattern: Optional[str] = None, price_min: Optional[float] = None,
            price_max: Optional[float] = None, eco: Optional[bool] = None,
-           on_sale: Optional[bool] = None, in_stock: Optional[bool] = None, ctx: Ctx = None) -> ToolResult:
-    """Find catalog products that match a description and constraints.
+           on_sale: Optional[bool] = None, in_stock: Optional[bool] = None, photo: Optional[str] = None,
+           ctx: Ctx = None) -> ToolResult:
+    """Find catalog products that match a description, a photo and constraints.
 
     Args:
         query: what the shopper wants in words, e.g. "waterproof hiking jacket".
@@ -51,9 +52,19 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
         eco: only eco-collection products.
         on_sale: only products on sale.
         in_stock: only products in stock.
+        photo: a photo the shopper sent, e.g. "photo 1", to find products that look like it.
     """
     raw = {k: v for k, v in locals().items() if k in CONSTRAINT_ARGS}
-    return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx))
+    names = []
+    if photo:
+        name = ctx.state.resolve_photo(photo) if ctx.state is not None else None
+        if name is None or name not in ctx.photo_vectors:
+            return ToolResult("search", error=f"there is no usable photo '{photo}' in this conversation")
+        names = [name]
+    photos = [ctx.photo_vectors[n] for n in names]
+    avoid = [ctx.photo_vectors[n] for n in (ctx.state.avoid_photos if ctx.state else []) if n in ctx.photo_vectors]
+    return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
+                         avoid=avoid if photos else [], photo_names=names)
 
 
 def catalog_filter(gender: Optional[str] = None, category: Category = None,

@@ -47,8 +47,22 @@ def relaxation_hint(ctx: ToolContext, constraints: catalog_filter.Constraints) -
     return ("; ".join(options)) if options else None
 
 
+def photo_query(photos: list, avoid: list, query_vector, change_weight: float, avoid_weight: float):
+    """The photo side of a query, composed in the shared embedding space: the photos' mean,
+    moved toward the words of the change ("with a hood") and away from photos the shopper
+    rejected. Hard changes (a colour, a price) are constraints instead, applied as filters."""
+    import numpy as np
+    q = np.mean(photos, axis=0)
+    if query_vector is not None:
+        q = q + change_weight * query_vector
+    if avoid:
+        q = q - avoid_weight * np.mean(avoid, axis=0)
+    return q / max(float(np.linalg.norm(q)), 1e-12)
+
+
 def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: int,
-                  exclude: set[str] = frozenset()) -> ToolResult:
+                  exclude: set[str] = frozenset(), photos: list = (), avoid: list = (),
+                  photo_names: list[str] = ()) -> ToolResult:
     settings = ctx.settings
     filtered = catalog_filter.apply(ctx, raw_constraints)
     if filtered.error:
@@ -66,9 +80,10 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
 
     dense_scores: dict[int, float] = {}
     keyword_rank: dict[int, int] = {}
+    image_scores: dict[int, float] = {}
     rankings = []
-    if query_terms(query):
-        vector = ctx.embedder.encode_one(query)
+    vector = ctx.embedder.encode_one(query) if query_terms(query) else None
+    if vector is not None:
         dense = ctx.text_index.search(vector, settings.candidate_k, allowed)
         dense_scores = dict(dense)
         rankings.append([i for i, _ in dense])
@@ -76,6 +91,13 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         keyword = ctx.catalog.keyword_search(fq, allowed, settings.candidate_k) if fq else []
         keyword_rank = {i: r for r, (i, _) in enumerate(keyword, 1)}
         rankings.append([i for i, _ in keyword])
+    if photos and ctx.image_index is not None:
+        q = photo_query(list(photos), list(avoid), vector, settings.photo_change_weight, settings.photo_avoid_weight)
+        by_image = ctx.image_index.search(q, settings.candidate_k, allowed)
+        image_scores = dict(by_image)
+        # The photo is the main signal: its ranking counts twice, once on the image vectors
+        # and once on the fused image+text vectors.
+        rankings += [[i for i, _ in by_image], [i for i, _ in ctx.fused_index.search(q, settings.candidate_k, allowed)]]
     if rankings:
         fused = rrf(rankings, settings.rrf_k)
     else:  # no query words: the constraints alone, best rated first
@@ -104,7 +126,11 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
             match["text_similarity"] = round(dense_scores[item_id], 3)
         if item_id in keyword_rank:
             match["keyword_rank"] = keyword_rank[item_id]
-        evidence.append(match)
+        if query_terms(query) or not photos:
+            evidence.append(match)
+        if item_id in image_scores:
+            evidence.append({"kind": "photo", "photos": list(photo_names), "rank": rank,
+                             "image_similarity": round(image_scores[item_id], 3)})
         if product.rating is not None:
             evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
         hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
