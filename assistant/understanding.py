@@ -99,7 +99,8 @@ def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
         return
     named = None
     if re.search(PHOTO_REF, t):
-        m = re.search(r"(?:photo|picture|pic|image)\s*#?\s*(\d+)|(\w+)\s+(?:photo|picture|pic|image)", t)
+        m = (re.search(r"(?:photo|picture|pic|image)\s*#?\s*\d+", t)
+             or re.search(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|\d+th)\s+(?:photo|picture|pic|image)", t))
         named = state.resolve_photo(m.group(0) if m else "last")
     elif new_photos:
         named = new_photos[-1]

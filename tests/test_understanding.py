@@ -75,3 +75,16 @@ def test_synonyms_and_topic(vocab, catalog):
     assert state.constraints == {"color": "Blue", "category": ["Jackets"], "gender": "Women"}
     assert "waterproof" in state.topic
     assert any("Blue" in n for n in reading.notes)
+
+
+def test_photo_references(vocab, catalog):
+    state = DialogueState("u")
+    state.photos = [{"name": "photo 1"}, {"name": "photo 2"}]
+    assert read("", state, vocab, catalog, ["photo 2"]).photo == "photo 2"  # a photo sent with no words is the query
+    assert read("like my first photo but in red", state, vocab, catalog).photo == "photo 1"
+    assert read("something like photo 2", state, vocab, catalog).photo == "photo 2"
+    assert read("like this, for men", state, vocab, catalog).photo == "photo 2"
+    assert read("women's jackets", state, vocab, catalog).photo is None
+    state_after, (no,) = run(vocab, catalog, "nothing like photo 1 please", state=state)
+    assert no.avoid_photo == "photo 1" and no.photo is None and state_after.avoid_photos == ["photo 1"]
+    assert state.resolve_photo("photo 7") is None
