@@ -88,28 +88,32 @@ def read_prices(text: str, reading: Reading, state) -> None:
         reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
 
 
-PHOTO_REF = r"\b(?:photo|picture|pic|image|snap)s?\b"
-NOT_LIKE = r"\b(?:not|nothing|never|don'?t want (?:anything|something)) like\b"
+PHOTO_WORD = r"(?:photo|picture|pic|image|snap)"
+PHOTO_REF = rf"\b{PHOTO_WORD}s?\b"
+PHOTO_NAME = (rf"{PHOTO_WORD}\s*#?\s*\d+|(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}"
+              rf"|(?:my|the|this|that)\s+{PHOTO_WORD}|this|that|it")
+NOT_LIKE = rf"\b(?:not|nothing|never|don'?t want (?:anything|something)) like\s+(?:my\s+|the\s+)?({PHOTO_NAME})"
 
 
 def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
-    """Which photo the words search with (or push away from). A photo sent in this turn is the
-    query unless the words point at another one."""
+    """Which photo the words search with, and which they push away from ("nothing like photo 2").
+    A photo sent in this turn is the query unless the words point at another one."""
     if state is None or not state.photos:
         return
-    named = None
-    if re.search(PHOTO_REF, t):
-        m = (re.search(r"(?:photo|picture|pic|image)\s*#?\s*\d+", t)
-             or re.search(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|\d+th)\s+(?:photo|picture|pic|image)", t))
-        named = state.resolve_photo(m.group(0) if m else "last")
+    negative = re.search(NOT_LIKE, t)
+    if negative:
+        reading.avoid_photo = state.resolve_photo(negative.group(1))
+        t = t[: negative.start()] + t[negative.end():]
+    explicit = re.search(rf"{PHOTO_WORD}\s*#?\s*\d+", t) or re.search(
+        rf"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}", t)
+    if explicit or re.search(PHOTO_REF, t):
+        reading.photo = state.resolve_photo(explicit.group(0) if explicit else "last")
     elif new_photos:
-        named = new_photos[-1]
-    elif re.search(r"\blike (?:this|that|these|it)\b", t):
-        named = state.photos[-1]["name"]
-    if named and re.search(NOT_LIKE, t):
-        reading.avoid_photo = named
-    elif named:
-        reading.photo = named
+        reading.photo = new_photos[-1]
+    elif re.search(r"\blike (?:this|that|these|it)\b", t) and not negative:
+        reading.photo = state.photos[-1]["name"]
+    if reading.photo == reading.avoid_photo:
+        reading.photo = None
 
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:

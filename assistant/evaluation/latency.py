@@ -79,3 +79,29 @@ def run_latency_bench(settings, turns: int = 20, out_dir=None) -> dict:
         "turn_mean_s": statistics.mean(times) if times else 0.0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def run_vision_bench(settings, turns: int = 10) -> dict:
+    """Image-embedding throughput on catalog photos, and the latency of turns that send a photo."""
+    from assistant import Assistant
+    from assistant.data import shopper_photos_root
+    bot = Assistant.from_settings(settings)
+    if bot.photo_reader is None:
+        raise RuntimeError("no image index: train the encoder (`python -m assistant train vision`), then `setup`")
+    paths = [p.image_path for p in bot.catalog.all()[:128]]
+    bot.photo_reader.embed(paths[:8])  # warm-up
+    start = time.perf_counter()
+    bot.photo_reader.embed(paths)
+    images_per_s = len(paths) / (time.perf_counter() - start)
+
+    root = shopper_photos_root(settings)
+    photos = sorted((root / "validation").glob("*/*.jpg"))[::37][:turns] if root else paths[:turns]
+    words = ["", "something like this", "like this but in blue", "like this, for women, under $60"]
+    run_id, times = uuid.uuid4().hex[:8], []
+    for i, photo in enumerate(tqdm(photos, desc="photo turns")):
+        start = time.perf_counter()
+        bot.respond(f"bench-vision-{run_id}-{i}", words[i % len(words)], images=[str(photo)])
+        times.append(time.perf_counter() - start)
+    return {"images_per_s": images_per_s, "photo_turns": len(times),
+            "photo_turn_p50_s": statistics.median(times), "photo_turn_p95_s": _percentile(times, 95),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
