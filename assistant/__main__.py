@@ -59,6 +59,9 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.what == "latency":
         from .evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
+    elif args.what == "vision":
+        from .evaluation.latency import run_vision_bench
+        figures = run_vision_bench(settings, turns=args.turns)
     else:
         print(f"unknown benchmark {args.what!r}", file=sys.stderr)
         return 2
@@ -71,11 +74,27 @@ def cmd_eval(args, settings: Settings) -> int:
     if args.what == "dialogues":
         from .evaluation.dialogues import run_dialogue_eval
         figures = run_dialogue_eval(settings, out_dir=Path(args.out))
+    elif args.what == "vision":
+        from .evaluation.vision import run_vision_eval
+        figures = run_vision_eval(settings, out_dir=Path(args.out))
     else:
         print(f"unknown evaluation {args.what!r}", file=sys.stderr)
         return 2
     _print_table(f"eval {args.what}", figures)
     _write_json(args.json, figures)
+    return 0
+
+
+def cmd_train(args, settings: Settings) -> int:
+    if args.what == "vision":
+        from .training.vision import train_vision
+        from .vision import SHIPPED_WEIGHTS
+        figures = train_vision(settings, epochs=args.epochs, out_dir=Path(args.out),
+                               weights_path=Path(args.weights) if args.weights else SHIPPED_WEIGHTS)
+    else:
+        print(f"unknown training {args.what!r}", file=sys.stderr)
+        return 2
+    _print_table(f"train {args.what}", figures)
     return 0
 
 
@@ -95,13 +114,19 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="the web page")
     v.set_defaults(func=cmd_serve)
     b = sub.add_parser("bench", help="timing benchmarks")
-    b.add_argument("what", choices=["latency"])
+    b.add_argument("what", choices=["latency", "vision"])
     b.add_argument("--turns", type=int, default=20)
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)
+    t = sub.add_parser("train", help="train the project's own small models")
+    t.add_argument("what", choices=["vision"])
+    t.add_argument("--epochs", type=int, help="passes over the training images (default: the config's)")
+    t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
+    t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
+    t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="quality evaluations")
-    e.add_argument("what", choices=["dialogues"])
+    e.add_argument("what", choices=["dialogues", "vision"])
     e.add_argument("--json", help="write figures as one flat JSON object")
     e.add_argument("--out", default="data/reports", help="where plots and per-turn results go")
     e.set_defaults(func=cmd_eval)

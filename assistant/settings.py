@@ -40,6 +40,7 @@ class Settings:
     history_turns: int = 2        # past turns the chat model sees verbatim
     photo_change_weight: float = 0.5  # how far words move a photo query ("like this, with a hood")
     photo_avoid_weight: float = 0.5   # how far a rejected photo pushes results away
+    photo_category_min: float = 0.0   # a photo's category reading filters search above this confidence
     nearest_examples: int = 3     # demonstrations chosen per turn by similarity
     calibrate: float = 0.5        # share of the model's no-request prior divided out of tool decisions
     max_message_chars: int = 2000 # longer messages are cut, and the shopper is told
