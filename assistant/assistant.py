@@ -150,7 +150,7 @@ class Assistant:
         ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
                           self.image_index, self.fused_index,
                           {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
-        outcome = self.controller.run(state, text, reading, ctx)
+        outcome = self.controller.run(state, text, reading, ctx, [p["name"] for p in photos])
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
@@ -216,7 +216,9 @@ class Assistant:
                 continue
             record = photo.to_dict()
             if self.photo_reader is not None:
-                record["reading"] = self.photo_reader.read(self._photo_vector(record)).summary()
+                reading = self.photo_reader.read(self._photo_vector(record))
+                record["reading"] = reading.summary()
+                record["category_guess"] = reading.category_guess(self.settings.photo_category_min)
             state.photos.append(record)
             stored.append(record)
         if len(images) > self.settings.max_images_per_message:

@@ -105,9 +105,10 @@ class Controller:
         out.append(HumanMessage(content="\n".join(parts)))
         return out
 
-    def run(self, state, text: str, reading, ctx) -> TurnOutcome:
+    def run(self, state, text: str, reading, ctx, new_photos: list[str] = ()) -> TurnOutcome:
         outcome = TurnOutcome()
-        messages = self.messages(state, text)
+        said = f"(sent {', '.join(new_photos)}) {text}".strip() if new_photos else text
+        messages = self.messages(state, said)
         for step in range(self.settings.max_steps):
             try:
                 # After a tool has answered, the model only decides whether to call another:

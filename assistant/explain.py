@@ -44,6 +44,10 @@ def explanation(evidence: list[dict]) -> str:
                 bits.append(f"text similarity {fact['text_similarity']:.2f}")
             if bits:
                 clauses.append(f"ranked #{fact['rank']} for \"{fact['query']}\" ({'; '.join(bits)})")
+        elif kind == "photo":
+            clauses.append(f"looks like {' and '.join(fact['photos'])} (image similarity {fact['image_similarity']:.2f})")
+        elif kind == "photo_category":
+            clauses.append(f"{fact['value'].split('/')[-1]}, the kind of item {' and '.join(fact['photos'])} shows")
         elif kind == "link":
             clauses.append(LINK_PHRASES[fact["type"]].format(anchor=fact["anchor_name"]))
         elif kind == "similar":

@@ -27,6 +27,11 @@ class PhotoReading:
         best = lambda pairs: f"{pairs[0][0]} ({pairs[0][1]:.0%})"  # noqa: E731
         return f"looks like {best(self.category)}, colour {best(self.color)}, {best(self.gender)}"
 
+    def category_guess(self, min_probability: float) -> str | None:
+        """The category to search in when the shopper names none, if the reading is confident."""
+        name, probability = self.category[0]
+        return name if probability >= min_probability else None
+
     def to_dict(self) -> dict:
         return {"category": self.category[:3], "color": self.color[:3], "gender": self.gender[:2]}
 

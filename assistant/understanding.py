@@ -223,7 +223,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
               "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
               "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
               "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
-              "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell"}
+              "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell",
+              "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent"}
     for word in query_terms(t):
         if word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS or word in unknown:
             continue

@@ -63,8 +63,13 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
         names = [name]
     photos = [ctx.photo_vectors[n] for n in names]
     avoid = [ctx.photo_vectors[n] for n in (ctx.state.avoid_photos if ctx.state else []) if n in ctx.photo_vectors]
+    if photos and ctx.image_index is not None:  # items the shopper rejected push the photo query away too
+        avoid += [ctx.image_index.vector(ctx.catalog.get(s).id) for s in _exclude(ctx) if ctx.catalog.get(s)]
+    guess = None
+    if names and ctx.state is not None:
+        guess = next((p.get("category_guess") for p in ctx.state.photos if p["name"] == names[0]), None)
     return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
-                         avoid=avoid if photos else [], photo_names=names)
+                         avoid=avoid if photos else [], photo_names=names, photo_category=guess)
 
 
 def catalog_filter(gender: Optional[str] = None, category: Category = None,

@@ -62,7 +62,12 @@ def photo_query(photos: list, avoid: list, query_vector, change_weight: float, a
 
 def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: int,
                   exclude: set[str] = frozenset(), photos: list = (), avoid: list = (),
-                  photo_names: list[str] = ()) -> ToolResult:
+                  photo_names: list[str] = (), photo_category: str | None = None) -> ToolResult:
+    """`photo_category`: the category the photo was read as; used as a filter only when the
+    shopper stated none, and explained as read from the photo, not as their request."""
+    inferred = photo_category is not None and not raw_constraints.get("category")
+    if inferred:
+        raw_constraints = {**raw_constraints, "category": photo_category}
     settings = ctx.settings
     filtered = catalog_filter.apply(ctx, raw_constraints)
     if filtered.error:
@@ -82,17 +87,21 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     keyword_rank: dict[int, int] = {}
     image_scores: dict[int, float] = {}
     rankings = []
-    vector = ctx.embedder.encode_one(query) if query_terms(query) else None
+    # "without the hood": negated words push a photo query away instead of toward them.
+    negated = re.findall(r"\b(?:without|no|not)\s+(?:the\s+|a\s+)?([a-z]+)", query.lower())
+    positive = re.sub(r"\b(?:without|no|not)\s+(?:the\s+|a\s+)?[a-z]+", " ", query.lower()) if negated else query
+    vector = ctx.embedder.encode_one(positive) if query_terms(positive) else None
     if vector is not None:
         dense = ctx.text_index.search(vector, settings.candidate_k, allowed)
         dense_scores = dict(dense)
         rankings.append([i for i, _ in dense])
-        fq = fts_query(query)
+        fq = fts_query(positive)
         keyword = ctx.catalog.keyword_search(fq, allowed, settings.candidate_k) if fq else []
         keyword_rank = {i: r for r, (i, _) in enumerate(keyword, 1)}
         rankings.append([i for i, _ in keyword])
     if photos and ctx.image_index is not None:
-        q = photo_query(list(photos), list(avoid), vector, settings.photo_change_weight, settings.photo_avoid_weight)
+        avoid = list(avoid) + ([ctx.embedder.encode_one(" ".join(negated))] if negated else [])
+        q = photo_query(list(photos), avoid, vector, settings.photo_change_weight, settings.photo_avoid_weight)
         by_image = ctx.image_index.search(q, settings.candidate_k, allowed)
         image_scores = dict(by_image)
         # The photo is the main signal: its ranking counts twice, once on the image vectors
@@ -119,6 +128,9 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     for rank, (item_id, score) in enumerate(ranked, 1):
         product = ctx.catalog.by_id(item_id)
         evidence = catalog_filter.constraint_evidence(product, constraints)
+        for fact in evidence if inferred else []:
+            if fact.get("field") == "category":
+                fact.update(kind="photo_category", photos=list(photo_names))
         text = product.search_text().lower()
         match = {"kind": "match", "query": query, "rank": rank,
                  "matched_terms": sorted(t for t in terms if re.search(rf"\b{re.escape(t)}", text))}

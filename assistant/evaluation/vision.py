@@ -20,8 +20,9 @@ from tools.base import ToolContext
 from tools.retriever import hybrid_search
 
 # Shopper-photo classes with a Luma counterpart, and the catalog categories that count as right.
+# Button-up shirts, dresses, skirts, hats and shoes have no Luma counterpart and are left out.
 SHOPPER_TO_CATALOG = {
-    "t-shirt": {"Tees", "Tanks", "Bras & Tanks"}, "shirt": {"Tees"}, "longsleeve": {"Tees", "Hoodies & Sweatshirts", "Jackets"},
+    "t-shirt": {"Tees", "Tanks", "Bras & Tanks"}, "longsleeve": {"Tees", "Hoodies & Sweatshirts", "Jackets"},
     "outwear": {"Jackets", "Hoodies & Sweatshirts"}, "pants": {"Pants"}, "shorts": {"Shorts"},
 }
 KS = (1, 5, 10)
@@ -78,7 +79,9 @@ def shopper_photos(bot, limit: int = 10) -> tuple[dict, list]:
         vectors = bot.photo_reader.embed([str(p) for p in paths])
         scores = []
         for path, vector in tqdm(list(zip(paths, vectors)), desc=f"shopper photos: {label}"):
-            hits = hybrid_search(ctx, "", {}, limit, photos=[vector], photo_names=["query"]).hits
+            guess = bot.photo_reader.read(vector).category_guess(bot.settings.photo_category_min)
+            hits = hybrid_search(ctx, "", {}, limit, photos=[vector], photo_names=["query"],
+                                 photo_category=guess).hits
             scores.append(sum(bot.catalog.get(h.sku).category in wanted for h in hits) / limit)
             if len(examples) < 2 * len(SHOPPER_TO_CATALOG) and len(scores) <= 2:
                 examples.append((str(path), label, [h.sku for h in hits[:5]]))
