@@ -1,4 +1,4 @@
-"""Latency benchmark: load time, per-turn latency over scripted shopper turns, peak memory."""
+"""Timing benchmarks: load time, text-turn and photo-turn latency, image-embedding throughput, memory."""
 from __future__ import annotations
 
 import resource
