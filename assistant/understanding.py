@@ -30,8 +30,6 @@ PATTERN_WORDS = {"striped": "Striped", "stripes": "Striped", "solid": "Solid", "
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
 REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
-
-
 CARRY_ONLY_WITHIN_CATEGORY = ("color", "size", "price_min", "price_max", "material", "pattern")
 
 
@@ -50,35 +48,31 @@ class Reading:
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
 
 
-def _price(raw: str) -> float | None:
-    return parse_number(raw)
-
-
 def read_prices(text: str, reading: Reading, state) -> None:
     t = text.lower()
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
         re.search(rf"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t)
     if m:
-        low, high = _price(m.group(1)), _price(m.group(2))
+        low, high = parse_number(m.group(1)), parse_number(m.group(2))
         if low is not None and high is not None:
             reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
             return
     m = re.search(rf"\b(?:under|below|less than|cheaper than|lower than|max(?:imum)?|up to|no more than|"
                   rf"at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t)
-    if m and _price(m.group(1)) is not None:
-        reading.set["price_max"] = _price(m.group(1))
+    if m and parse_number(m.group(1)) is not None:
+        reading.set["price_max"] = parse_number(m.group(1))
     m2 = re.search(rf"\b(?:over|above|more than|at least|min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t)
-    if m2 and _price(m2.group(1)) is not None:
-        reading.set["price_min"] = _price(m2.group(1))
+    if m2 and parse_number(m2.group(1)) is not None:
+        reading.set["price_min"] = parse_number(m2.group(1))
     m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
-    if m3 and _price(m3.group(1)) is not None and not (m or m2):
-        value = _price(m3.group(1))
+    if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
+        value = parse_number(m3.group(1))
         reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
     if not (m or m2 or m3):
         m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t)
         if m4:
-            reading.set["price_max"] = _price(m4.group(1).replace("$", ""))
+            reading.set["price_max"] = parse_number(m4.group(1).replace("$", ""))
             if "-" in m4.group(1):
                 reading.set["price_max"] = -abs(reading.set["price_max"])
     shown = [s.price for s in state.shown] if state is not None else []
