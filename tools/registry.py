@@ -136,6 +136,7 @@ def explain(item: str, ctx: Ctx = None) -> ToolResult:
 class ToolRegistry:
     def __init__(self, functions=(search, catalog_filter, recommend, explain)):
         self.tools: dict[str, StructuredTool] = {}
+        self._schemas: dict[str, dict] = {}
         for fn in functions:
             self.tools[fn.__name__] = StructuredTool.from_function(fn, parse_docstring=True)
 
@@ -144,11 +145,14 @@ class ToolRegistry:
         return list(self.tools)
 
     def schema(self, name: str) -> dict:
-        """JSON schema of a tool's arguments as the LLM sees them (injected context excluded)."""
-        schema = self.tools[name].tool_call_schema.model_json_schema()
-        return {"name": name, "description": self.tools[name].description.split("\n")[0],
-                "parameters": {"type": "object", "properties": schema.get("properties", {}),
-                               "required": schema.get("required", [])}}
+        """JSON schema of a tool's arguments as the LLM sees them (injected context excluded);
+        built once per tool, since repair and grounding read it on every call."""
+        if name not in self._schemas:
+            schema = self.tools[name].tool_call_schema.model_json_schema()
+            self._schemas[name] = {"name": name, "description": self.tools[name].description.split("\n")[0],
+                                   "parameters": {"type": "object", "properties": schema.get("properties", {}),
+                                                  "required": schema.get("required", [])}}
+        return self._schemas[name]
 
     def schemas(self) -> list[dict]:
         return [self.schema(n) for n in self.names]
