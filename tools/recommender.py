@@ -1,66 +1,181 @@
-"""The recommend tool: 'goes with' / 'similar to' an item, from merchandising links and embeddings.
+"""Collaborative-filtering recommenders behind one interface: fit, score, similar, save, load.
 
-Cross-sell links answer "what goes with it"; related and up-sell links plus text-embedding
-neighbours answer "similar". Collaborative filtering joins in a later issue behind this tool.
+Every model factorises its scores as `user_side(history) @ item_vectors().T`:
+  - Popularity: user side 1, item vector log(1 + count);
+  - EASE (Steck 2019): user side the history row, item vector the item's column of B;
+  - BPR-MF (tools/bpr.py): user side the user factor (or one folded in from a history),
+    item vector the item factor.
+That shared form is what cold start (tools/cold_start.py) plugs into: a new item gets an item
+vector predicted from its content embedding, and every model scores it the same way.
+
+Histories are sparse rows over the model's items (scipy CSR); `item_ids` maps index -> id.
 """
 from __future__ import annotations
 
-from . import catalog_filter
-from .base import Hit, ToolContext, ToolResult
+import json
+from pathlib import Path
 
-LINK_NAMES = {"crosssell": "cross-sell", "upsell": "up-sell", "related": "related"}
-RELATIONS = {"goes_with": ("crosssell", "related"), "similar": ("related", "upsell"),
-             "any": ("crosssell", "related", "upsell")}
-# Links come first: a merchandiser chose them; embedding neighbours fill the list after them.
-LINK_WEIGHT = {"crosssell": 1.0, "related": 0.9, "upsell": 0.8}
+import numpy as np
+import scipy.sparse as sp
 
 
-def recommend_for(ctx: ToolContext, anchor_sku: str, relation: str, raw_constraints: dict,
-                  limit: int, exclude: set[str] = frozenset()) -> ToolResult:
-    anchor = ctx.catalog.get(anchor_sku)
-    if anchor is None:
-        return ToolResult("recommend", error=f"unknown item '{anchor_sku}'")
-    filtered = catalog_filter.apply(ctx, raw_constraints)
-    if filtered.error:
-        return ToolResult("recommend", error=filtered.error, notes=filtered.notes)
-    allowed = set(filtered.allowed) if filtered.allowed is not None else None
-    skip = set(exclude) | {p.sku for p in ctx.catalog.variants(anchor.parent_sku)}
+class Recommender:
+    name = "base"
 
-    def usable(product) -> bool:
-        return product.sku not in skip and (allowed is None or product.id in allowed)
+    def __init__(self, **params):
+        self.params = params
+        self.item_ids: list[str] = []
+        self.fit_s: float | None = None
 
-    scored: dict[str, tuple[float, dict]] = {}
-    for link_type, parent in ctx.catalog.links(anchor.parent_sku):
-        if link_type not in RELATIONS.get(relation, RELATIONS["any"]):
-            continue
-        variants = [v for v in ctx.catalog.variants(parent) if usable(v)]
-        # Prefer the variant in the anchor's colour family, else the best rated one.
-        variants.sort(key=lambda v: (v.color != anchor.color, -(v.rating or 0)))
-        if variants:
-            fact = {"kind": "link", "type": LINK_NAMES[link_type], "anchor": anchor.sku,
-                    "anchor_name": anchor.name}
-            scored.setdefault(variants[0].sku, (LINK_WEIGHT[link_type], fact))
-    if relation in ("similar", "any") and ctx.text_index is not None:
-        candidates = list(allowed) if allowed is not None else None
-        seen_parents = {ctx.catalog.get(s).parent_sku for s in scored} | {anchor.parent_sku}
-        for item_id, cosine in ctx.text_index.search(ctx.text_index.vector(anchor.id), limit * 6, candidates):
-            product = ctx.catalog.by_id(item_id)
-            if not usable(product) or product.parent_sku in seen_parents:
-                continue
-            seen_parents.add(product.parent_sku)
-            fact = {"kind": "similar", "anchor": anchor.sku, "anchor_name": anchor.name,
-                    "text_similarity": round(cosine, 3)}
-            scored.setdefault(product.sku, (0.5 * cosine, fact))
-    ranked = sorted(scored.items(), key=lambda kv: -kv[1][0])[:limit]
-    hits = []
-    for sku, (score, fact) in ranked:
-        product = ctx.catalog.get(sku)
-        evidence = catalog_filter.constraint_evidence(product, filtered.constraints) + [fact]
-        if product.rating is not None:
-            evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
-        hits.append(Hit(sku, round(score, 4), evidence))
-    notes = list(filtered.notes)
-    if not hits:
-        notes.append(f"no recommendations for {anchor.name} meet these constraints")
-    return ToolResult("recommend", hits=hits, notes=notes, constraints=filtered.constraints.active(),
-                      data={"anchor": anchor.sku})
+    # -- the interface ------------------------------------------------------------------
+
+    def fit(self, X: sp.csr_matrix, item_ids: list[str] | None = None) -> "Recommender":
+        """X: users x items, positive weights for interactions (implicit feedback)."""
+        import time
+        start = time.perf_counter()
+        self.item_ids = list(item_ids) if item_ids is not None else [str(i) for i in range(X.shape[1])]
+        self._fit(sp.csr_matrix(X, dtype=np.float32))
+        self.fit_s = time.perf_counter() - start
+        return self
+
+    def score(self, history: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        """Scores of every item for each history row (users: their training rows, if known)."""
+        return self.user_side(history, users) @ self.item_vectors().T
+
+    def similar(self, item: int, k: int = 10) -> list[tuple[int, float]]:
+        """Items most affine to `item` (the item is left out)."""
+        affinity = self.item_affinity(item)
+        affinity[item] = -np.inf
+        top = np.argpartition(-affinity, min(k, len(affinity) - 1))[:k]
+        return [(int(i), float(affinity[i])) for i in top[np.argsort(-affinity[top])]]
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(directory / "arrays.npz", **self._arrays())
+        meta = {"model": self.name, "params": self.params, "item_ids": self.item_ids, "fit_s": self.fit_s}
+        (directory / "model.json").write_text(json.dumps(meta))
+
+    @staticmethod
+    def load(directory: Path) -> "Recommender":
+        directory = Path(directory)
+        meta = json.loads((directory / "model.json").read_text())
+        model = MODELS[meta["model"]](**meta["params"])
+        model.item_ids, model.fit_s = meta["item_ids"], meta["fit_s"]
+        with np.load(directory / "arrays.npz") as arrays:
+            model._set_arrays({k: arrays[k] for k in arrays.files})
+        return model
+
+    # -- what each model provides ---------------------------------------------------------
+
+    def _fit(self, X: sp.csr_matrix) -> None:
+        raise NotImplementedError
+
+    def user_side(self, history: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def item_vectors(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def item_affinity(self, item: int) -> np.ndarray:
+        """How much having `item` in a history raises each item's score ("often bought with")."""
+        vectors = self.item_vectors()
+        return vectors @ vectors[item]
+
+    def _arrays(self) -> dict:
+        raise NotImplementedError
+
+    def _set_arrays(self, arrays: dict) -> None:
+        raise NotImplementedError
+
+
+class Popularity(Recommender):
+    """The non-personal baseline every recommender must beat."""
+    name = "popularity"
+
+    def _fit(self, X):
+        self.counts = np.log1p(np.asarray((X > 0).sum(axis=0)).ravel()).astype(np.float32)
+
+    def user_side(self, history, users=None):
+        return np.ones((history.shape[0], 1), dtype=np.float32)
+
+    def item_vectors(self):
+        return self.counts[:, None]
+
+    def item_affinity(self, item):
+        return self.counts.copy()
+
+    def _arrays(self):
+        return {"counts": self.counts}
+
+    def _set_arrays(self, arrays):
+        self.counts = arrays["counts"]
+
+
+class EASE(Recommender):
+    """Embarrassingly Shallow Autoencoder: a closed-form item-item model,
+    B = I - P / diag(P) with P = (X'X + l2 I)^-1. One matrix inverse: seconds for
+    thousands of items, but O(items^2) memory, so it is for catalogs up to ~30k items."""
+    name = "ease"
+    MAX_ITEMS = 30_000
+
+    def __init__(self, l2: float = 500.0):
+        super().__init__(l2=l2)
+
+    def _fit(self, X):
+        n = X.shape[1]
+        if n > self.MAX_ITEMS:
+            raise ValueError(f"EASE needs a dense {n}x{n} matrix; use BPR-MF above {self.MAX_ITEMS} items")
+        X = (X > 0).astype(np.float32)  # binary: EASE's closed form assumes 0/1 feedback
+        gram = (X.T @ X).toarray().astype(np.float64)
+        gram[np.diag_indices(n)] += self.params["l2"]
+        P = np.linalg.inv(gram)
+        B = P / (-np.diag(P))
+        B[np.diag_indices(n)] = 0.0
+        self.B = B.astype(np.float32)
+
+    def user_side(self, history, users=None):
+        return (history > 0).astype(np.float32).toarray()
+
+    def score(self, history, users=None):
+        return np.asarray((history > 0).astype(np.float32) @ self.B)  # sparse @ dense: no densifying
+
+    def item_vectors(self):
+        return self.B.T
+
+    def item_affinity(self, item):
+        return self.B[item].copy()
+
+    def _arrays(self):
+        return {"B": self.B}
+
+    def _set_arrays(self, arrays):
+        self.B = arrays["B"]
+
+
+def _register() -> dict[str, type[Recommender]]:
+    from .bpr import BPRMF
+    return {cls.name: cls for cls in (Popularity, EASE, BPRMF)}
+
+
+class _Models(dict):
+    """name -> class, filled on first use (tools.bpr imports torch, which is slow to load)."""
+    def __missing__(self, key):
+        self.update(_register())
+        if key not in self.keys():
+            raise KeyError(f"unknown recommender {key!r}; known: {', '.join(self)}")
+        return dict.__getitem__(self, key)
+
+
+MODELS = _Models()
+
+
+def make(name: str, **params) -> Recommender:
+    return MODELS[name](**params)
+
+
+def interaction_matrix(users: np.ndarray, items: np.ndarray, weights: np.ndarray | None,
+                       n_users: int, n_items: int) -> sp.csr_matrix:
+    """Users x items, duplicates summed."""
+    weights = np.ones(len(users), dtype=np.float32) if weights is None else weights.astype(np.float32)
+    return sp.csr_matrix((weights, (users, items)), shape=(n_users, n_items), dtype=np.float32)
