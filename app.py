@@ -114,11 +114,25 @@ def build_app(bot: Assistant) -> gr.Blocks:
         session_id = session_id or new_session_id()  # in case the load event has not run
         text, items = respond(session_id, message)
         history = list(history or []) + [{"role": "assistant", "content": text}]
-        cards = [(i.image_path, caption(i)) for i in items if showable(i.image_path)]
-        return history, cards, session_id, gr.MultimodalTextbox(interactive=True)
+        shown = [i for i in items if showable(i.image_path)]
+        cards = [(i.image_path, caption(i)) for i in shown]
+        return history, cards, session_id, gr.MultimodalTextbox(interactive=True), [i.position for i in shown], None
 
     def reset():
-        return [], [], new_session_id(), gr.MultimodalTextbox(value=None, interactive=True)
+        return [], [], new_session_id(), gr.MultimodalTextbox(value=None, interactive=True), [], None
+
+    # -- thumbs up / down on a card: the session's likes and rejections (tools/personalize.py)
+    def select_card(positions: list, evt: gr.SelectData):
+        return positions[evt.index] if positions and evt.index is not None and evt.index < len(positions) else None
+
+    def react(liked: bool):
+        def handler(position: int | None, history: list, session_id: str | None):
+            if position is None or not session_id:
+                text = "Click a product card first, then the button."
+            else:
+                text = bot.feedback(session_id, int(position), liked)
+            return list(history or []) + [{"role": "assistant", "content": text}]
+        return handler
 
     # -- API: the same turn for programs (gradio_client), with an explicit session id ----
     def chat_api(message: dict | None, session_id: str | None):
@@ -137,7 +151,12 @@ def build_app(bot: Assistant) -> gr.Blocks:
                                    placeholder="Type a request, attach photos, or both…")
         cards = gr.Gallery(label="Products", elem_id="cards", columns=5, fit_columns=False, height=280,
                            object_fit="contain", allow_preview=True)
-        new_chat = gr.Button("New conversation", variant="secondary", size="sm")
+        with gr.Row():
+            like = gr.Button("👍 I like this one", size="sm")
+            dislike = gr.Button("👎 Not for me", size="sm")
+            new_chat = gr.Button("New conversation", variant="secondary", size="sm")
+        positions = gr.State([])   # catalog list position of each card
+        selected = gr.State(None)  # position of the card last clicked
 
         with gr.Column(visible=False):  # inputs/outputs of the API endpoint only
             api_message = gr.MultimodalTextbox(file_types=["image"], file_count="multiple")
@@ -149,10 +168,13 @@ def build_app(bot: Assistant) -> gr.Blocks:
         # One concurrency group: the models are shared by the page and the API.
         box.submit(add_user_turn, [box, chatbot], [box, chatbot, pending], queue=False,
                    api_visibility="private").then(
-            add_reply, [pending, chatbot, session], [chatbot, cards, session, box],
+            add_reply, [pending, chatbot, session], [chatbot, cards, session, box, positions, selected],
             concurrency_id="assistant", api_visibility="private")
         app.load(new_session_id, None, session, queue=False, api_visibility="private")
-        new_chat.click(reset, None, [chatbot, cards, session, box], api_visibility="private")
+        new_chat.click(reset, None, [chatbot, cards, session, box, positions, selected], api_visibility="private")
+        cards.select(select_card, positions, selected, queue=False, api_visibility="private")
+        like.click(react(True), [selected, chatbot, session], chatbot, api_visibility="private")
+        dislike.click(react(False), [selected, chatbot, session], chatbot, api_visibility="private")
         api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
                            api_name="chat", concurrency_id="assistant")
     return app

@@ -17,6 +17,7 @@ from . import understanding
 from .catalog import Catalog
 from .controller import Controller
 from .explain import explanation, replies, unsupported_claims
+from .interactions import CatalogCF
 from .sessions import SessionStore
 from .settings import Settings
 from .state import DialogueState, ShownItem
@@ -76,8 +77,9 @@ def describe(constraints: dict, topic: str) -> str:
 
 class Assistant:
     def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index,
-                 photo_reader=None, image_index=None, fused_index=None):
+                 photo_reader=None, image_index=None, fused_index=None, recommender=None):
         self.settings = settings
+        self.recommender = recommender  # collaborative scores, only when a real log was ingested
         self.photo_reader, self.image_index, self.fused_index = photo_reader, image_index, fused_index
         self._photo_vectors: dict[str, object] = {}  # sha256 -> embedding, computed once
         self.catalog = catalog
@@ -109,7 +111,7 @@ class Assistant:
             photo_reader = PhotoReader(get_image_encoder(), embedder, catalog)
             image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
         bot = cls(settings, catalog, chat_model, embedder, load_index(settings.index_dir / "text"),
-                  photo_reader, image_index, fused_index)
+                  photo_reader, image_index, fused_index, CatalogCF.load(settings.recommender_dir))
         if hasattr(chat_model, "warm_up"):  # load weights and cache the system prompt now
             chat_model.warm_up([bot.controller.system])
         return bot
@@ -149,7 +151,8 @@ class Assistant:
         understanding.apply(reading, state)
         ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
                           self.image_index, self.fused_index,
-                          {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
+                          {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},
+                          self.recommender)
         outcome = self.controller.run(state, text, reading, ctx, [p["name"] for p in photos])
         final = outcome.final
         items: list[ItemResult] = []
@@ -176,6 +179,25 @@ class Assistant:
         return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices,
                                                outcome.proposed))
 
+    def feedback(self, session_id: str, position: int, liked: bool) -> str:
+        """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
+        lock = self._session_locks.setdefault(session_id, threading.Lock())
+        with lock:
+            state = self.sessions.load(session_id)
+            sku = state.resolve(position) if isinstance(position, int) else None
+            if sku is None:
+                return self.templates["feedback_unknown"]
+            add, remove = (state.liked, state.rejected) if liked else (state.rejected, state.liked)
+            if sku not in add:
+                add.append(sku)
+            if sku in remove:
+                remove.remove(sku)
+            message = self.templates["feedback_liked" if liked else "feedback_rejected"].format(
+                name=state.shown_item(sku).name)
+            state.history.append({"role": "assistant", "text": message})
+            self.sessions.save(state)
+            return message
+
     def _lead(self, outcome, final, state, items) -> str:
         t = self.templates
         if final.tool == "explain":
@@ -187,8 +209,11 @@ class Assistant:
             return said
         are = "are" if len(items) > 1 else "is"
         if final.tool == "recommend":
-            anchor = self.catalog.get(final.data.get("anchor", ""))
-            return t["found_recommend"].format(are=are, n=len(items), what="items", anchor=anchor.name if anchor else "it")
+            anchor = self.catalog.get(final.data.get("anchor") or "")
+            if anchor is None:
+                key = "found_personal" if final.data.get("personal") else "found_popular"
+                return t[key].format(are=are, n=len(items), what=describe(final.constraints, "items"))
+            return t["found_recommend"].format(are=are, n=len(items), what="items", anchor=anchor.name)
         return t["found"].format(are=are, n=len(items), what=describe(final.constraints, state.topic))
 
     def _items(self, result, state) -> list[ItemResult]:

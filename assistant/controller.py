@@ -124,6 +124,15 @@ class Controller:
                 args = self.ground(call["name"], dict(call.get("args") or {}), state, text, reading, ctx.catalog)
                 if args is None:  # e.g. "explain" with no item the shopper pointed at
                     message = AIMessage(content="")
+            if step == 0 and self.wants_recommendation(reading) and (
+                    not message.tool_calls or message.tool_calls[0]["name"] != "recommend"):
+                # "What else would I like?" / "what goes with it?": the dialogue-state reading
+                # asks for the recommender; marked, like the search fallback below.
+                call = {"name": "recommend", "args": {}, "id": "fallback", "type": "tool_call"}
+                args = self.ground("recommend", {}, state, text, reading, ctx.catalog)
+                if args is not None:
+                    message = AIMessage(content="", tool_calls=[call])
+                    planned_by = "fallback"
             if not message.tool_calls and step == 0 and (reading.set or reading.photo):
                 # The shopper stated a constraint or sent a photo but the model chose to chat:
                 # a turn that asks for products gets products. Marked, so evaluation can tell them apart.
@@ -173,11 +182,15 @@ class Controller:
             if reading.photo:
                 grounded["photo"] = reading.photo
         if name in ("recommend", "explain"):
-            # The item must be one the shopper pointed at, in their own words.
+            # The item must be one the shopper pointed at, in their own words; a recommendation
+            # asked for with no item ("what else would I like?") is for the session instead.
             item = reading.reference or self.item_named(str(grounded.get("item", "")), state, text, ctx_catalog)
-            if item is None or (name == "explain" and state.shown_item(item) is None):
+            if name == "recommend" and item is None and reading.recommend:
+                grounded.pop("item", None)
+            elif item is None or (name == "explain" and state.shown_item(item) is None):
                 return None
-            grounded["item"] = item
+            else:
+                grounded["item"] = item
         if name == "recommend":
             # Recommendations keep who they are for and the budget, not the anchor's category.
             for key in ("gender", "price_max"):
@@ -189,6 +202,12 @@ class Controller:
                 else:
                     grounded.pop(key, None)
         return grounded
+
+    @staticmethod
+    def wants_recommendation(reading) -> bool:
+        """A recommendation request, unless it names a new kind of product with no item
+        ("recommend a jacket under $50" is a search)."""
+        return reading.recommend and not reading.photo and (bool(reading.reference) or "category" not in reading.set)
 
     @staticmethod
     def item_named(proposed: str, state, text: str, catalog) -> str | None:

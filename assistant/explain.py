@@ -52,6 +52,16 @@ def explanation(evidence: list[dict]) -> str:
             clauses.append(LINK_PHRASES[fact["type"]].format(anchor=fact["anchor_name"]))
         elif kind == "similar":
             clauses.append(f"similar to {fact['anchor_name']} (text similarity {fact['text_similarity']:.2f})")
+        elif kind == "session":
+            why = "because you liked" if fact["signal"] == "liked" else "close to what you asked about,"
+            clauses.append(f"{why} {fact['anchor_name']} (text similarity {fact['text_similarity']:.2f})")
+        elif kind == "often_bought_with":
+            clauses.append(f"often bought with {fact['anchor_name']} (the store's interaction log)")
+        elif kind == "popular":
+            if fact["source"] == "log":
+                clauses.append(f"popular: {fact['shoppers']} shopper{'s' * (fact['shoppers'] != 1)} in the store's log chose it")
+            elif fact.get("count"):
+                clauses.append("among the best reviewed in the store")
         elif kind == "rank":
             by = {"rating": "rating", "price_asc": "lowest price", "price_desc": "highest price"}[fact["by"]]
             clauses.append(f"#{fact['rank']} of {fact['of']} by {by}")

@@ -41,6 +41,7 @@ class Settings:
     photo_change_weight: float = 0.5  # how far words move a photo query ("like this, with a hood")
     photo_avoid_weight: float = 0.5   # how far a rejected photo pushes results away
     photo_category_min: float = 0.0   # a photo's category reading filters search above this confidence
+    session_weight: float = 0.3   # share of the session signal in ranking (tools/personalize.py)
     nearest_examples: int = 3     # demonstrations chosen per turn by similarity
     calibrate: float = 0.5        # share of the model's no-request prior divided out of tool decisions
     max_message_chars: int = 2000 # longer messages are cut, and the shopper is told
@@ -66,6 +67,11 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def recommender_dir(self) -> Path:
+        """The collaborative model fitted on an ingested interaction log."""
+        return self.models_dir / "recommender"
 
     @property
     def uploads_dir(self) -> Path:

@@ -32,6 +32,7 @@ class DialogueState:
     shown: list[ShownItem] = field(default_factory=list)
     liked: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)    # items the shopper asked about ("why the second?")
     history: list[dict] = field(default_factory=list)  # {"role", "text", "tool_calls"?}
     photos: list[dict] = field(default_factory=list)   # {"name", "path", "sha256"}
     focus: str | None = None                           # the item last pointed at ("it")

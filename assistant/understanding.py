@@ -29,6 +29,10 @@ PATTERN_WORDS = {"striped": "Striped", "stripes": "Striped", "solid": "Solid", "
                  "graphic": "Graphic Print"}
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
+# "What else would I like?", "complete the look", "more like the ones I liked": the recommender's turn.
+RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
+             r"what else|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
+             r"match(?:es)? (?:it|this|that|them))\b")
 REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
 CARRY_ONLY_WITHIN_CATEGORY = ("color", "size", "price_min", "price_max", "material", "pattern")
 
@@ -44,6 +48,7 @@ class Reading:
     avoid_photo: str | None = None                  # photo the shopper said "not like"
     liked: str | None = None
     rejected: str | None = None
+    recommend: bool = False                          # asks for recommendations, not a search
     errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
 
@@ -230,6 +235,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # References and reactions, against the last list shown.
     if state is not None and state.shown and re.search(REFERENCE, t) and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(t, catalog)
+    reading.recommend = bool(re.search(RECOMMEND, t))
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference
@@ -258,6 +264,8 @@ def apply(reading: Reading, state) -> None:
         state.topic = " ".join(dict.fromkeys(state.topic.split() + reading.topic_words))
     if reading.reference:
         state.focus = reading.reference
+        if not (reading.liked or reading.rejected) and reading.reference not in state.asked:
+            state.asked.append(reading.reference)  # asking about an item is a (weak) signal of interest
     if reading.avoid_photo and reading.avoid_photo not in state.avoid_photos:
         state.avoid_photos.append(reading.avoid_photo)
     if reading.liked and reading.liked not in state.liked:

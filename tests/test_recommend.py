@@ -1,5 +1,5 @@
-"""The recommend tool: merchandising links and embedding neighbours."""
-from tools.recommender import recommend_for
+"""The recommend tool: merchandising links, embedding neighbours, the session and a log."""
+from tools.recommend import recommend_for
 
 
 def test_goes_with_follows_cross_sell_links(ctx, catalog):

@@ -8,7 +8,8 @@ def test_schemas_hide_the_injected_context(registry):
     for schema in registry.schemas():
         assert "ctx" not in schema["parameters"]["properties"]
         assert schema["description"]
-    assert registry.schema("recommend")["parameters"]["required"] == ["item"]
+    assert registry.schema("explain")["parameters"]["required"] == ["item"]
+    assert registry.schema("recommend")["parameters"]["required"] == []  # no item: for the session
     assert registry.schema("catalog_filter")["parameters"]["properties"]["sort"]["enum"] == [
         "rating", "price_asc", "price_desc"]
 
@@ -24,7 +25,7 @@ def test_repair_drops_what_cannot_be_used(registry):
 
 def test_unknown_tool_and_missing_arguments(registry, ctx):
     assert "unknown tool" in registry.run("teleport", {}, ctx).error
-    assert "missing item" in registry.run("recommend", {}, ctx).error
+    assert "missing item" in registry.run("explain", {}, ctx).error
 
 
 def test_a_tool_that_raises_becomes_an_error_result(ctx):

@@ -49,3 +49,4 @@ class ToolContext:
     image_index: Any = None     # product image embeddings (the trained image encoder)
     fused_index: Any = None     # image + text, normalised
     photo_vectors: dict = field(default_factory=dict)  # photo name -> embedding, this session
+    recommender: Any = None     # assistant.interactions.CatalogCF, when a log was ingested

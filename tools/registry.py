@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from .base import ToolContext, ToolResult
 from .catalog_filter import catalog_filter as run_filter
 from .explainer import explain_shown
-from .recommender import recommend_for
+from .recommend import recommend_for
 from .retriever import hybrid_search
 from .vocabulary import parse_number
 
@@ -100,25 +100,24 @@ def catalog_filter(gender: Optional[str] = None, category: Category = None,
     return run_filter(ctx, raw, sort=sort, limit=ctx.settings.top_k)
 
 
-def recommend(item: str, relation: Literal["goes_with", "similar", "any"] = "any",
+def recommend(item: Optional[str] = None, relation: Literal["goes_with", "similar", "any"] = "any",
               gender: Optional[str] = None, category: Category = None,
               color: Optional[str] = None, price_max: Optional[float] = None, ctx: Ctx = None) -> ToolResult:
-    """Recommend products that go with or are similar to an item.
+    """Recommend products that go with or are similar to an item, or, with no item, what this shopper may like.
 
     Args:
-        item: the item: a position in the last list ("2"), "the red one", a name or a sku.
+        item: the item: a position in the last list ("2"), "the red one", a name or a sku; leave out for "what else would I like?".
         relation: goes_with (complete the look), similar, or any.
         gender: Men, Women or Unisex.
         category: limit to a category, e.g. Shorts.
         color: limit to a colour.
         price_max: highest price in dollars.
     """
-    sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
-    sku = sku or (item if ctx.catalog.get(item) else None)
-    if sku is None:
-        if ctx.state is not None and ctx.state.shown:
-            sku = ctx.state.shown[0].sku
-        else:
+    sku = None
+    if item:
+        sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
+        sku = sku or (item if ctx.catalog.get(item) else None)
+        if sku is None:
             return ToolResult("recommend", error=f"could not tell which item '{item}' means")
     raw = {"gender": gender, "category": category, "color": color, "price_max": price_max}
     return recommend_for(ctx, sku, relation, raw, ctx.settings.top_k, exclude=_exclude(ctx))

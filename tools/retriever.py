@@ -9,6 +9,7 @@ import re
 
 from . import catalog_filter
 from .base import Hit, ToolContext, ToolResult
+from .personalize import SessionSignals, blend
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
 some something the this that to want with you your any find looking need please ones one get
@@ -113,6 +114,8 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         ids = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
         ordered = sorted(ids, key=lambda i: (-(ctx.catalog.by_id(i).rating or 0), ctx.catalog.by_id(i).price))
         fused = {i: 1.0 / (settings.rrf_k + r) for r, i in enumerate(ordered, 1)}
+    # What the shopper liked or asked about in this session re-ranks the candidates.
+    fused, lifted = blend(ctx, SessionSignals.from_state(ctx.state), fused)
     # One colour variant per product: the list shows different products, "in red" shows colours.
     ranked, parents = [], set()
     for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1]):
@@ -143,6 +146,8 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         if item_id in image_scores:
             evidence.append({"kind": "photo", "photos": list(photo_names), "rank": rank,
                              "image_similarity": round(image_scores[item_id], 3)})
+        if item_id in lifted:
+            evidence.append(lifted[item_id])
         if product.rating is not None:
             evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
         hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
