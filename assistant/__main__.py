@@ -59,9 +59,12 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.what == "latency":
         from .evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
-    else:  # argparse allows only the listed choices
+    elif args.what == "vision":
         from .evaluation.latency import run_vision_bench
         figures = run_vision_bench(settings, turns=args.turns)
+    else:  # argparse allows only the listed choices
+        from .evaluation.recommender_bench import run_recommender_bench
+        figures = run_recommender_bench(settings, sizes=args.sizes, turns=args.turns)
     _print_table(f"bench {args.what}", figures)
     _write_json(args.json, figures)
     return 0
@@ -71,11 +74,39 @@ def cmd_eval(args, settings: Settings) -> int:
     if args.what == "dialogues":
         from .evaluation.dialogues import run_dialogue_eval
         figures = run_dialogue_eval(settings, out_dir=Path(args.out))
-    else:
+    elif args.what == "vision":
         from .evaluation.vision import run_vision_eval
         figures = run_vision_eval(settings, out_dir=Path(args.out))
+    else:
+        from .evaluation.recommender import run_recommender_eval
+        figures = run_recommender_eval(settings, out_dir=Path(args.out), recbole=not args.no_recbole,
+                                       recbole_epochs=args.recbole_epochs)
     _print_table(f"eval {args.what}", figures)
     _write_json(args.json, figures)
+    return 0
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from .catalog import Catalog
+    from .interactions import LogError, ingest
+    from .setup import run_setup
+    from tools.index import load_index
+    if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
+        run_setup(settings, with_model=False)
+    catalog, index = Catalog(settings.db_path), load_index(settings.index_dir / "text")
+
+    def content_for(parents: list[str]):
+        import numpy as np  # a product's content vector: the mean of its variants' text vectors
+        return np.stack([np.mean([index.vector(v.id) for v in catalog.variants(p)], axis=0) for p in parents])
+    try:
+        report, meta = ingest(Path(args.file), settings, catalog, content_for)
+    except LogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    print(f"fitted {meta['model']} on {meta['interactions']} user-product pairs in {meta['fit_s']:.2f} s; "
+          f"{meta['warm_products']} of {meta['products']} products have interactions, the rest are scored "
+          f"from content. Saved to {settings.recommender_dir}")
     return 0
 
 
@@ -105,11 +136,15 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="the web page")
     v.set_defaults(func=cmd_serve)
     b = sub.add_parser("bench", help="timing benchmarks")
-    b.add_argument("what", choices=["latency", "vision"])
+    b.add_argument("what", choices=["latency", "vision", "recommender"])
     b.add_argument("--turns", type=int, default=20)
+    b.add_argument("--sizes", nargs="+", choices=["1k", "100k", "1M"], help="recommender: catalog sizes to time")
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)
+    i = sub.add_parser("ingest-interactions", help="validate a retailer's interaction log and fit the recommender on it")
+    i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
+    i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
     t.add_argument("what", choices=["vision"])
     t.add_argument("--epochs", type=int, help="passes over the training images (default: the config's)")
@@ -117,7 +152,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="quality evaluations")
-    e.add_argument("what", choices=["dialogues", "vision"])
+    e.add_argument("what", choices=["dialogues", "vision", "recommender"])
+    e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
+    e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
     e.add_argument("--json", help="write figures as one flat JSON object")
     e.add_argument("--out", default="data/reports", help="where plots and per-turn results go")
     e.set_defaults(func=cmd_eval)
