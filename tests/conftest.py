@@ -114,3 +114,35 @@ def real_bot(settings):
 def session_id(request) -> str:
     import uuid
     return f"test-{request.node.name}-{uuid.uuid4().hex[:6]}"
+
+
+def synthetic_interaction_log(catalog, path, users: int = 120, seed: int = 0):
+    """TEST FIXTURE ONLY: a made-up interaction log with planted structure (each shopper
+    interacts with products from one small block of SKUs), written as CSV. The Luma catalog has
+    no real log; nothing outside tests uses this."""
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    parents = sorted({p.parent_sku for p in catalog.all()})[:60]  # the rest stay cold
+    rows = []
+    for u in range(users):
+        block = rng.integers(0, len(parents) // 6) * 6
+        for k in range(4):
+            sku = parents[block + rng.integers(0, 6)]
+            rows.append((f"shopper-{u}", sku, rng.choice(["view", "add_to_cart", "purchase"]), 1_700_000_000 + 60 * k))
+    pd.DataFrame(rows, columns=["user_id", "item_id", "event", "timestamp"]).to_csv(path, index=False)
+    return path
+
+
+def content_vectors(catalog, text_index):
+    """A product's content vector: the mean of its variants' text vectors (as the CLI does)."""
+    import numpy as np
+    return lambda parents: np.stack([np.mean([text_index.vector(v.id) for v in catalog.variants(p)], axis=0)
+                                     for p in parents])
+
+
+@pytest.fixture(scope="session")
+def movielens(settings):
+    """MovieLens-100k from the recbole wheel on PyPI (downloaded once into data/)."""
+    from assistant.evaluation import movielens as ml
+    return ml.load(ml.fetch(settings.data_dir))

@@ -1,10 +1,11 @@
 """The session as a signal: what the shopper liked, asked about and rejected in this
 conversation ranks what comes next, in search results and in recommendations.
 
-Session score of a candidate, each part scaled to [0, 1] over the candidates:
-  content = max over history items h of  w_h * cos(candidate, h)  -  0.5 * max over rejected r of cos(candidate, r)
-            (w = 1 for liked, 0.5 for asked about; cosine of the MiniLM product vectors)
-  cf      = the collaborative model's score for the session history (only when a log was ingested)
+Session score of a candidate, in [0, 1]:
+  content = max over history items h of  w_h * cos(candidate, h)  -  0.5 * max over rejected r of cos(candidate, r),
+            clipped to [0, 1] (w = 1 for liked, 0.5 for asked about; cosine of the MiniLM product vectors)
+  cf      = the collaborative model's score for the session history, min-max scaled over the
+            candidates (only when a log was ingested)
   session = content, or (content + cf) / 2 with a log.
 Search blends it with the query score: final = (1 - w) * query + w * session, w = settings.session_weight,
 the query score being the fused RRF score divided by the best one. The fact recorded for an
@@ -61,7 +62,7 @@ def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[i
     rejected = [catalog.get(s) for s in signals.rejected if catalog.get(s)]
     if rejected:
         content = content - REJECT_WEIGHT * (C @ np.stack([vec(p.id) for p in rejected]).T).max(axis=1)
-    content = _scaled(content)
+    content = np.clip(content, 0.0, 1.0)  # cosine is already on a shared scale; no rescaling
     facts = []
     for row, item_id in enumerate(candidates):
         anchor, kind = anchors[int(sims[row].argmax())]
@@ -88,7 +89,7 @@ def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[i
 
 def blend(ctx: ToolContext, signals: SessionSignals, query_scores: dict[int, float]) -> tuple[dict[int, float], dict[int, dict]]:
     """Re-rank query results by the session; returns new scores and, for items the session
-    lifted (upper half of session scores), the fact to add to their evidence."""
+    lifted (session score >= 0.5), the fact to add to their evidence."""
     personal = session_scores(ctx, signals, list(query_scores))
     if not personal:
         return query_scores, {}

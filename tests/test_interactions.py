@@ -1,0 +1,93 @@
+"""Ingesting a retailer's interaction log: schema, validation, clear errors, the fitted model."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.__main__ import main
+from assistant.interactions import CatalogCF, LogError, ingest, read_log
+from conftest import content_vectors, synthetic_interaction_log
+
+
+def write(tmp_path, rows, name="log.csv", columns=("user_id", "item_id", "event", "rating", "timestamp")):
+    path = tmp_path / name
+    frame = pd.DataFrame(rows, columns=list(columns))
+    frame.to_parquet(path) if name.endswith(".parquet") else frame.to_csv(path, index=False)
+    return path
+
+
+def test_variant_product_and_size_skus_map_to_products(tmp_path, catalog):
+    path = write(tmp_path, [("a", "MH01-Black", "purchase", "", "2024-05-01T10:00:00Z"),
+                            ("a", "MH02", "view", "", "1714557600"),
+                            ("b", "MH01-XS-Gray", "rating", "5", ""),
+                            ("b", "MH03-Blue", "", "", "")])
+    log, report = read_log(path, catalog)
+    assert list(log["product"]) == ["MH01", "MH02", "MH01", "MH03"]
+    assert list(log.weight) == [3.0, 1.0, 2.0, 3.0]  # an empty event counts as a purchase
+    assert log.timestamp.iloc[0] == log.timestamp.iloc[1] == 1714557600
+    assert (report.kept, report.users, report.products) == (4, 2, 3) and not report.dropped
+
+
+def test_bad_rows_are_dropped_and_counted_with_examples(tmp_path, catalog):
+    path = write(tmp_path, [("a", "MH01-Black", "purchase", "", ""),
+                            ("", "MH01-Black", "purchase", "", ""),
+                            ("a", "MH02-Black", "teleport", "", ""),
+                            ("a", "MH02-Black", "rating", "11", ""),
+                            ("a", "MH02-Black", "rating", "1", ""),
+                            ("a", "MH02-Black", "view", "", "yesterday-ish"),
+                            ("a", "NOT-A-SKU", "view", "", "")])
+    log, report = read_log(path, catalog)
+    assert len(log) == 1
+    assert set(report.dropped) == {"missing user_id or item_id", "unknown event (known: view, click, add_to_cart, purchase, rating)",
+                                   "rating missing or outside 1-5", "rating below 3 (not a positive)",
+                                   "timestamp not ISO-8601 or Unix seconds", "item_id not in the catalog"}
+    assert report.examples["item_id not in the catalog"] == ["NOT-A-SKU"]
+    assert "dropped 1: unknown event" in "\n".join(report.lines())
+
+
+def test_parquet_and_column_aliases(tmp_path, catalog):
+    path = write(tmp_path, [("c1", "WJ03-Blue")], name="log.parquet", columns=("customer_id", "sku"))
+    log, _ = read_log(path, catalog)
+    assert list(log["product"]) == ["WJ03"]
+
+
+@pytest.mark.parametrize("content,name,message", [
+    (None, "missing.csv", "no such file"),
+    ("user_id,item_id\n", "empty.csv", "no rows"),
+    ("who,what\n1,2\n", "cols.csv", "missing column(s) user_id, item_id"),
+    ("user_id,item_id\n1,B00X\n2,B00Y\n3,MH01\n", "ids.csv", "not catalog SKUs"),
+    ("user_id,item_id\n1,MH01\n", "log.xlsx", "use a .csv"),
+    ("PAR1garbage", "broken.parquet", "could not read broken.parquet as Parquet"),
+])
+def test_unusable_files_are_refused_with_the_reason(tmp_path, catalog, content, name, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(LogError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_log(path, catalog)
+
+
+def test_ingest_fits_a_model_that_scores_every_product(tmp_path, settings, catalog, text_index):
+    local = dataclasses.replace(settings, data_dir=tmp_path)
+    log = synthetic_interaction_log(catalog, tmp_path / "synthetic.csv")
+    report, meta = ingest(log, local, catalog, content_vectors(catalog, text_index))
+    assert meta["model"] == "ease" and meta["warm_products"] <= 60 < meta["products"] == 185
+    cf = CatalogCF.load(local.recommender_dir)
+    history = ["MH01", "MH02"]
+    scores = cf.scores(history)
+    assert len(scores) == 185 and all(np.isfinite(v) for v in scores.values())
+    cold = [p for p, w in zip(cf.model.item_ids, cf.warm) if not w]
+    assert cold and any(scores[p] != 0 for p in cold)  # cold products are scored from content
+    best = max((p for p in scores if p not in history), key=scores.get)
+    assert cf.anchor(best, history) in history
+    assert CatalogCF.load(tmp_path / "nowhere") is None
+
+
+def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\n1,2\n")
+    assert main(["ingest-interactions", str(bad)]) == 2
+    assert "missing column(s)" in capsys.readouterr().err

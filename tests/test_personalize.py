@@ -1,0 +1,88 @@
+"""The session as a signal: likes, questions and rejections rank search and recommendations."""
+from __future__ import annotations
+
+import dataclasses
+
+from assistant.explain import explanation
+from assistant.interactions import CatalogCF, ingest
+from conftest import content_vectors, synthetic_interaction_log
+from tools.personalize import SessionSignals, session_scores
+
+
+def skus(result):
+    return [h.sku for h in result.hits]
+
+
+def test_a_like_moves_similar_items_up_and_says_why(registry, ctx, catalog):
+    before = registry.run("search", {"query": "jacket"}, ctx)
+    liked = before.hits[-1].sku
+    ctx.state.liked = [liked]
+    after = registry.run("search", {"query": "jacket"}, ctx)
+    assert skus(after) != skus(before)
+    reasons = [explanation(h.evidence).lower() for h in after.hits]
+    assert any(f"because you liked {catalog.get(liked).name}".lower() in r for r in reasons)
+    # Never "because you liked X" on X itself.
+    assert not any(f"because you liked {catalog.get(h.sku).name}".lower() in r for h, r in zip(after.hits, reasons))
+
+
+def test_rejected_items_are_left_out_and_their_look_pushed_down(ctx, catalog, text_index):
+    ctx.state.liked = ["WJ03-Blue"]
+    ids = [p.id for p in catalog.all() if p.category_path.endswith("Jackets")]
+    plain = session_scores(ctx, SessionSignals.from_state(ctx.state), ids)
+    near = max((i for i in ids if catalog.by_id(i).parent_sku not in ("WJ03",)), key=lambda i: plain[i][0])
+    ctx.state.rejected = [catalog.by_id(near).sku]
+    pushed = session_scores(ctx, SessionSignals.from_state(ctx.state), ids)
+    assert pushed[near][0] < plain[near][0]
+
+
+def test_new_shopper_gets_popular_items_then_personal_ones(registry, ctx, catalog):
+    first = registry.run("recommend", {}, ctx)
+    assert len(first.hits) == 5 and not first.data["personal"]
+    assert all(any(f["kind"] == "popular" for f in h.evidence) for h in first.hits)
+    ctx.state.liked = ["MH01-Black"]
+    second = registry.run("recommend", {}, ctx)
+    assert second.data["personal"] and "MH01" not in {catalog.get(s).parent_sku for s in skus(second)}
+    assert all("because you liked chaz kangeroo hoodie" in explanation(h.evidence).lower() for h in second.hits)
+
+
+def test_asking_about_an_item_is_a_weaker_signal(ctx):
+    ctx.state.asked = ["WJ03-Blue"]
+    signals = SessionSignals.from_state(ctx.state)
+    assert signals.positives == [("WJ03-Blue", "asked")]
+    fact = next(iter(session_scores(ctx, signals, [1, 2]).values()))[1]
+    assert fact["signal"] == "asked" and explanation([fact]).startswith("Close to what you asked about")
+
+
+def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ctx, settings, catalog, text_index):
+    local = dataclasses.replace(settings, data_dir=tmp_path)
+    ingest(synthetic_interaction_log(catalog, tmp_path / "synthetic.csv"), local, catalog, content_vectors(catalog, text_index))
+    ctx.recommender = CatalogCF.load(local.recommender_dir)
+    anchor = catalog.variants(ctx.recommender.model.item_ids[0])[0]
+    result = registry.run("recommend", {"item": anchor.sku, "relation": "goes_with"}, ctx)
+    assert any(f"often bought with {anchor.name}".lower() in explanation(h.evidence).lower() for h in result.hits)
+    popular = registry.run("recommend", {}, dataclasses.replace(ctx, state=type(ctx.state)("fresh")))
+    assert all(any(f.get("source") == "log" for f in h.evidence) for h in popular.hits)
+
+
+def test_thumbs_up_and_down_from_the_page(scripted_bot, session_id):
+    bot, _ = scripted_bot([{"name": "search", "args": {"query": "hoodie"}}])
+    reply = bot.respond(session_id, "hoodies")
+    first = reply.items[0]
+    assert bot.feedback(session_id, 1, liked=True) == f"Noted: you like {first.name}. I will rank similar items higher."
+    assert bot.sessions.load(session_id).liked == [first.sku]
+    bot.feedback(session_id, 1, liked=False)
+    state = bot.sessions.load(session_id)
+    assert state.rejected == [first.sku] and state.liked == []
+    assert "could not tell" in bot.feedback(session_id, 42, liked=True)
+
+
+def test_what_else_would_i_like_goes_to_the_recommender(scripted_bot, session_id):
+    # The scripted model chats instead of calling a tool; the dialogue-state reading routes it.
+    bot, _ = scripted_bot([{"name": "search", "args": {"query": "tee"}}, "", "I think you will love these!"])
+    bot.respond(session_id, "tees for men")
+    bot.respond(session_id, "I like the second one")
+    reply = bot.respond(session_id, "what else would I like?")
+    assert reply.tool_calls[0]["name"] == "recommend" and reply.tool_calls[0]["planned_by"] == "fallback"
+    assert "item" not in reply.tool_calls[0]["arguments"]
+    assert reply.items and all("because you liked" in i.explanation.lower() for i in reply.items)
+    assert reply.text.startswith("Here are 5 men's items picked for you from what you liked")
