@@ -157,7 +157,7 @@ def run_recommender_eval(settings, out_dir: Path, recbole: bool = True, recbole_
         from .recbole_env import run_recbole
         train, valid, test = fitted["split"]
         split_dir = movielens.write_atomic({"train": train, "valid": valid, "test": test}, ml, settings.data_dir / "movielens" / "loo")
-        recbole_result = run_recbole(split_dir, "ml-100k", ["BPR", "LightGCN"], settings.data_dir / "bench-envs" / "recbole",
+        recbole_result = run_recbole(split_dir, "ml-100k", ["Pop", "BPR", "LightGCN"], settings.data_dir / "bench-envs" / "recbole",
                                      out_dir / "recbole_results.json", epochs=recbole_epochs)
         for name, res in recbole_result["models"].items():
             if "error" in res:
