@@ -177,6 +177,11 @@ def build_app(bot: Assistant) -> gr.Blocks:
         dislike.click(react(False), [selected, chatbot, session], chatbot, api_visibility="private")
         api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
                            api_name="chat", concurrency_id="assistant")
+
+        def feedback_api(session_id: str, position: int, liked: bool) -> str:
+            """Thumbs up (liked=True) or down on item `position` of the session's last list."""
+            return bot.feedback(session_id, int(position), bool(liked))
+        gr.api(feedback_api, api_name="feedback", concurrency_id="assistant")
     return app
 
 

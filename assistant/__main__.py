@@ -64,7 +64,7 @@ def cmd_bench(args, settings: Settings) -> int:
         figures = run_vision_bench(settings, turns=args.turns)
     else:  # argparse allows only the listed choices
         from .evaluation.recommender_bench import run_recommender_bench
-        figures = run_recommender_bench(settings, sizes=args.sizes, turns=args.turns)
+        figures = run_recommender_bench(settings, sizes=args.sizes, turns=args.turns, out_dir=Path(args.out))
     _print_table(f"bench {args.what}", figures)
     _write_json(args.json, figures)
     return 0

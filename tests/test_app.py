@@ -76,6 +76,11 @@ def test_two_turns_share_one_session(served, bot):
         assert item["price"] <= 60
     assert all(p <= 60 for p in prices_in(text)), text
 
+    # A thumbs-up on a card (the page's button; the same call over the API) is a session like.
+    message = client.predict(session, 1, True, api_name="/feedback")
+    assert message == f"Noted: you like {items[0]['name']}. I will rank similar items higher."
+    assert bot.sessions.load(session).liked == [items[0]["sku"]]
+
 
 def test_photo_turn(served, tmp_path):
     client, _ = served

@@ -86,3 +86,14 @@ def test_what_else_would_i_like_goes_to_the_recommender(scripted_bot, session_id
     assert "item" not in reply.tool_calls[0]["arguments"]
     assert reply.items and all("because you liked" in i.explanation.lower() for i in reply.items)
     assert reply.text.startswith("Here are 5 men's items picked for you from what you liked")
+
+
+def test_real_model_end_to_end_likes_then_recommendations(real_bot, session_id):
+    real_bot.respond(session_id, "hoodies for men")
+    liked = real_bot.sessions.load(session_id).shown[0]
+    real_bot.respond(session_id, "I like the first one")
+    assert real_bot.sessions.load(session_id).liked == [liked.sku]
+    reply = real_bot.respond(session_id, "what else would I like?")
+    assert [c["name"] for c in reply.tool_calls][:1] == ["recommend"]
+    assert reply.items and all(i.gender in ("Men", "Unisex") for i in reply.items)
+    assert any(f"because you liked {liked.name}".lower() in i.explanation.lower() for i in reply.items)

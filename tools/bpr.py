@@ -79,6 +79,10 @@ class BPRMF(Recommender):
             factors = self.fold_in(history)
         return np.hstack([factors, np.ones((len(factors), 1), dtype=np.float32)])
 
+    def score(self, history: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        # Same as user_side @ item_vectors().T, without stacking a copy of the item table.
+        return self.user_side(history, users)[:, :-1] @ self.item_factors.T + self.item_bias
+
     def fold_in(self, history: sp.csr_matrix) -> np.ndarray:
         Q = self.item_factors
         ridge = self.params["fold_in_l2"] * np.eye(Q.shape[1], dtype=np.float32)

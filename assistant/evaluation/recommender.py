@@ -114,15 +114,16 @@ def cold_start(ml: movielens.MovieLens, content: np.ndarray, warm_params: dict, 
         vectors = with_cold_items(model, content, ~hidden & (np.asarray(X.sum(0)).ravel() > 0), mapper_l2)
         return model.user_side(X, users=users if method == "bpr" else None) @ vectors.T
 
-    def run(hidden: np.ndarray, methods: list[tuple[str, float]]) -> dict:
+    def run(hidden: np.ndarray, methods: list[tuple[str, float]], desc: str) -> dict:
         X, truth = matrices(hidden)
-        models = {name: make(name, **warm_params.get(name, {})).fit(X) for name in ("ease", "bpr", "popularity")}
+        models = {name: make(name, **warm_params.get(name, {})).fit(X)
+                  for name in tqdm(("ease", "bpr", "popularity"), desc=f"{desc}: fit", leave=False)}
         held_items = np.flatnonzero(hidden)
         local = {item: pos for pos, item in enumerate(held_items)}
         users = truth.index.to_numpy()
         targets = [np.array([local[i] for i in truth[u]]) for u in users]
         out = {}
-        for method, l2 in methods:
+        for method, l2 in tqdm(methods, desc=f"{desc}: score", leave=False):
             scores = scores_for(method, X, hidden, l2, models)[users][:, held_items]
             out[(method, l2)] = ranking_metrics(scores, targets)
         rng = np.random.default_rng(seed)
@@ -132,10 +133,10 @@ def cold_start(ml: movielens.MovieLens, content: np.ndarray, warm_params: dict, 
 
     personal = [(m, l2) for m in ("ease", "bpr") for l2 in MAPPER_GRID] + [("content_knn", 0.0)]
     popular = [("popularity", l2) for l2 in MAPPER_GRID]
-    inner_results = run(inner, personal + popular)
+    inner_results = run(inner, personal + popular, "cold start (choice)")
     best = max(personal, key=lambda m: inner_results[m]["ndcg"])
     best_pop = max(popular, key=lambda m: inner_results[m]["ndcg"])
-    test_results = run(cold, [best, best_pop, ("content_knn", 0.0)])
+    test_results = run(cold, [best, best_pop, ("content_knn", 0.0)], "cold start (test)")
     return {"method": best[0], "mapper_l2": best[1], "ours": test_results[best],
             "popularity": test_results[best_pop], "content_knn": test_results[("content_knn", 0.0)],
             "random": test_results[("random", 0.0)], "cold_items": int(cold.sum()),
@@ -208,8 +209,9 @@ def _plot(table: dict, cold: dict, path: Path) -> None:
     axes[1].barh(names, [rows[n]["fit_s"] for n in names], color="tab:orange")
     axes[1].set_xscale("log")
     axes[1].set_title("fit time, seconds (log scale, 2-core CPU)")
-    cold_names = ["ours", "content_knn", "popularity", "random"]
-    axes[2].barh(cold_names, [cold[n]["ndcg"] for n in cold_names], color="tab:green")
+    cold_names = {"ours": f"ours ({cold['method']} + content map)", "content_knn": "content kNN",
+                  "popularity": "popularity predicted\nfrom content", "random": "random"}
+    axes[2].barh(list(cold_names.values()), [cold[n]["ndcg"] for n in cold_names], color="tab:green")
     axes[2].set_title(f"cold start: NDCG@10 on {cold['cold_items']} held-out items")
     for ax in axes:
         ax.invert_yaxis()

@@ -38,6 +38,11 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def _peak_rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def _time_model(name: str, params: dict, X: sp.csr_matrix, repeats: int = 30) -> dict:
     before = _rss_mb()
     model = make(name, **params).fit(X)
@@ -56,7 +61,8 @@ def _time_model(name: str, params: dict, X: sp.csr_matrix, repeats: int = 30) ->
             "model_mb": size, "rss_growth_mb": max(after - before, 0.0)}
 
 
-def run_recommender_bench(settings, sizes: list[str] | None = None, bpr_epochs: int = 5, turns: int = 10) -> dict:
+def run_recommender_bench(settings, sizes: list[str] | None = None, bpr_epochs: int = 5, turns: int = 10,
+                          out_dir=None) -> dict:
     figures = {}
     for label in tqdm(sizes or list(SIZES), desc="sizes"):
         n_items = SIZES[label]
@@ -70,9 +76,33 @@ def run_recommender_bench(settings, sizes: list[str] | None = None, bpr_epochs: 
                 figures[f"{name}_{label}_{key}"] = value
         figures[f"bpr_{label}_s_per_epoch"] = figures[f"bpr_{label}_fit_s"] / bpr_epochs
         del X
-    figures["peak_rss_mb"] = _rss_mb()
+    figures["peak_rss_mb"] = _peak_rss_mb()
+    if out_dir is not None:
+        _plot(figures, out_dir)
     figures.update(recommend_in_turn(settings, turns))
     return figures
+
+
+def _plot(figures: dict, out_dir) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name in ("popularity", "ease", "bpr"):
+        done = [(SIZES[s], figures[f"{name}_{s}_fit_s"], figures[f"{name}_{s}_score_p50_ms"])
+                for s in SIZES if f"{name}_{s}_fit_s" in figures]
+        if done:
+            n, fit, score = zip(*done)
+            axes[0].plot(n, fit, "o-", label=name)
+            axes[1].plot(n, score, "o-", label=name)
+    for ax, title in zip(axes, ("fit time, s (BPR-MF: 5 epochs)", "score all items for one session, p50 ms")):
+        ax.set(xscale="log", yscale="log", xlabel="catalog items (synthetic log, 5 interactions per item)", title=title)
+        ax.legend()
+    fig.tight_layout()
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    fig.savefig(Path(out_dir) / "recommender_bench.png", dpi=110)
+    plt.close(fig)
 
 
 def recommend_in_turn(settings, turns: int) -> dict:
