@@ -106,7 +106,7 @@ def cmd_ingest(args, settings: Settings) -> int:
     print("\n".join(report.lines()))
     print(f"fitted {meta['model']} on {meta['interactions']} user-product pairs in {meta['fit_s']:.2f} s; "
           f"{meta['warm_products']} of {meta['products']} products have interactions, the rest are scored "
-          f"from content. Saved to {settings.recommender_dir}")
+          f"from content. Saved to {settings.recommender_dir}; the assistant uses it from its next start.")
     return 0
 
 

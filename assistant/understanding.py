@@ -31,7 +31,7 @@ LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
 # "What else would I like?", "complete the look", "more like the ones I liked": the recommender's turn.
 RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
-             r"what else|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
+             r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
 REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
 CARRY_ONLY_WITHIN_CATEGORY = ("color", "size", "price_min", "price_max", "material", "pattern")
