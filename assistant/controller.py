@@ -128,8 +128,8 @@ class Controller:
                     not message.tool_calls or message.tool_calls[0]["name"] != "recommend"):
                 # "What else would I like?" / "what goes with it?": the dialogue-state reading
                 # asks for the recommender; marked, like the search fallback below.
-                call = {"name": "recommend", "args": {}, "id": "fallback", "type": "tool_call"}
-                args = self.ground("recommend", {}, state, text, reading, ctx.catalog)
+                call = {"name": "recommend", "args": {"relation": reading.recommend}, "id": "fallback", "type": "tool_call"}
+                args = self.ground("recommend", dict(call["args"]), state, text, reading, ctx.catalog)
                 if args is not None:
                     message = AIMessage(content="", tool_calls=[call])
                     planned_by = "fallback"
@@ -207,7 +207,7 @@ class Controller:
     def wants_recommendation(reading) -> bool:
         """A recommendation request, unless it names a new kind of product with no item
         ("recommend a jacket under $50" is a search)."""
-        return reading.recommend and not reading.photo and (bool(reading.reference) or "category" not in reading.set)
+        return bool(reading.recommend) and not reading.photo and (bool(reading.reference) or "category" not in reading.set)
 
     @staticmethod
     def item_named(proposed: str, state, text: str, catalog) -> str | None:

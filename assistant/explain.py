@@ -62,6 +62,8 @@ def explanation(evidence: list[dict]) -> str:
                 clauses.append(f"popular: {fact['shoppers']} shopper{'s' * (fact['shoppers'] != 1)} in the store's log chose it")
             elif fact.get("count"):
                 clauses.append("among the best reviewed in the store")
+            else:
+                clauses.append("not reviewed yet (listed after the reviewed products)")
         elif kind == "rank":
             by = {"rating": "rating", "price_asc": "lowest price", "price_desc": "highest price"}[fact["by"]]
             clauses.append(f"#{fact['rank']} of {fact['of']} by {by}")

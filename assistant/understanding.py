@@ -48,7 +48,7 @@ class Reading:
     avoid_photo: str | None = None                  # photo the shopper said "not like"
     liked: str | None = None
     rejected: str | None = None
-    recommend: bool = False                          # asks for recommendations, not a search
+    recommend: str | None = None                     # asks for recommendations: goes_with, similar or any
     errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
 
@@ -235,7 +235,9 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # References and reactions, against the last list shown.
     if state is not None and state.shown and re.search(REFERENCE, t) and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(t, catalog)
-    reading.recommend = bool(re.search(RECOMMEND, t))
+    if re.search(RECOMMEND, t):
+        reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
+                             else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference

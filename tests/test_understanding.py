@@ -88,3 +88,20 @@ def test_photo_references(vocab, catalog):
     state_after, (no,) = run(vocab, catalog, "nothing like photo 1 please", state=state)
     assert no.avoid_photo == "photo 1" and no.photo is None and state_after.avoid_photos == ["photo 1"]
     assert state.resolve_photo("photo 7") is None
+
+
+@pytest.mark.parametrize("text,relation", [
+    ("what goes with it?", "goes_with"), ("complete the look", "goes_with"), ("what would I wear with these", "goes_with"),
+    ("something similar to the red one", "similar"), ("more like the ones I liked", "similar"),
+    ("what else would I like?", "any"), ("any suggestions?", "any"), ("red jackets under $50", None),
+])
+def test_recommendation_requests_and_their_relation(vocab, catalog, text, relation):
+    _, (reading,) = run(vocab, catalog, text)
+    assert reading.recommend == relation
+
+
+def test_asking_about_an_item_is_remembered_as_interest(vocab, catalog):
+    state = DialogueState("u", shown=[ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
+                                      ShownItem(2, "MH01-Black", "Chaz Kangeroo Hoodie", "Black", "Hoodies", 52.0)])
+    run(vocab, catalog, "why the second one?", "I like the first one", state=state)
+    assert state.asked == ["MH01-Black"] and state.liked == ["WJ03-Blue"]
