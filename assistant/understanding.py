@@ -67,7 +67,7 @@ def read_prices(text: str, reading: Reading, state) -> None:
                   rf"at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t)
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
-    m2 = re.search(rf"\b(?:over|above|more than|at least|min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t)
+    m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|at least|min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t)
     if m2 and parse_number(m2.group(1)) is not None:
         reading.set["price_min"] = parse_number(m2.group(1))
     m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
@@ -122,9 +122,13 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
 
-    # Dropped constraints: "forget the price limit", "any colour", "no size preference".
-    for m in re.finditer(r"\b(?:forget|drop|remove|ignore|clear|no|without|lose|any)\s+(?:the\s+|my\s+|about\s+the\s+)?"
-                         r"(price|budget|cost|colou?r|size|gender|category|type|material|fabric|pattern|eco|sale)", t):
+    # Dropped constraints: "forget the price limit", "any colour", "no size preference", "whatever
+    # colour", "all colours", "the colour doesn't matter".
+    fields = r"(price|budget|cost|colou?r|size|gender|category|type|material|fabric|pattern|eco|sale)"
+    dropped = [*re.finditer(r"\b(?:forget|drop|remove|ignore|clear|no|without|lose|any|whatever|all)\s+"
+                            r"(?:the\s+|my\s+|about\s+the\s+)?" + fields, t),
+               *re.finditer(fields + r"s?\s+(?:doesn'?t|does not|don'?t|do not)\s+matters?", t)]
+    for m in dropped:
         for name in FIELD_WORDS[m.group(1).replace("colour", "color")]:
             if name not in reading.unset:
                 reading.unset.append(name)
@@ -155,6 +159,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
 
     # Gender.
     for word in re.findall(r"[a-z']+", t):
+        word = word if word in GENDER_SYNONYMS else word.rstrip("'")  # "ladies'" as "ladies"; "men's" is listed
         if word in GENDER_SYNONYMS and word not in ("her", "him"):
             reading.set["gender"] = GENDER_SYNONYMS[word]
     if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):

@@ -105,3 +105,22 @@ def test_asking_about_an_item_is_remembered_as_interest(vocab, catalog):
                                       ShownItem(2, "MH01-Black", "Chaz Kangeroo Hoodie", "Black", "Hoodies", 52.0)])
     run(vocab, catalog, "why the second one?", "I like the first one", state=state)
     assert state.asked == ["MH01-Black"] and state.liked == ["WJ03-Blue"]
+
+
+@pytest.mark.parametrize("text,low,high", [("jackets no more than $45", None, 45), ("not more than 50 dollars", None, 50),
+                                           ("more than 30 dollars", 30, None)])
+def test_no_more_than_is_a_maximum_only(vocab, catalog, text, low, high):
+    state, _ = run(vocab, catalog, text)
+    assert state.constraints.get("price_min") == low and state.constraints.get("price_max") == high
+
+
+@pytest.mark.parametrize("text", ["whatever color", "colour doesn't matter", "show me all colours", "any colour"])
+def test_ways_to_drop_the_colour(vocab, catalog, text):
+    state, _ = run(vocab, catalog, "red jackets", text)
+    assert "color" not in state.constraints and state.constraints["category"] == ["Jackets"]
+
+
+@pytest.mark.parametrize("text,gender", [("ladies' jackets", "Women"), ("guys' tees", "Men")])
+def test_possessive_gender_words(vocab, catalog, text, gender):
+    state, _ = run(vocab, catalog, text)
+    assert state.constraints["gender"] == gender
