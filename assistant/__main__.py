@@ -111,11 +111,14 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_train(args, settings: Settings) -> int:
-    if args.what == "vision":  # the controller's training joins here (LoRA issue)
+    if args.what == "vision":
         from .training.vision import train_vision
         from .vision import SHIPPED_WEIGHTS
         figures = train_vision(settings, epochs=args.epochs, out_dir=Path(args.out),
                                weights_path=Path(args.weights) if args.weights else SHIPPED_WEIGHTS)
+    else:  # the controller's self-instruct training data
+        from .training.dialogues import build_dataset
+        figures = build_dataset(settings, args.dialogues, args.test_dialogues, settings.data_dir / "controller")
     _print_table(f"train {args.what}", figures)
     return 0
 
@@ -146,7 +149,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision"])
+    t.add_argument("what", choices=["vision", "dialogues"])
+    t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
+    t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
     t.add_argument("--epochs", type=int, help="passes over the training images (default: the config's)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")

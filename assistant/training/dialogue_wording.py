@@ -1,0 +1,130 @@
+"""The wording tables of the self-instruct dialogues (assistant/training/dialogues.py): sentence
+templates per kind of turn, and the synonyms, price forms and photo changes they are filled with.
+Data only, so new wordings are added here without touching the generator.
+"""
+from __future__ import annotations
+
+# "|" prefixes a tag: the sort of a sorted request, "liked" for a reaction that likes the item,
+# "start" / "end" for greetings only at the start and thanks never there.
+TEMPLATES = {
+    "request": ["I'm looking for {want}", "{want}", "show me {want}", "do you have {want}?", "I need {want}",
+                "can you find me {want}", "hi, I want {want}", "where can I find {want}?", "{want} please",
+                "looking for {want}, any ideas?", "I'd like to buy {want}", "please search for {want}"],
+    "sorted_request": ["price_asc|show me the cheapest {want}", "rating|best rated {want}",
+                       "price_desc|most expensive {want} first", "price_asc|lowest priced {want} please",
+                       "price_asc|{want}, cheapest first", "rating|what are your top rated {want}?",
+                       "price_desc|{want}, priciest first", "rating|{want} sorted by rating"],
+    "refine_color": ["in {color} instead", "{color} ones please", "do you have it in {color}?", "what about {color}?",
+                     "can I see {color} ones", "show me those in {color}", "{color} please", "any in {color}?"],
+    "refine_price": ["{price} please", "only {price}", "can you keep it {price}?", "hmm, {price} would be better",
+                     "make it {price}", "{price} instead", "show me ones {price}", "let's stay {price}"],
+    "cheaper": ["cheaper ones?", "anything cheaper?", "show me something less expensive", "got any budget options?",
+                "do you have more affordable ones?", "a bit cheaper please", "those are too pricey, cheaper?",
+                "something at a lower price?"],
+    "switch_gender": ["{for_g} instead", "actually, {for_g}", "I meant {for_g}", "what about {for_g}?",
+                      "do you have {gs} ones?", "same thing but {for_g}", "show me the {gs} version",
+                      "switch to {gs} please"],
+    "drop_size": ["forget the size", "any size is fine", "drop the size", "size doesn't matter",
+                  "no size preference", "ignore the size", "remove the size filter", "clear the size please"],
+    "drop_color": ["any colour", "any color is fine", "forget the colour", "colour doesn't matter",
+                   "drop the color", "show me all colours", "ignore the colour", "whatever color, no preference"],
+    "reference": ["more like {ref}", "something similar to {ref}", "liked|I like {ref}, anything similar?",
+                  "similar to {ref} please", "show me things like {ref}", "liked|I love {ref}, more like it please",
+                  "got others like {ref}?", "liked|{ref} looks great, got more like that?"],
+    "goes_with": ["what goes with {ref}?", "what would match {ref}?", "complete the look for {ref}",
+                  "anything that goes well with {ref}?", "what can I wear with {ref}?", "what pairs with {ref}?",
+                  "help me complete the look with {ref}", "what should I wear with {ref}?"],
+    "liked_more": ["more like the ones I liked", "show me more like what I liked", "more like those I liked please",
+                   "anything else like the ones I liked?", "more like the items I liked",
+                   "find more like what I liked so far", "recommend more like the ones I liked",
+                   "similar to the stuff I liked?"],
+    "what_else": ["what else would I like?", "what else would you recommend?", "any suggestions for me?",
+                  "anything else you'd suggest?", "what would I also like?", "recommend me something",
+                  "surprise me with something I'd like", "what else do you think I'd love?"],
+    "explain": ["why {ref}?", "why did you pick {ref}?", "why is {ref} there?", "explain {ref} please",
+                "how does {ref} fit what I asked?", "what makes {ref} a good match?", "why {ref} and not the others?",
+                "tell me why you chose {ref}"],
+    "photo_like": ["something like this{extra}", "do you have anything like this{extra}?",
+                   "find me one like this{extra}",
+                   "is there something like this{extra}?", "I want this{extra}", "similar to this please",
+                   "got anything like my photo{extra}?", "what do you have that looks like this{extra}?"],
+    "photo_modify": ["like {photo} but {change}", "same as {photo} but {change}", "{photo}, but {change}",
+                     "similar to {photo} except {change}", "something like {photo}, only {change}",
+                     "I want {photo} but {change}", "kind of like {photo} but {change}", "{photo} style but {change}"],
+    "photo_only": [""],  # a photo with no words: one empty template, shared by both splits
+    "chit_chat": ["start|hello", "start|hi there!", "end|thanks!", "end|cheers!", "who are you?", "what's your name?",
+                  "start|good morning", "are you a bot?", "end|thank you, that's helpful", "how are you today?",
+                  "end|great, thanks", "end|lovely, thank you so much"],
+    "out_of_scope": ["what's the weather tomorrow?", "tell me a joke", "who won the game last night?",
+                     "can you order me a pizza?", "can you book me a flight?", "what's the capital of France?",
+                     "write me a poem", "help me with my homework", "do you sell cars?", "what's 12 times 7?",
+                     "what's the news today?", "do you sell groceries?"],
+    "clarify": ["I want the thing", "something nice", "I need something", "you know what I mean",
+                "show me stuff", "can you find it?", "something good please", "the usual please",
+                "get me one", "hmm, what about that?", "I'm after something", "something cool"],
+}
+KINDS = tuple(TEMPLATES)
+NO_TOOL = ("chit_chat", "out_of_scope", "clarify")
+# Follow-up turns and how often each is tried (a kind that does not fit the state is skipped).
+FOLLOW = {"refine_color": 1.0, "refine_price": 0.8, "cheaper": 0.7, "switch_gender": 0.7, "drop_size": 1.5,
+          "drop_color": 1.0, "reference": 1.1, "goes_with": 0.9, "liked_more": 4.0, "what_else": 0.6,
+          "explain": 1.2, "photo_like": 0.4, "photo_modify": 0.8, "photo_only": 0.3, "chit_chat": 0.3,
+          "out_of_scope": 0.3, "request": 0.3}
+OPENERS = {"request": 0.58, "sorted_request": 0.1, "photo_like": 0.12, "photo_only": 0.06, "chit_chat": 0.05,
+           "out_of_scope": 0.03, "clarify": 0.06}
+
+# Shopper words per category: (singular, plural); None: plural only ("shorts").
+NOUNS = {"Jackets": [("jacket", "jackets"), ("coat", "coats"), (None, "outerwear")],
+         "Hoodies & Sweatshirts": [("hoodie", "hoodies"), ("sweatshirt", "sweatshirts"), ("pullover", "pullovers"),
+                                   ("hoody", "hoodies"), ("sweater", "sweaters")],
+         "Tees": [("tee", "tees"), ("t-shirt", "t-shirts"), ("tshirt", "tshirts"), ("shirt", "shirts")],
+         "Tanks": [("tank top", "tank tops"), ("tank", "tanks"), ("singlet", "singlets")],
+         "Bras & Tanks": [("tank top", "tank tops"), ("tank", "tanks")],
+         "Pants": [(None, "pants"), (None, "trousers"), (None, "joggers")], "Shorts": [(None, "shorts")],
+         "Bags": [("bag", "bags")], "Watches": [("watch", "watches")],
+         "Fitness Equipment": [("piece of fitness equipment", "fitness equipment"),
+                               ("piece of gym equipment", "gym equipment")]}
+# Nouns a product's own style (or, lower case, its name) earns: "backpack" only for a backpack.
+STYLE_NOUNS = {"Backpack": ("backpack", "backpacks"), "Rain Coat": ("rain jacket", "rain jackets"),
+               "Duffel": ("duffel bag", "duffel bags"), "Tote": ("tote", "totes"),
+               "Messenger": ("messenger bag", "messenger bags"), "Windbreaker": ("windbreaker", "windbreakers"),
+               "Leggings": (None, "leggings"), "Sweatpants": (None, "sweatpants"), "Bra": ("sports bra", "sports bras"),
+               "water bottle": ("water bottle", "water bottles"), "ball": ("exercise ball", "exercise balls"),
+               "strap": ("yoga strap", "yoga straps"), "foam roller": ("foam roller", "foam rollers")}
+TANK_WORDS = {"tank tops", "tanks", "singlets"}  # the tracker reads these as both tank categories
+# Descriptive words per catalog value: "what the shopper says=what goes in the query" (same when no "=").
+DESCRIBE = {"Rainy": ["for rainy days=rainy", "for the rain=rain"], "Windy": ["for windy weather=windy"],
+            "Wintry": ["for winter=winter"], "Cold": ["for cold weather=cold weather"],
+            "Hot": ["for hot weather=hot weather", "for summer=summer"], "Hooded": ["hooded", "with a hood=hood"],
+            "Full zip": ["full-zip=full zip"], "¼ zip": ["quarter-zip=quarter zip"], "Lightweight": ["lightweight"],
+            "Insulated": ["insulated"], "Soft Shell": ["soft shell"], "Hard Shell": ["hard shell"],
+            "Rain Coat": ["waterproof"], "Waterproof": ["waterproof"], "Compression": ["compression"],
+            "Base Layer": ["base layer"], "Workout Pants": ["for workouts=workout"], "Reversible": ["reversible"],
+            "Laptop Sleeve": ["with a laptop sleeve=laptop sleeve"], "Reflective": ["reflective"],
+            "Yoga": ["for yoga=yoga"], "Gym": ["for the gym=gym"], "Hiking": ["for hiking=hiking"],
+            "Travel": ["for travel=travel"], "School": ["for school=school"], "Outdoor": ["for the outdoors=outdoors"],
+            "Sports": ["for sports=sports"]}
+PHOTO_CHANGES = {"Tees": ["with short sleeves=short sleeves", "with long sleeves=long sleeves", "with a v-neck=v-neck"],
+                 "Jackets": ["with a hood=hood", "with a full zip=full zip", "warmer", "lighter"],
+                 "Hoodies & Sweatshirts": ["with a zip=zip", "with a hood=hood", "thicker"],
+                 "Pants": ["shorter", "with pockets=pockets", "looser"], "Shorts": ["shorter", "with pockets=pockets"],
+                 "": ["more sporty=sporty"]}
+COLOUR_WORDS = {"Blue": ["navy", "teal"], "Gray": ["grey", "charcoal"], "Red": ["burgundy", "crimson"],
+                "Green": ["olive", "khaki"], "Purple": ["violet", "plum"], "Brown": ["tan", "beige"],
+                "White": ["cream", "ivory"], "Yellow": ["mustard"], "Orange": ["coral"], "Lavender": ["lilac"]}
+GENDER_WORDS = {"Men": (["men's", "mens", "guys"], ["for men", "for him", "for my husband", "for a guy"]),
+                "Women": (["women's", "womens", "ladies"], ["for women", "for her", "for my wife", "for a lady"])}
+SIZE_WORDS = {"XS": "extra small", "S": "small", "M": "medium", "L": "large", "XL": "extra large"}
+SIMPLE_MATERIALS = ("Cotton", "Organic Cotton", "Wool", "Fleece", "Nylon", "Polyester", "Hemp", "Linen", "Spandex",
+                    "Mesh")
+PATTERN_WORDS = {"Striped": "striped", "Checked": "plaid", "Color-Blocked": "color-blocked", "Graphic Print": "graphic"}
+# Price wordings (each is also its form's name in the metadata); {wa}/{wb}: the number in words.
+PRICE_FORMS = {"max": ["under ${b}", "under {b} bucks", "under {wb}", "no more than {b} dollars", "at most ${b}",
+                       "less than {b} dollars", "up to ${b}", "${b} or less", "with a budget of ${b}", "below {b} usd"],
+               "range": ["between {a} and {b}", "between ${a} and ${b}", "from {a} to {b} dollars", "${a}-${b}",
+                         "between {wa} and {wb}"],
+               "min": ["over ${a}", "at least {a} dollars", "more than ${a}"]}
+ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+# clothing-dataset-small classes with a catalog counterpart (hats, shoes, dresses, skirts have none).
+SHOPPER_CLASSES = {"outwear": "Jackets", "t-shirt": "Tees", "longsleeve": "Tees", "shirt": "Tees",
+                   "pants": "Pants", "shorts": "Shorts"}

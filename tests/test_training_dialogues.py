@@ -1,0 +1,168 @@
+"""The self-instruct dialogue generator: deterministic, schema-valid, satisfiable, held out."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.training import dialogues as gen
+from tools.catalog_filter import normalise, satisfies
+from tools.registry import ToolRegistry
+
+VALUE_FIELDS = {"gender": "genders", "color": "colors", "size": "sizes", "material": "materials", "pattern": "patterns"}
+
+
+@pytest.fixture(scope="module")
+def train(catalog, vocab):
+    return gen.generate(catalog, vocab, 300, seed=7, split="train")
+
+
+@pytest.fixture(scope="module")
+def test_split(catalog, vocab):
+    return gen.generate(catalog, vocab, 150, seed=7, split="test")
+
+
+def turns(dialogues):
+    return [t for d in dialogues for t in d["turns"]]
+
+
+def test_same_seed_same_dialogues_other_seed_differs(catalog, vocab, train):
+    assert gen.generate(catalog, vocab, 300, seed=7, split="train") == train
+    assert gen.generate(catalog, vocab, 300, seed=8, split="train") != train
+
+
+def test_dialogue_and_turn_format(train, test_split):
+    for d in train + test_split:
+        assert set(d) >= {"id", "split", "turns"} and d["turns"]
+        for t in d["turns"]:
+            assert set(t) >= {"user", "photos", "kind", "gold", "constraints"}
+            assert t["kind"] in gen.KINDS and isinstance(t["user"], str) and isinstance(t["photos"], list)
+            if t["gold"]["tool"] is None:
+                assert t["gold"]["reply_kind"] == t["kind"] in ("chit_chat", "out_of_scope", "clarify")
+                assert t["gold"]["arguments"] == {}
+            if t["kind"] == "photo_only":
+                assert t["user"] == "" and t["photos"]
+
+
+def test_every_kind_appears(train, test_split):
+    assert {t["kind"] for t in turns(train)} == set(gen.KINDS)
+    assert {t["kind"] for t in turns(test_split)} == set(gen.KINDS)
+
+
+def test_gold_calls_fit_the_registry_schema(train, test_split):
+    registry = ToolRegistry()
+    for t in turns(train + test_split):
+        tool = t["gold"]["tool"]
+        if tool is None:
+            continue
+        assert tool in registry.names
+        properties = registry.schema(tool)["parameters"]["properties"]
+        assert set(t["gold"]["arguments"]) <= set(properties), (tool, t["gold"])
+        _, problems = registry.repair(tool, t["gold"]["arguments"])
+        assert not problems, (t["gold"], problems)
+
+
+def test_gold_values_are_catalog_values(train, test_split, vocab):
+    for t in turns(train + test_split):
+        args = t["gold"]["arguments"]
+        for name, values in VALUE_FIELDS.items():
+            if name in args:
+                assert args[name] in getattr(vocab, values), (name, args[name])
+        if "category" in args:
+            cats = args["category"] if isinstance(args["category"], list) else [args["category"]]
+            assert set(cats) <= set(vocab.categories)
+        for name in ("price_min", "price_max"):
+            if name in args:
+                assert isinstance(args[name], float) and 0 < args[name] < 1000
+        if "photo" in args:
+            assert re.fullmatch(r"photo \d+", args["photo"])
+        if "item" in args:
+            assert re.fullmatch(r"\d|last|the \w+ one", args["item"])
+        if t["gold"]["tool"] == "search":  # a search carries every stated constraint
+            assert {k: v for k, v in args.items() if k not in ("query", "photo")} == t["constraints"]
+        if t["gold"]["tool"] == "recommend":
+            assert args["relation"] in ("goes_with", "similar", "any")
+            assert ("item" in args) == (t["kind"] in ("reference", "goes_with"))
+
+
+def test_constraints_are_satisfiable_in_their_split(train, test_split, catalog, vocab):
+    for dialogues, split in ((train, "train"), (test_split, "test")):
+        splits = gen.product_splits(catalog)
+        pool = [p for p in catalog.all() if splits[p.parent_sku] == split]
+        for t in turns(dialogues):
+            constraints, _, errors = normalise(t["constraints"], vocab)
+            assert not errors
+            assert any(satisfies(p, constraints) for p in pool), t
+
+
+def test_held_out_templates_and_products(train, test_split, catalog):
+    def used(dialogues):  # photo_only has no words, so its empty template is shared
+        return {t["meta"]["template"] for t in turns(dialogues) if t["kind"] != "photo_only"}
+    train_ids, test_ids = used(train), used(test_split)
+    assert train_ids and test_ids and not train_ids & test_ids
+    train_texts = {t for kind in gen.KINDS for _, t in gen.templates(kind, "train") if t}
+    assert not train_texts & {t for kind in gen.KINDS for _, t in gen.templates(kind, "test") if t}
+
+    splits = gen.product_splits(catalog)
+    assert 0.1 < sum(s == "test" for s in splits.values()) / len(splits) < 0.3
+    images = {path: p.parent_sku for p in catalog.all() for path in [p.image_path, *p.extra_images]}
+    for dialogues, split in ((train, "train"), (test_split, "test")):
+        for d in dialogues:
+            assert all(splits[s] == split for s in d["products"])
+            for path in (x for t in d["turns"] for x in t["photos"]):
+                if path in images:  # a catalog image: of a product of this split
+                    assert splits[images[path]] == split
+                else:               # a shopper photo: that split's folder of clothing-dataset-small
+                    assert ("/train/" in path) == (split == "train")
+
+
+def test_wording_varies(train):
+    forms = {t["meta"]["price_form"] for t in turns(train)} - {None}
+    assert len(forms) >= 5
+    requests = [t["user"] for t in turns(train) if t["kind"] == "request"]
+    assert len(set(requests)) > 0.9 * len(requests)
+    typos = sum(t["meta"]["typo"] for t in turns(train))
+    assert 0.02 * len(turns(train)) < typos < 0.25 * len(turns(train))
+    assert any(t["user"].islower() for t in turns(train)) and any(t["user"][:1].isupper() for t in turns(train))
+
+
+def test_the_words_say_the_gold_constraints(train, vocab):
+    """The tracker reads most first requests back to the same constraints (it has known gaps, e.g. it also
+    reads "no more than $50" as a minimum), so the wording carries what the gold says."""
+    from assistant.understanding import read
+
+    def same(reading, gold):
+        got = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in reading.items()}
+        return {k: str(v).lower() for k, v in got.items()} == {k: str(v).lower() for k, v in gold.items()}
+    requests = [t for t in turns(train) if t["kind"] == "request" and not t["meta"]["typo"]]
+    agree = sum(same(read(t["user"], None, vocab).set, t["constraints"]) for t in requests)
+    assert agree >= 0.9 * len(requests)
+
+
+def test_cheaper_is_flagged_and_keeps_the_constraints(train):
+    for d in train:
+        for before, t in zip(d["turns"], d["turns"][1:]):
+            if t["kind"] == "cheaper":
+                assert t["gold"]["cheaper"] is True and t["gold"]["tool"] == "search"
+                assert t["constraints"] == before["constraints"]
+
+
+def test_write_and_summary(train, tmp_path):
+    path = gen.write(train[:20], tmp_path / "dialogues.jsonl")
+    assert [json.loads(line) for line in path.read_text().splitlines()] == train[:20]
+    s = gen.summary(train)
+    assert s["dialogues"] == 300 and s["turns"] == len(turns(train))
+    assert set(s["kinds"]) == set(gen.KINDS) and sum(s["tools"].values()) == s["turns"]
+    assert s["templates"] > 50
+
+
+def test_cli_writes_both_splits_and_a_plot(settings, capsys):
+    from assistant.__main__ import main
+    assert main(["train", "dialogues", "--dialogues", "20", "--test-dialogues", "5"]) == 0
+    out = settings.data_dir / "controller"
+    assert len((out / "dialogues_train.jsonl").read_text().splitlines()) == 20
+    assert len((out / "dialogues_test.jsonl").read_text().splitlines()) == 5
+    assert json.loads((out / "dialogues_summary.json").read_text())["test"]["dialogues"] == 5
+    assert (out / "dialogues_kinds.png").stat().st_size > 0
+    assert "train_turns" in capsys.readouterr().out
