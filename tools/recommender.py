@@ -13,6 +13,7 @@ Histories are sparse rows over the model's items (scipy CSR); `item_ids` maps in
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,6 @@ class Recommender:
 
     def fit(self, X: sp.csr_matrix, item_ids: list[str] | None = None) -> "Recommender":
         """X: users x items, positive weights for interactions (implicit feedback)."""
-        import time
         start = time.perf_counter()
         self.item_ids = list(item_ids) if item_ids is not None else [str(i) for i in range(X.shape[1])]
         self._fit(sp.csr_matrix(X, dtype=np.float32))
