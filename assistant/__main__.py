@@ -116,6 +116,9 @@ def cmd_train(args, settings: Settings) -> int:
         from .vision import SHIPPED_WEIGHTS
         figures = train_vision(settings, epochs=args.epochs, out_dir=Path(args.out),
                                weights_path=Path(args.weights) if args.weights else SHIPPED_WEIGHTS)
+    elif args.what == "projector":  # stage 1 of the controller's image input
+        from .training.projector import train_projector
+        figures = train_projector(settings, epochs=args.epochs or 3, out_dir=Path(args.out))
     else:  # the controller's self-instruct training data
         from .training.dialogues import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues, settings.data_dir / "controller")
@@ -149,7 +152,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision", "dialogues"])
+    t.add_argument("what", choices=["vision", "dialogues", "projector"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
     t.add_argument("--epochs", type=int, help="passes over the training images (default: the config's)")

@@ -1,0 +1,54 @@
+"""Stage 1 of the image input: the projector, its targets, and a short seeded, resumable run."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from assistant.training.projector import ImageProjector, descriptions, train_projector, word_accuracy
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp2x_gelu"])
+def test_projector_shapes_and_round_trip(tmp_path, kind):
+    projector = ImageProjector(384, 32, n_tokens=3, kind=kind)
+    x = torch.randn(5, 384)
+    assert projector(x).shape == (5, 3, 32)
+    projector.save(tmp_path / "p.safetensors")
+    torch.testing.assert_close(ImageProjector.load(tmp_path / "p.safetensors")(x), projector(x))
+    with pytest.raises(ValueError, match="linear or mlp2x_gelu"):
+        ImageProjector(kind="qformer")
+
+
+def test_targets_describe_category_colour_and_gender(catalog, settings):
+    from assistant.data import shopper_photos_root
+    train = descriptions(catalog.all(), shopper_photos_root(settings), "train")
+    held = descriptions(catalog.all(), shopper_photos_root(settings), "heldout")
+    assert not {p for p, _, _ in train} & {p for p, _, _ in held}
+    target = {p: (t, w) for p, t, w in train}[catalog.get("MH01-Black").image_path]
+    assert target == ("men's black hoodie", {"category": "hoodie", "colour": "black", "gender": "men's"})
+
+
+def test_word_accuracy_does_not_take_mens_for_womens():
+    said = ["women's red jacket", "men's blue tee"]
+    wanted = [{"gender": "men's", "colour": "red"}, {"gender": "men's", "colour": "red"}]
+    assert word_accuracy(said, wanted) == {"gender": 0.5, "colour": 0.5}
+
+
+def test_short_run_learns_and_resumes(tmp_path, settings, real_bot):
+    """A tiny random Llama stands in for the chat model, so the run takes seconds."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+    tokenizer = real_bot.controller.llm.bound.decoder.tok
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2))
+    common = dict(n_tokens=2, batch_size=8, eval_limit=8, train_limit=48, lr=1e-2, out_dir=tmp_path / "reports",
+                  work_dir=tmp_path / "projector", cache_dir=tmp_path / "cache", model=model, tokenizer=tokenizer)
+    first = train_projector(settings, epochs=2, **common)
+    history = json.loads((tmp_path / "reports" / "projector_training.json").read_text())
+    assert first["epochs"] == 2 and history[1]["loss"] < history[0]["loss"]
+    assert (tmp_path / "reports" / "projector_training.png").stat().st_size > 0
+    again = train_projector(settings, epochs=3, **common)  # resumes: one more epoch, not three
+    assert again["epochs"] == 3
+    assert json.loads((tmp_path / "reports" / "projector_training.json").read_text())[:2] == history
+    assert ImageProjector.load(tmp_path / "projector" / "projector.safetensors")(torch.randn(1, 384)).shape == (1, 2, 32)
