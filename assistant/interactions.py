@@ -5,8 +5,8 @@ Schema: one row per event, in CSV (comma or tab separated) or Parquet.
 
   column     required  meaning
   user_id    yes       the shopper, any string (aliases: user, customer_id, visitor_id)
-  item_id    yes       a catalog SKU: a colour variant (MJ01-M-Blue style SKUs or MJ01-Blue) or
-                       the product (MJ01) (aliases: item, sku, product_id)
+  item_id    yes       a catalog SKU: a colour variant (MJ01-Blue), a size variant (MJ01-M-Blue)
+                       or the product (MJ01) (aliases: item, sku, product_id)
   event      no        view, click, add_to_cart, purchase or rating; default purchase
   rating     no        1 to 5, for event=rating; ratings below 3 are not counted as positives
   timestamp  no        ISO-8601 or Unix seconds
