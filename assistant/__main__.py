@@ -94,12 +94,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
         run_setup(settings, with_model=False)
     catalog, index = Catalog(settings.db_path), load_index(settings.index_dir / "text")
-
-    def content_for(parents: list[str]):
-        import numpy as np  # a product's content vector: the mean of its variants' text vectors
-        return np.stack([np.mean([index.vector(v.id) for v in catalog.variants(p)], axis=0) for p in parents])
     try:
-        report, meta = ingest(Path(args.file), settings, catalog, content_for)
+        report, meta = ingest(Path(args.file), settings, catalog, index)
     except LogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

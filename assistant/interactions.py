@@ -215,11 +215,15 @@ class CatalogCF:
         return best
 
 
-def ingest(path: Path, settings, catalog, content_for) -> tuple[LogReport, dict]:
-    """Validate the log, fit the catalog model, save it where the assistant loads it from.
-    `content_for(parents) -> array` gives each product's content embedding."""
+def product_content(catalog, text_index, parents: list[str]) -> np.ndarray:
+    """A product's content vector: the mean of its variants' text vectors."""
+    return np.stack([np.mean([text_index.vector(v.id) for v in catalog.variants(p)], axis=0) for p in parents])
+
+
+def ingest(path: Path, settings, catalog, text_index) -> tuple[LogReport, dict]:
+    """Validate the log, fit the catalog model, save it where the assistant loads it from."""
     log, report = read_log(Path(path), catalog)
     products = sorted({p.parent_sku for p in catalog.all()})
-    cf = CatalogCF.fit(log, products, content_for(products), source=str(path))
+    cf = CatalogCF.fit(log, products, product_content(catalog, text_index, products), source=str(path))
     cf.save(settings.recommender_dir)
     return report, cf.meta

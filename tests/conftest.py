@@ -134,13 +134,6 @@ def synthetic_interaction_log(catalog, path, users: int = 120, seed: int = 0):
     return path
 
 
-def content_vectors(catalog, text_index):
-    """A product's content vector: the mean of its variants' text vectors (as the CLI does)."""
-    import numpy as np
-    return lambda parents: np.stack([np.mean([text_index.vector(v.id) for v in catalog.variants(p)], axis=0)
-                                     for p in parents])
-
-
 @pytest.fixture(scope="session")
 def movielens(settings):
     """MovieLens-100k from the recbole wheel on PyPI (downloaded once into data/)."""

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.__main__ import main
 from assistant.interactions import CatalogCF, LogError, ingest, read_log
-from conftest import content_vectors, synthetic_interaction_log
+from conftest import synthetic_interaction_log
 
 
 def write(tmp_path, rows, name="log.csv", columns=("user_id", "item_id", "event", "rating", "timestamp")):
@@ -73,7 +73,7 @@ def test_unusable_files_are_refused_with_the_reason(tmp_path, catalog, content, 
 def test_ingest_fits_a_model_that_scores_every_product(tmp_path, settings, catalog, text_index):
     local = dataclasses.replace(settings, data_dir=tmp_path)
     log = synthetic_interaction_log(catalog, tmp_path / "synthetic.csv")
-    report, meta = ingest(log, local, catalog, content_vectors(catalog, text_index))
+    report, meta = ingest(log, local, catalog, text_index)
     assert meta["model"] == "ease" and meta["warm_products"] <= 60 < meta["products"] == 185
     cf = CatalogCF.load(local.recommender_dir)
     history = ["MH01", "MH02"]

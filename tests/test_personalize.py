@@ -5,7 +5,7 @@ import dataclasses
 
 from assistant.explain import explanation
 from assistant.interactions import CatalogCF, ingest
-from conftest import content_vectors, synthetic_interaction_log
+from conftest import synthetic_interaction_log
 from tools.personalize import SessionSignals, session_scores
 
 
@@ -55,7 +55,7 @@ def test_asking_about_an_item_is_a_weaker_signal(ctx):
 
 def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ctx, settings, catalog, text_index):
     local = dataclasses.replace(settings, data_dir=tmp_path)
-    ingest(synthetic_interaction_log(catalog, tmp_path / "synthetic.csv"), local, catalog, content_vectors(catalog, text_index))
+    ingest(synthetic_interaction_log(catalog, tmp_path / "synthetic.csv"), local, catalog, text_index)
     ctx.recommender = CatalogCF.load(local.recommender_dir)
     anchor = catalog.variants(ctx.recommender.model.item_ids[0])[0]
     result = registry.run("recommend", {"item": anchor.sku, "relation": "goes_with"}, ctx)
