@@ -7,7 +7,8 @@ of the products (a stable hash of the parent SKU), so test dialogues use unseen 
 unseen products. The state after each turn is folded by the tracker's own `understanding.apply`.
 
 A dialogue: {"id", "split", "turns", "products" (parent SKUs whose values or images it uses)}; a turn:
-{"user", "photos", "kind", "gold": {"tool", "arguments", ["cheaper" | "reply_kind"]}, "constraints",
+{"user", "photos", "kind", "gold": {"tool", "arguments", ["cheaper" | "reply_kind"]}, "constraints" (after
+the turn), "context" (before it: "topic", "constraints", "photos" sent so far, "shown" items on screen),
 "meta": {"template", "price_form", "typo"}}.
 """
 from __future__ import annotations
@@ -195,7 +196,7 @@ class _Generator:
         opener = self.pick(OPENERS)
         self.turn(opener)
         if opener in NO_TOOL:  # small talk or a vague opener, then the real request
-            self.request()
+            self.turn("request")
         target, tries = self.rng.choice([2, 3, 3, 4, 4, 5, 6]), 0
         while len(self.turns) < target and tries < 30:
             tries += 1
@@ -206,6 +207,8 @@ class _Generator:
 
     def turn(self, kind: str) -> bool:
         """One turn of a kind; False (and nothing added) when it does not fit the dialogue so far."""
+        self.before = {"topic": self.query, "constraints": json.loads(json.dumps(self.state.constraints)),
+                       "photos": [f"photo {i + 1}" for i in range(len(self.photos))], "shown": self.shown}
         shared = {"drop_size": (self.drop, "size"), "drop_color": (self.drop, "color"),
                   "reference": (self.recommend, "similar"), "goes_with": (self.recommend, "goes_with"),
                   "liked_more": (self.recommend, "similar", False), "what_else": (self.recommend, "any", False)}
@@ -246,6 +249,7 @@ class _Generator:
         self.turns.append({"user": text, "photos": list(photos), "kind": kind,
                            "gold": {"tool": tool, "arguments": json.loads(json.dumps(args or {})), **gold},
                            "constraints": json.loads(json.dumps(self.state.constraints)),
+                           "context": self.before,
                            "meta": {"template": tid, "price_form": form, "typo": typo}})
         return True
 

@@ -1,0 +1,105 @@
+"""The tuned controller's prompt and answer format, shared by training, inference and evaluation.
+
+The LoRA-tuned model reads a compact view of the dialogue *before* the turn (what the shopper is
+looking for, the constraints so far, the photos, how many items are on screen) and the shopper's
+message, and writes the turn's tool call with every constraint that now holds: it keeps the
+dialogue state itself. Photos enter as soft tokens from the projector (placeholders in the text,
+replaced by embeddings) or, without a projector, as the words the photo reader predicts.
+
+A call is tokenised piece by piece exactly as the grammar-constrained decoder of `llm.py` builds
+it (tool name, then each argument key in schema order, then its value), so what the model is
+trained on is token for token what it is asked to continue at inference.
+"""
+from __future__ import annotations
+
+import json
+
+SYSTEM = "Plan the shopping assistant's next step: one tool call with every constraint that holds now, or a reply."
+IMAGE_TOKEN = "<empty_output>"   # a special token SmolLM2 never sees in chat; its embedding is replaced
+TOOL_OPEN, REPLY_OPEN = "<tool_call>", "<reply>"
+REPLY_KINDS = ("chit_chat", "out_of_scope", "clarify")
+MAX_PHOTOS = 3                   # photos the prompt shows (the latest ones)
+
+
+def _value(v) -> str:
+    if isinstance(v, list):
+        return "/".join(map(str, v))
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def render_turn(context: dict, text: str, sent: list[str], photos: dict[str, str | None], n_tokens: int) -> str:
+    """The user message the tuned model reads.
+
+    context: {"topic", "constraints", "photos" (names sent before), "shown" (items on screen)};
+    sent: names of the photos sent with this message; photos: name -> predicted words (text mode)
+    or None (soft-token mode, `n_tokens` placeholders each)."""
+    constraints = ", ".join(f"{k}={_value(v)}" for k, v in context.get("constraints", {}).items())
+    lines = [f"looking for: {context.get('topic') or '-'}", f"constraints: {constraints or 'none'}"]
+    names = (list(context.get("photos", [])) + list(sent))[-MAX_PHOTOS:]
+    if names:
+        shown = [f"{n} ({photos[n]})" if photos.get(n) else f"{n} {IMAGE_TOKEN * n_tokens}" for n in names]
+        lines.append("photos: " + "; ".join(shown))
+    if context.get("shown"):
+        lines.append(f"on screen: {context['shown']} items")
+    said = f"(sent {', '.join(sent)}) {text}".strip() if sent else text
+    lines.append(f"shopper: {said}")
+    return "\n".join(lines)
+
+
+def photo_words(reading) -> str:
+    """A photo as the reader's top guesses, for prompts without image tokens: 'Jackets, White, Women'."""
+    return ", ".join(pairs[0][0] for pairs in (reading.category, reading.color, reading.gender))
+
+
+def chatml(system: str, user: str) -> str:
+    """The prompt as `LocalChatModel.render` writes it for a system and a user message."""
+    return (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+            "<|im_start|>assistant\n")
+
+
+def property_kind(spec: dict) -> tuple[str, list | None]:
+    """("enum", values) or (json type, None) for one argument's schema (the decoder's view)."""
+    for option in spec.get("anyOf", [spec]):
+        if "enum" in option:
+            return "enum", option["enum"]
+        if option.get("type") in ("string", "number", "integer", "boolean"):
+            return option["type"], None
+    return "string", None
+
+
+def answer_pieces(gold: dict, schemas: dict[str, dict]) -> list[str]:
+    """The text pieces the constrained decoder emits for a gold answer, in order.
+    gold: {"tool": name or None, "arguments": {...}, "reply_kind": ...}."""
+    if not gold.get("tool"):
+        return [REPLY_OPEN, f"{gold.get('reply_kind') or 'chit_chat'}\n"]
+    name, args = gold["tool"], gold.get("arguments", {})
+    properties = schemas[name]["parameters"]["properties"]
+    unknown = set(args) - set(properties)
+    if unknown:
+        raise ValueError(f"{name} has no argument {sorted(unknown)}")
+    pieces = [TOOL_OPEN + '\n{"name": "', f'{name}"', ', "arguments": {']
+    first = True
+    for key, spec in properties.items():
+        if key not in args:
+            continue
+        pieces.append(f'{"" if first else ", "}"{key}": ')
+        first = False
+        kind, _ = property_kind(spec)
+        value = args[key]
+        if kind in ("number", "integer"):
+            pieces.append(json.dumps(float(value)))
+        elif kind == "boolean":
+            pieces.append("true" if value else "false")
+        elif kind == "enum":
+            pieces.append(json.dumps(value))
+        else:
+            text = _value(value)
+            pieces += ['"', json.dumps(text)[1:]]
+    pieces.append("}")
+    return pieces
+
+
+def answer_ids(encode, gold: dict, schemas: dict[str, dict]) -> list[int]:
+    return [i for piece in answer_pieces(gold, schemas) for i in encode(piece)]
