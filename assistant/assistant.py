@@ -18,6 +18,7 @@ from .catalog import Catalog
 from .controller import Controller
 from .explain import explanation, replies, unsupported_claims
 from .interactions import CatalogCF
+from .planning import photo_words
 from .sessions import SessionStore
 from .settings import Settings
 from .state import DialogueState, ShownItem
@@ -75,6 +76,19 @@ def describe(constraints: dict, topic: str) -> str:
     return " ".join(words)
 
 
+def controller_adapter(settings: Settings) -> Path | None:
+    """The LoRA adapter directory the chat model uses, or None for the base model. A missing
+    shipped adapter falls back to the base model (with a warning); a missing chosen one is an error."""
+    path = settings.controller_adapter_dir
+    if path is None or (path / "adapter_config.json").exists():
+        return path
+    if settings.chat_adapter == "shipped":
+        log.warning("no trained controller adapter in %s: using the base chat model "
+                    "(python -m assistant train controller)", path)
+        return None
+    raise FileNotFoundError(f"SHOPASSIST_CHAT_ADAPTER={settings.chat_adapter}: no adapter_config.json there")
+
+
 class Assistant:
     def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index,
                  photo_reader=None, image_index=None, fused_index=None, recommender=None):
@@ -102,7 +116,8 @@ class Assistant:
             run_setup(settings, with_model=False)
         if chat_model is None:
             chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
-                                        max_new_tokens=settings.max_new_tokens, calibrate=settings.calibrate)
+                                        max_new_tokens=settings.max_new_tokens, calibrate=settings.calibrate,
+                                        adapter_dir=controller_adapter(settings))
         catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
         photo_reader = image_index = fused_index = None
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
@@ -148,12 +163,13 @@ class Assistant:
             return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
 
         reading = understanding.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
+        before = {"topic": state.topic, "constraints": json.loads(json.dumps(state.constraints))}
         understanding.apply(reading, state)
         ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
                           self.image_index, self.fused_index,
                           {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},
                           self.recommender)
-        outcome = self.controller.run(state, text, reading, ctx, [p["name"] for p in photos])
+        outcome = self.controller.run(state, text, reading, ctx, [p["name"] for p in photos], before)
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
@@ -172,6 +188,8 @@ class Assistant:
                                          i.explanation, i.evidence) for i in items]
         elif final is not None:
             lines.append(t["nothing"] + (" " + "; ".join(final.notes) if final.notes else ""))
+        elif outcome.reply_kind:  # the tuned model chose the kind of reply; the words are ours
+            lines.append(t.get(f"reply_{outcome.reply_kind}", t["fallback"]))
         else:
             said = outcome.reply.strip()
             ok = said and not unsupported_claims(said, [], self.catalog) and not any(ch.isdigit() for ch in said)
@@ -243,6 +261,7 @@ class Assistant:
             if self.photo_reader is not None:
                 reading = self.photo_reader.read(self._photo_vector(record))
                 record["reading"] = reading.summary()
+                record["looks"] = photo_words(reading)
                 record["category_guess"] = reading.category_guess(self.settings.photo_category_min)
             state.photos.append(record)
             stored.append(record)

@@ -14,6 +14,7 @@ from importlib import resources
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
+from assistant.planning import MAX_PHOTOS, SYSTEM as PLANNING_SYSTEM, render_turn
 from tools.base import ToolResult
 from tools.registry import CONSTRAINT_ARGS, ToolRegistry
 from tools.retriever import query_terms
@@ -68,6 +69,7 @@ class TurnOutcome:
     calls: list[dict] = field(default_factory=list)        # {"name", "arguments"} as run
     results: list[ToolResult] = field(default_factory=list)
     reply: str = ""                                        # the model's own words, if any
+    reply_kind: str | None = None                          # the tuned model's kind of reply (chit_chat, ...)
     proposed: list = field(default_factory=list)           # the model's own choice per step
 
     @property
@@ -81,10 +83,24 @@ class Controller:
     def __init__(self, chat_model, registry: ToolRegistry, settings, embedder=None):
         self.registry = registry
         self.settings = settings
+        self.tuned = bool(getattr(chat_model, "tuned", False))
+        self.image_tokens = int(getattr(chat_model, "image_tokens", 0)) if self.tuned else 0  # 0: photos as words
         examples = load_examples()
-        self.system = SystemMessage(system_prompt(registry, examples))
+        self.system = SystemMessage(PLANNING_SYSTEM if self.tuned else system_prompt(registry, examples))
         self.selector = ExampleSelector(examples, embedder, settings.nearest_examples)
         self.llm = chat_model.bind_tools(list(registry.tools.values()))
+
+    def planning_messages(self, before: dict, text: str, state, new_photos: list[str], vectors: dict) -> list:
+        """The tuned model's prompt: the dialogue before this turn, the photos (soft tokens when the
+        model has a projector and the photo an embedding, else the reader's words), the message."""
+        sent = set(new_photos)
+        context = {**before, "photos": [p["name"] for p in state.photos if p["name"] not in sent], "shown": len(state.shown)}
+        names = [p["name"] for p in state.photos][-MAX_PHOTOS:]
+        words = {p["name"]: (None if self.image_tokens and p["name"] in vectors else p.get("looks") or "not read")
+                 for p in state.photos}
+        content = render_turn(context, text, list(new_photos), words, self.image_tokens)
+        pictured = [vectors[n] for n in names if words.get(n) is None]
+        return [self.system, HumanMessage(content=content, additional_kwargs={"images": pictured} if pictured else {})]
 
     def messages(self, state, text: str) -> list:
         out = [self.system]
@@ -105,10 +121,16 @@ class Controller:
         out.append(HumanMessage(content="\n".join(parts)))
         return out
 
-    def run(self, state, text: str, reading, ctx, new_photos: list[str] = ()) -> TurnOutcome:
+    def run(self, state, text: str, reading, ctx, new_photos: list[str] = (), before: dict | None = None) -> TurnOutcome:
+        """before: {"topic", "constraints"} as they were before this turn's message (the tuned model
+        updates them itself)."""
         outcome = TurnOutcome()
         said = f"(sent {', '.join(new_photos)}) {text}".strip() if new_photos else text
-        messages = self.messages(state, said)
+        if self.tuned:
+            before = before or {"topic": state.topic, "constraints": dict(state.constraints)}
+            messages = self.planning_messages(before, text, state, list(new_photos), ctx.photo_vectors or {})
+        else:
+            messages = self.messages(state, said)
         for step in range(self.settings.max_steps):
             try:
                 # After a tool has answered, the model only decides whether to call another:
@@ -142,6 +164,7 @@ class Controller:
                 planned_by = "fallback"
             if not message.tool_calls:
                 outcome.reply = message.content if isinstance(message.content, str) else ""
+                outcome.reply_kind = message.additional_kwargs.get("reply_kind")
                 break
             name = call["name"]
             if any(c["name"] == name and c["arguments"] == args for c in outcome.calls):
@@ -149,6 +172,8 @@ class Controller:
             result = self.registry.run(name, args, ctx)
             outcome.calls.append({"name": name, "arguments": args, "planned_by": planned_by})
             outcome.results.append(result)
+            if self.tuned:  # trained to plan one call per turn, which the gold dialogues always need
+                break
             messages += [AIMessage(content="", tool_calls=[{**call, "args": args}]),
                          ToolMessage(content=result.summary(ctx.catalog), tool_call_id=call.get("id") or name)]
         return outcome

