@@ -77,6 +77,11 @@ def cmd_eval(args, settings: Settings) -> int:
     elif args.what == "vision":
         from .evaluation.vision import run_vision_eval
         figures = run_vision_eval(settings, out_dir=Path(args.out))
+    elif args.what == "controller":
+        from .evaluation.controller import VARIANTS, evaluate_controller
+        figures = evaluate_controller(settings, variants=args.variants or VARIANTS, limit=args.limit,
+                                      base_limit=args.base_dialogues, system_dialogues=args.system_dialogues,
+                                      out_dir=Path(args.out))
     else:
         from .evaluation.recommender import run_recommender_eval
         figures = run_recommender_eval(settings, out_dir=Path(args.out), recbole=not args.no_recbole,
@@ -115,6 +120,11 @@ def cmd_train(args, settings: Settings) -> int:
     elif args.what == "projector":  # stage 1 of the controller's image input
         from .training.projector import train_projector
         figures = train_projector(settings, epochs=args.epochs or 3, out_dir=Path(args.out))
+    elif args.what == "controller":  # stage 2: LoRA adapters + projector on the dialogues
+        from .training.controller import train_controller
+        figures = train_controller(settings, epochs=args.epochs or 1, out_dir=Path(args.out),
+                                   train_limit=None if args.turns == 0 else args.turns,
+                                   weights_dir=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
         from .training.dialogues import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues, settings.data_dir / "controller")
@@ -148,15 +158,23 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision", "dialogues", "projector"])
+    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
-    t.add_argument("--epochs", type=int, help="passes over the training images (default: the config's)")
+    t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
+    t.add_argument("--turns", type=int, default=3200, help="controller: a seeded subset of training turns (0: all)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="quality evaluations")
-    e.add_argument("what", choices=["dialogues", "vision", "recommender"])
+    e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller"])
+    e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues (default: all)")
+    e.add_argument("--base-dialogues", type=int, default=40,
+                   help="controller: dialogues the (slow) base model is scored on")
+    e.add_argument("--system-dialogues", type=int, default=60,
+                   help="controller: dialogues replayed through the whole assistant (reply checks)")
+    e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
+                   help="controller: model variants to score (default: all three)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
     e.add_argument("--json", help="write figures as one flat JSON object")

@@ -1,0 +1,329 @@
+"""`python -m assistant eval controller`: the controller's planning on the held-out dialogues.
+
+The test split of `train dialogues` (templates and products never trained on) is replayed with
+teacher forcing: before each turn the state is what the gold calls so far produced (constraints,
+items on screen, photos), so every turn is scored on its own. Per turn and model variant:
+
+* tool selection: the first decision (a tool, or a reply) equals the gold one;
+* argument exact match: right tool and the same arguments (strings case-folded, numbers to cents);
+* slot F1: micro-averaged over (argument, value) pairs, a wrong tool's pairs all count as errors;
+* valid call rate: calls to a known tool whose every argument passes the tool's schema;
+* end-task success: the predicted call, run on the catalog, returns items that all satisfy every
+  constraint the dialogue stated so far (search and filter turns); for recommend and explain, the
+  same item (resolved against the list on screen) and relation as the gold; for no-tool turns, no tool.
+
+Variants: the base model with our instruction prompt and in-context examples ("base"), the LoRA
+model with photos as the reader's predicted words ("lora_text") and with projector soft tokens
+("lora_projector", the shipped model). These are the model's own calls, before the controller's
+grounding. The whole assistant (grounding, fallbacks, replies) is then run on a subset of the
+dialogues ("system_*"), where every reply is checked for names, prices and colours that are not in
+the turn's results (`unsupported_claims`). Planning latency: one model decision, adapter merged
+and not.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from tools.base import ToolContext
+from tools.catalog_filter import normalise, satisfies
+
+VARIANTS = ("base", "lora_text", "lora_projector")
+SHIPPED = "lora_projector"
+ITEM_TOOLS = ("search", "catalog_filter")
+
+
+def _norm(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return round(float(value), 2)
+    if isinstance(value, list):
+        return _norm(value[0]) if len(value) == 1 else tuple(sorted(str(v).strip().lower() for v in value))
+    return str(value).strip().lower()
+
+
+def slots(args: dict) -> set:
+    return {(k, _norm(v)) for k, v in args.items()}
+
+
+def load_test_dialogues(settings, path: Path | None = None) -> list[dict]:
+    path = Path(path or settings.data_dir / "controller" / "dialogues_test.jsonl")
+    if not path.exists():
+        from assistant.training.dialogues import build_dataset
+        build_dataset(settings, 2000, 300, path.parent)
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class Scores:
+    """Running counts for one variant."""
+
+    def __init__(self):
+        self.turns, self.tool, self.exact, self.end, self.calls, self.valid = 0, 0, 0, 0, 0, 0
+        self.tp = self.fp = self.fn = 0
+        self.seconds: list[float] = []
+        self.by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, kind: str, gold: dict, tool, args: dict, valid: bool, end: bool, seconds: float) -> None:
+        same = tool == gold["tool"]
+        self.turns += 1
+        self.tool += same
+        self.exact += same and slots(args) == slots(gold["arguments"])
+        self.end += end
+        self.calls += tool is not None
+        self.valid += tool is not None and valid
+        g, p = slots(gold["arguments"]), slots(args) if tool is not None else set()
+        if not same:
+            self.fp, self.fn = self.fp + len(p), self.fn + len(g)
+        else:
+            self.tp, self.fp, self.fn = self.tp + len(g & p), self.fp + len(p - g), self.fn + len(g - p)
+        self.seconds.append(seconds)
+        self.by_kind[kind][0] += same
+        self.by_kind[kind][1] += 1
+
+    def figures(self) -> dict:
+        precision = self.tp / max(1, self.tp + self.fp)
+        recall = self.tp / max(1, self.tp + self.fn)
+        return {"tool_selection_accuracy": self.tool / max(1, self.turns),
+                "argument_exact_match": self.exact / max(1, self.turns),
+                "slot_f1": 2 * precision * recall / max(1e-9, precision + recall),
+                "valid_call_rate": self.valid / max(1, self.calls),
+                "end_task_success": self.end / max(1, self.turns),
+                "planning_p50_s": statistics.median(self.seconds) if self.seconds else 0.0}
+
+
+class Replay:
+    """One test dialogue's state, advanced turn by turn with the gold calls."""
+
+    def __init__(self, bot, dialogue: dict):
+        from assistant.state import DialogueState
+        self.bot, self.state, self.vectors = bot, DialogueState(dialogue["id"]), {}
+
+    def ctx(self) -> ToolContext:
+        b = self.bot
+        return ToolContext(b.catalog, b.vocab, b.settings, b.text_index, b.embedder, self.state,
+                           b.image_index, b.fused_index, self.vectors, b.recommender)
+
+    def send(self, paths: list[str], vector_of) -> list[str]:
+        from assistant.planning import photo_words
+        names = []
+        for path in paths:
+            name = f"photo {len(self.state.photos) + 1}"
+            vector = vector_of(path)
+            reading = self.bot.photo_reader.read(vector)
+            self.state.photos.append({"name": name, "path": path, "sha256": "", "reading": reading.summary(),
+                                      "looks": photo_words(reading)})
+            self.vectors[name] = vector
+            names.append(name)
+        return names
+
+    def run(self, tool: str, args: dict):
+        return self.bot.registry.run(tool, args, self.ctx())
+
+    def end_task(self, turn: dict, tool, args: dict) -> bool:
+        gold = turn["gold"]
+        if gold["tool"] is None or tool is None:
+            return tool == gold["tool"]
+        if gold["tool"] in ITEM_TOOLS:
+            if tool not in ITEM_TOOLS:
+                return False
+            hits = self.run(tool, args).hits[: self.bot.settings.top_k]
+            wanted, _, _ = normalise(turn["constraints"], self.bot.vocab)
+            return bool(hits) and all(satisfies(self.bot.catalog.get(h.sku), wanted) for h in hits)
+        if tool != gold["tool"]:
+            return False
+        same_item = self.resolve(args.get("item")) == self.resolve(gold["arguments"].get("item"))
+        return same_item and args.get("relation", "any") == gold["arguments"].get("relation", "any")
+
+    def resolve(self, item):
+        return self.state.resolve(item, self.bot.catalog) if item else None
+
+    def advance(self, turn: dict) -> None:
+        """Teacher forcing: the state the gold call leaves."""
+        from assistant.state import ShownItem
+        gold = turn["gold"]
+        self.state.constraints = json.loads(json.dumps(turn["constraints"]))
+        self.state.topic = turn["gold"]["arguments"].get("query") or self.state.topic
+        self.state.history += [{"role": "user", "text": turn["user"]},
+                               {"role": "assistant", "text": "", "tool_calls": [
+                                   {"name": gold["tool"], "arguments": gold["arguments"]}] if gold["tool"] else []}]
+        if gold["tool"] in ("search", "catalog_filter", "recommend"):
+            hits = self.run(gold["tool"], gold["arguments"]).hits[: self.bot.settings.top_k]
+            if hits:
+                products = [self.bot.catalog.get(h.sku) for h in hits]
+                self.state.shown = [ShownItem(i, p.sku, p.name, p.color, p.category, p.price)
+                                    for i, p in enumerate(products, 1)]
+
+
+def _decide(controller, replay: Replay, turn: dict, sent: list[str]):
+    """The model's own first decision for a turn: (tool or None, arguments, seconds)."""
+    state = replay.state
+    before = {"topic": turn["context"]["topic"], "constraints": turn["context"]["constraints"]}
+    if controller.tuned:
+        messages = controller.planning_messages(before, turn["user"], state, sent, replay.vectors)
+    else:
+        kept = state.topic, state.constraints
+        state.topic, state.constraints = before["topic"], dict(before["constraints"])
+        said = f"(sent {', '.join(sent)}) {turn['user']}".strip() if sent else turn["user"]
+        messages = controller.messages(state, said)
+        state.topic, state.constraints = kept
+    start = time.perf_counter()
+    message = controller.llm.invoke(messages)
+    seconds = time.perf_counter() - start
+    if not message.tool_calls:
+        return None, {}, seconds
+    call = message.tool_calls[0]
+    return call["name"], dict(call.get("args") or {}), seconds
+
+
+def chat_models(settings, variants=VARIANTS) -> dict:
+    """The chat model of each variant (the two LoRA variants share one merged model)."""
+    from assistant.assistant import controller_adapter
+    from assistant.llm import LocalChatModel
+    adapter = controller_adapter(settings) or controller_adapter(replace(settings, chat_adapter="shipped"))
+    common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens)
+    models = {}
+    if "base" in variants:
+        models["base"] = LocalChatModel(**common, calibrate=settings.calibrate)
+    if adapter is None and set(variants) - {"base"}:
+        raise FileNotFoundError("no trained controller adapter: run `python -m assistant train controller`")
+    tuned = LocalChatModel(**common, adapter_dir=adapter) if adapter else None
+    if "lora_projector" in variants:
+        models["lora_projector"] = tuned
+    if "lora_text" in variants:
+        models["lora_text"] = LocalChatModel(**common, adapter_dir=adapter, images=False)
+        models["lora_text"]._decoder = tuned.decoder
+    return models
+
+
+def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, base_limit: int | None = 40,
+                        system_dialogues: int = 60, latency_turns: int = 60, out_dir: Path = Path("data/reports")) -> dict:
+    """All figures; per-turn records and a plot go to out_dir. limit: the first N test dialogues;
+    base_limit: the base model (slow: a long prompt with examples) only on the first N of those."""
+    from assistant.assistant import Assistant
+    from assistant.controller import Controller
+    dialogues = load_test_dialogues(settings)[:limit]
+    models = chat_models(settings, variants)
+    bot = Assistant.from_settings(settings, chat_model=models.get(SHIPPED) or next(iter(models.values())))
+    if bot.photo_reader is None:
+        raise RuntimeError("the evaluation needs the image index: run `python -m assistant setup`")
+    controllers = {v: Controller(m, bot.registry, settings, bot.embedder) for v, m in models.items()}
+    scores = {v: Scores() for v in controllers}
+    cache: dict[str, object] = {}
+
+    def vector_of(path: str):
+        if path not in cache:
+            cache[path] = bot.photo_reader.embed([path])[0]
+        return cache[path]
+    records = []
+    turns = sum(len(d["turns"]) for d in dialogues)
+    base_dialogues = dialogues[:base_limit]
+    calls = turns * len(controllers) - ("base" in controllers) * (turns - sum(len(d["turns"]) for d in base_dialogues))
+    with tqdm(total=calls, desc="controller eval (model calls)", unit="call") as bar:
+        for number, d in enumerate(dialogues):
+            replay = Replay(bot, d)
+            for turn in d["turns"]:
+                sent = replay.send(turn["photos"], vector_of)
+                record = {"dialogue": d["id"], "kind": turn["kind"], "user": turn["user"], "gold": turn["gold"]}
+                for variant, controller in controllers.items():
+                    if variant == "base" and number >= len(base_dialogues):
+                        continue
+                    tool, args, seconds = _decide(controller, replay, turn, sent)
+                    valid = tool in bot.registry.tools and not bot.registry.repair(tool, args)[1]
+                    end = replay.end_task(turn, tool, args)
+                    scores[variant].add(turn["kind"], turn["gold"], tool, args, valid, end, seconds)
+                    record[variant] = {"tool": tool, "arguments": args, "end_task": end, "seconds": round(seconds, 3)}
+                    bar.update(1)
+                records.append(record)
+                replay.advance(turn)
+
+    figures: dict = {"test_dialogues": len(dialogues), "test_turns": turns}
+    if "base" in scores:
+        figures["base_turns"] = scores["base"].turns
+    for variant, s in scores.items():
+        figures.update({f"{variant}_{k}": v for k, v in s.figures().items()})
+    if SHIPPED in scores:
+        figures.update(scores[SHIPPED].figures())
+        figures.update(_system(bot, dialogues[:system_dialogues]))
+        figures.update(_unmerged_latency(settings, models[SHIPPED], bot, dialogues, latency_turns))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "controller_turns.json").write_text(json.dumps(records, indent=1))
+    by_kind = {v: {k: a / n for k, (a, n) in sorted(s.by_kind.items())} for v, s in scores.items()}
+    (out_dir / "controller_eval.json").write_text(json.dumps({"figures": figures, "tool_selection_by_kind": by_kind}, indent=2))
+    _plot(figures, by_kind, list(scores), out_dir / "controller_eval.png")
+    return figures
+
+
+def _system(bot, dialogues: list[dict]) -> dict:
+    """The whole assistant (grounding, fallbacks, templated replies) on the dialogues, in fresh sessions."""
+    from assistant.explain import unsupported_claims
+    tool_ok, end_ok, claims, replies = 0, 0, 0, 0
+    for d in tqdm(dialogues, desc="controller eval (whole assistant)", unit="dialogue"):
+        session = f"eval-controller-{d['id']}-{time.time_ns()}"
+        for turn in d["turns"]:
+            reply = bot.respond(session, turn["user"], turn["photos"])
+            tool = reply.tool_calls[0]["name"] if reply.tool_calls else None
+            tool_ok += tool == turn["gold"]["tool"]
+            products = [bot.catalog.get(i.sku) for i in reply.items]
+            if turn["gold"]["tool"] in ITEM_TOOLS:
+                wanted, _, _ = normalise(turn["constraints"], bot.vocab)
+                end_ok += bool(products) and all(satisfies(p, wanted) for p in products)
+            elif turn["gold"]["tool"] is None:
+                end_ok += tool is None
+            else:  # recommend, explain: the right tool, and it answered with items
+                end_ok += tool == turn["gold"]["tool"] and bool(products)
+            claims += bool(unsupported_claims(reply.text, products, bot.catalog))
+            replies += 1
+    return {"system_dialogues": len(dialogues), "system_turns": replies,
+            "system_tool_selection_accuracy": tool_ok / max(1, replies),
+            "system_end_task_success": end_ok / max(1, replies), "unsupported_claims": claims}
+
+
+def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int) -> dict:
+    """Planning time per turn with the adapter kept apart (PeftModel), on the first n turns."""
+    from assistant.controller import Controller
+    from assistant.llm import LocalChatModel
+    unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
+                              adapter_dir=merged.adapter_dir, merge=False)
+    controller = Controller(unmerged, bot.registry, settings, bot.embedder)
+    seconds = []
+    for d in dialogues:
+        replay = Replay(bot, d)
+        for turn in d["turns"]:
+            if len(seconds) >= n:
+                break
+            sent = replay.send(turn["photos"], lambda p: bot.photo_reader.embed([p])[0])
+            seconds.append(_decide(controller, replay, turn, sent)[2])
+            replay.advance(turn)
+    return {"planning_p50_unmerged_s": statistics.median(seconds) if seconds else 0.0}
+
+
+def _plot(figures: dict, by_kind: dict, variants: list[str], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    metrics = ["tool_selection_accuracy", "argument_exact_match", "slot_f1", "valid_call_rate", "end_task_success"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [1, 1.3]})
+    width = 0.8 / len(variants)
+    for i, v in enumerate(variants):
+        axes[0].bar([m + i * width for m in range(len(metrics))], [figures[f"{v}_{k}"] for k in metrics], width, label=v)
+    axes[0].set_xticks([m + width * (len(variants) - 1) / 2 for m in range(len(metrics))],
+                       [k.replace("_", " ").replace(" accuracy", "") for k in metrics], rotation=20)
+    axes[0].set(ylim=(0, 1.05), title=f"held-out dialogues ({figures['test_turns']} turns)")
+    axes[0].legend()
+    kinds = sorted({k for v in by_kind.values() for k in v})
+    for i, v in enumerate(variants):
+        axes[1].barh([k + i * width for k in range(len(kinds))], [by_kind[v].get(k, 0) for k in kinds], width, label=v)
+    axes[1].set_yticks([k + width for k in range(len(kinds))], kinds)
+    axes[1].invert_yaxis()
+    axes[1].set(xlim=(0, 1.05), title="tool selection by kind of turn")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
