@@ -187,8 +187,8 @@ class Controller:
         grounded = {}
         for key, value in args.items():
             if key in CONSTRAINT_ARGS:
-                said = str(value).lower().rstrip("s")
-                mentioned = re.search(rf"\b{re.escape(said)}", words) or (
+                said = str(value).lower().rstrip("s")  # a whole word, plural allowed: "C" is not in "coral"
+                mentioned = re.search(rf"\b{re.escape(said)}(?:s|es)?\b", words) or (
                     isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words))
                 if mentioned:
                     grounded[key] = value

@@ -279,7 +279,11 @@ def _system(bot, dialogues: list[dict]) -> dict:
                 end_ok += tool is None
             else:  # recommend, explain: the right tool, and it answered with items
                 end_ok += tool == turn["gold"]["tool"] and bool(products)
-            claims += bool(unsupported_claims(reply.text, products, bot.catalog))
+            # Items the evidence speaks of ("goes with X", "because you liked Y") are in the results too.
+            named = {e["anchor"] for i in reply.items for e in i.evidence if e.get("anchor")}
+            named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
+            supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
+            claims += bool(unsupported_claims(reply.text, supported, bot.catalog))
             replies += 1
     return {"system_dialogues": len(dialogues), "system_turns": replies,
             "system_tool_selection_accuracy": tool_ok / max(1, replies),

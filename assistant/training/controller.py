@@ -235,7 +235,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     weights.mkdir(parents=True, exist_ok=True)
     if settings.chat_model == DEFAULT_MODEL:  # name the public base model, not this machine's cache path
         model.peft_config["default"].base_model_name_or_path = "HuggingFaceTB/SmolLM2-135M-Instruct"
-    model.save_pretrained(weights)
+    model.save_pretrained(weights, save_embedding_layers=False)  # LoRA only; and no hub lookup to decide
     (weights / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
     projector.save(weights / "projector.safetensors")
     out_dir = Path(out_dir)
