@@ -155,9 +155,12 @@ class Controller:
                 if args is not None:
                     message = AIMessage(content="", tool_calls=[call])
                     planned_by = "fallback"
-            if not message.tool_calls and step == 0 and (reading.set or reading.photo):
-                # The shopper stated a constraint or sent a photo but the model chose to chat:
-                # a turn that asks for products gets products. Marked, so evaluation can tell them apart.
+            chats = not message.tool_calls
+            if step == 0 and ((chats and reading.set) or (reading.photo and (
+                    chats or message.tool_calls[0]["name"] not in ("search", "catalog_filter")))):
+                # The shopper stated a constraint but the model chose to chat, or pointed at a photo
+                # ("like photo 1") and the model did not search with it: a turn that asks for
+                # products gets them. Marked, so evaluation can tell them apart.
                 call = {"name": "search", "args": {}, "id": "fallback", "type": "tool_call"}
                 message = AIMessage(content="", tool_calls=[call])
                 args = self.ground("search", {}, state, text, reading, ctx.catalog)

@@ -23,6 +23,7 @@ and not.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -283,7 +284,11 @@ def _system(bot, dialogues: list[dict]) -> dict:
             named = {e["anchor"] for i in reply.items for e in i.evidence if e.get("anchor")}
             named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
-            claims += bool(unsupported_claims(reply.text, supported, bot.catalog))
+            # The shopper's own price limits and the reading of their photo are not claims about products.
+            limits = {round(float(v), 2) for c in reply.tool_calls for k, v in c["arguments"].items() if k.startswith("price")}
+            text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
+            claims += any(not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits)
+                          for c in unsupported_claims(text, supported, bot.catalog))
             replies += 1
     return {"system_dialogues": len(dialogues), "system_turns": replies,
             "system_tool_selection_accuracy": tool_ok / max(1, replies),

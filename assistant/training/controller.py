@@ -65,8 +65,8 @@ class Encoded:
 
     def __init__(self, example: dict, tokenizer, schemas: dict, n_tokens: int, words: dict | None):
         encode = lambda text: tokenizer.encode(text, add_special_tokens=False)  # noqa: E731
-        names = (example["context"]["photos"] + example["sent"])
-        photos = {n: (words or {}).get(example["paths"][n]) if words is not None else None for n in names}
+        names = example["context"]["photos"] + example["sent"]
+        photos = {n: words[example["paths"][n]] if words is not None else None for n in names}
         user = render_turn(example["context"], example["text"], example["sent"], photos, n_tokens)
         self.prompt = encode(chatml(SYSTEM, user))
         self.answer = answer_ids(encode, example["gold"], schemas)
