@@ -127,7 +127,8 @@ def cmd_train(args, settings: Settings) -> int:
                                    weights_dir=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
         from .training.dialogues import build_dataset
-        figures = build_dataset(settings, args.dialogues, args.test_dialogues, settings.data_dir / "controller")
+        figures = build_dataset(settings, args.dialogues, args.test_dialogues,
+                                Path(args.dialogues_dir) if args.dialogues_dir else settings.data_dir / "controller")
     _print_table(f"train {args.what}", figures)
     return 0
 
@@ -161,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("what", choices=["vision", "dialogues", "projector", "controller"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
+    t.add_argument("--dialogues-dir", help="dialogues: where they go (default: data/controller/)")
     t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
     t.add_argument("--turns", type=int, default=3200, help="controller: a seeded subset of training turns (0: all)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")

@@ -198,6 +198,9 @@ class Controller:
             else:
                 grounded[key] = value
         if name in ("search", "catalog_filter"):
+            for key in ("price_min", "price_max"):  # "under 50" is not a minimum: the tracker's price grammar decides
+                if key not in state.constraints:
+                    grounded.pop(key, None)
             for key in CONSTRAINT_ARGS:
                 if key in properties and key in state.constraints:
                     grounded[key] = state.constraints[key]

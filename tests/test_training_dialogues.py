@@ -157,10 +157,10 @@ def test_write_and_summary(train, tmp_path):
     assert s["templates"] > 50
 
 
-def test_cli_writes_both_splits_and_a_plot(settings, capsys):
+def test_cli_writes_both_splits_and_a_plot(tmp_path, capsys):
     from assistant.__main__ import main
-    assert main(["train", "dialogues", "--dialogues", "20", "--test-dialogues", "5"]) == 0
-    out = settings.data_dir / "controller"
+    out = tmp_path / "controller"
+    assert main(["train", "dialogues", "--dialogues", "20", "--test-dialogues", "5", "--dialogues-dir", str(out)]) == 0
     assert len((out / "dialogues_train.jsonl").read_text().splitlines()) == 20
     assert len((out / "dialogues_test.jsonl").read_text().splitlines()) == 5
     assert json.loads((out / "dialogues_summary.json").read_text())["test"]["dialogues"] == 5
