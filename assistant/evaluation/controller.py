@@ -286,7 +286,8 @@ def _system(bot, dialogues: list[dict]) -> dict:
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
             # The shopper's own price limits and the reading of their photo are not claims about products.
             stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints]
-            limits = {round(float(v), 2) for args in stated for k, v in args.items() if k.startswith("price")}
+            prices = [float(v) for args in stated for k, v in args.items() if k.startswith("price")]
+            limits = {round(v, 2) for v in prices} | {float(round(v)) for v in prices}  # "under $60" for 59.99
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
             claims += any(not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits)
                           for c in unsupported_claims(text, supported, bot.catalog))
