@@ -252,7 +252,7 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     if SHIPPED in scores:
         figures.update(scores[SHIPPED].figures())
         figures.update(_system(bot, dialogues[:system_dialogues]))
-        figures.update(_unmerged_latency(settings, models[SHIPPED], bot, dialogues, latency_turns))
+        figures.update(_unmerged_latency(settings, models[SHIPPED], bot, dialogues, latency_turns, vector_of))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "controller_turns.json").write_text(json.dumps(records, indent=1))
@@ -297,7 +297,7 @@ def _system(bot, dialogues: list[dict]) -> dict:
             "system_end_task_success": end_ok / max(1, replies), "unsupported_claims": claims}
 
 
-def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int) -> dict:
+def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vector_of) -> dict:
     """Planning time per turn with the adapter kept apart (PeftModel), on the first n turns."""
     from assistant.controller import Controller
     from assistant.llm import LocalChatModel
@@ -310,7 +310,7 @@ def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int) -> d
         for turn in d["turns"]:
             if len(seconds) >= n:
                 break
-            sent = replay.send(turn["photos"], lambda p: bot.photo_reader.embed([p])[0])
+            sent = replay.send(turn["photos"], vector_of)
             seconds.append(_decide(controller, replay, turn, sent)[2])
             replay.advance(turn)
     return {"planning_p50_unmerged_s": statistics.median(seconds) if seconds else 0.0}

@@ -24,24 +24,9 @@ from tqdm.auto import tqdm
 
 from assistant.planning import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chatml, photo_words, render_turn
 
+from .vision_data import photo_embeddings
+
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
-
-
-def photo_embeddings(paths: list[str], cache: Path) -> dict[str, np.ndarray]:
-    """path -> image-encoder embedding; cached in one .npz, only new paths are encoded."""
-    from assistant.vision import get_image_encoder
-    known: dict[str, np.ndarray] = {}
-    if cache.exists():
-        with np.load(cache, allow_pickle=False) as saved:
-            known = dict(zip(saved["paths"].tolist(), saved["vectors"]))
-    missing = sorted(set(paths) - set(known))
-    if missing:
-        vectors = get_image_encoder().encode(missing, batch_size=32)
-        known.update(zip(missing, vectors))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        names = sorted(known)
-        np.savez(cache, paths=np.array(names), vectors=np.stack([known[n] for n in names]))
-    return {p: known[p] for p in paths}
 
 
 def turn_examples(dialogues: list[dict]) -> list[dict]:

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from assistant.projector import ImageProjector
 
-from .vision_data import CATEGORY_NOUNS, SHOPPER_CLASSES, luma_items, shopper_items
+from .vision_data import CATEGORY_NOUNS, SHOPPER_CLASSES, luma_items, photo_embeddings, shopper_items
 
 PROMPT = "Describe the item in the photo:"
 WHO = {"Men": "men's ", "Women": "women's "}
@@ -95,19 +95,6 @@ def word_accuracy(said: list[str], words: list[dict]) -> dict[str, float]:
     return {a: float(np.mean(v)) for a, v in scores.items()}
 
 
-def _embeddings(paths: list[str], cache: Path) -> np.ndarray:
-    """Image-encoder embeddings of `paths`, computed once and cached (the encoder is frozen)."""
-    from assistant.vision import get_image_encoder
-    if cache.exists():
-        with np.load(cache, allow_pickle=False) as saved:
-            if list(saved["paths"]) == paths:
-                return saved["vectors"]
-    vectors = get_image_encoder().encode(paths, batch_size=32)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, paths=np.array(paths), vectors=vectors)
-    return vectors
-
-
 def train_projector(settings, epochs: int = 3, n_tokens: int = 4, kind: str = "mlp2x_gelu", lr: float = 1e-3,
                     batch_size: int = 16, eval_limit: int = 300, train_limit: int | None = None,
                     out_dir: Path = Path("data/reports"), work_dir: Path | None = None,
@@ -130,8 +117,9 @@ def train_projector(settings, epochs: int = 3, n_tokens: int = 4, kind: str = "m
     if train_limit is not None:
         train = random.Random(settings.seed).sample(train, min(train_limit, len(train)))
     cache_dir = Path(cache_dir or settings.data_dir / "cache")
-    train_x = torch.from_numpy(_embeddings([p for p, _, _ in train], cache_dir / "projector_train.npz"))
-    held_x = torch.from_numpy(_embeddings([p for p, _, _ in held], cache_dir / "projector_heldout.npz"))
+    vectors = photo_embeddings([p for p, _, _ in train + held], cache_dir / "projector_photos.npz")
+    train_x = torch.from_numpy(np.stack([vectors[p] for p, _, _ in train]))
+    held_x = torch.from_numpy(np.stack([vectors[p] for p, _, _ in held]))
 
     work = Path(work_dir or settings.models_dir / "projector")
     checkpoint = work / "checkpoint.pt"

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ..catalog import Product
 from ..uploads import load_image
-from ..vision import square_crop
+from ..vision import get_image_encoder, square_crop
 
 # Shopper-photo classes as noun phrases (with synonyms the catalog uses: tee, jacket), and templates.
 SHOPPER_CLASSES = {
@@ -233,3 +233,20 @@ def resize_batch(images: torch.Tensor, out_size: int) -> torch.Tensor:
     if x.shape[-1] != out_size:
         x = F.interpolate(x, size=(out_size, out_size), mode="bicubic", antialias=True, align_corners=False)
     return x.clamp(0, 1)
+
+
+def photo_embeddings(paths: list[str], cache: Path) -> dict[str, np.ndarray]:
+    """path -> image-encoder embedding (the encoder is frozen while the projector and the controller
+    train); cached in one .npz, only paths not in it yet are encoded."""
+    known: dict[str, np.ndarray] = {}
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as saved:
+            known = dict(zip(saved["paths"].tolist(), saved["vectors"]))
+    missing = sorted(set(paths) - set(known))
+    if missing:
+        vectors = get_image_encoder().encode(missing, batch_size=32)
+        known.update(zip(missing, vectors))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        names = sorted(known)
+        np.savez(cache, paths=np.array(names), vectors=np.stack([known[n] for n in names]))
+    return {p: known[p] for p in paths}
