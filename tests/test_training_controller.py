@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from assistant.projector import ImageProjector
-from assistant.training.controller import Encoded, inputs_embeds, train_controller, turn_examples
+from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, turn_examples
 from assistant.training.dialogues import generate, write
 
 
@@ -34,6 +34,15 @@ def test_examples_carry_the_state_before_the_turn_and_photo_names(dialogues):
     assert with_photo and all(set(e["sent"]) <= set(e["paths"]) for e in with_photo)
     first = examples[0]
     assert first["context"] == {"topic": "", "constraints": {}, "photos": [], "shown": 0}
+
+
+def test_the_training_subset_gives_rare_kinds_more_than_their_share():
+    examples = [{"kind": "request", "i": i} for i in range(900)] + [{"kind": "cheaper", "i": i} for i in range(100)]
+    sample = balanced_sample(examples, 300, seed=0)
+    assert len(sample) == 300 and len({(e["kind"], e["i"]) for e in sample}) == 300
+    rare = sum(e["kind"] == "cheaper" for e in sample) / 300
+    assert 0.14 < rare < 0.3  # 10% of the turns; 1/count^0.35 weights give it about a fifth
+    assert sample == balanced_sample(examples, 300, seed=0) and balanced_sample(examples, 2000, 0) == examples
 
 
 def test_image_placeholders_become_soft_tokens(tiny, registry):

@@ -45,6 +45,20 @@ def turn_examples(dialogues: list[dict]) -> list[dict]:
     return out
 
 
+def balanced_sample(examples: list[dict], n: int, seed: int) -> list[dict]:
+    """A seeded subset of n turns drawn with weight 1/(turns of its kind)^0.35: rare kinds (sorted
+    requests, out-of-scope questions) get more of the budget than their share, common ones less.
+    Weighted sampling without replacement by Efraimidis-Spirakis keys u^(1/w)."""
+    if n >= len(examples):
+        return list(examples)
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e["kind"]] = counts.get(e["kind"], 0) + 1
+    rng = random.Random(seed)
+    keyed = sorted(examples, key=lambda e: rng.random() ** (counts[e["kind"]] ** 0.35), reverse=True)
+    return keyed[:n]
+
+
 class Encoded:
     """Token ids of prompt + answer, the answer's span, and the photo paths behind the image tokens."""
 
@@ -113,7 +127,7 @@ def _batch(items: list[Encoded], pad_id: int, vectors: dict[str, torch.Tensor]):
 
 
 def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float = 1e-3, projector_lr: float = 2e-4,
-                     rank: int = 16, train_limit: int | None = 3200, checkpoint_every: int = 50,
+                     rank: int = 16, train_limit: int | None = 6000, checkpoint_every: int = 50,
                      dialogues_path: Path | None = None, out_dir: Path = Path("data/reports"),
                      weights_dir: Path | None = None, work_dir: Path | None = None, projector_path: Path | None = None,
                      cache_dir: Path | None = None, model=None, tokenizer=None) -> dict:
@@ -140,7 +154,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     dialogues = [json.loads(line) for line in dialogues_path.read_text().splitlines() if line.strip()]
     examples = turn_examples(dialogues)
     if train_limit is not None:
-        examples = random.Random(settings.seed).sample(examples, min(train_limit, len(examples)))
+        examples = balanced_sample(examples, train_limit, settings.seed)
 
     if model is None:
         model, tokenizer = fresh_causal_lm(settings.chat_model, settings.models_dir)
