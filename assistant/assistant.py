@@ -18,7 +18,7 @@ from .catalog import Catalog
 from .controller import Controller
 from .explain import explanation, replies, unsupported_claims
 from .interactions import CatalogCF
-from .planning import photo_words
+from .planning import photo_words, query_words, value_options
 from .sessions import SessionStore
 from .settings import Settings
 from .state import DialogueState, ShownItem
@@ -98,6 +98,9 @@ class Assistant:
         self._photo_vectors: dict[str, object] = {}  # sha256 -> embedding, computed once
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
+        if getattr(chat_model, "tuned", False):  # the tuned model's values and query words come from the catalog
+            chat_model.value_options = value_options(self.vocab)
+            chat_model.query_words = query_words(self.vocab, catalog)
         self.registry = ToolRegistry()
         self.controller = Controller(chat_model, self.registry, settings, embedder)
         self.sessions = SessionStore(settings.sessions_path)

@@ -31,7 +31,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
-from .planning import IMAGE_TOKEN, REPLY_KINDS, REPLY_OPEN, TOOL_OPEN, property_kind
+from .planning import IMAGE_TOKEN, REPLY_KINDS, REPLY_OPEN, TOOL_OPEN, parse_value, property_kind, words_of
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,13 @@ def load_tuned(adapter_dir: Path, name: str = DEFAULT_MODEL, models_dir: Path | 
     path = Path(adapter_dir) / "projector.safetensors"
     projector = ImageProjector.load(path).eval() if path.exists() else None
     return model, tokenizer, projector
+
+
+@lru_cache(maxsize=4)
+def _word_forms(words: frozenset) -> tuple[frozenset, frozenset]:
+    """Words with their plurals, and every prefix of those (for `PrefixCachedDecoder.words`)."""
+    forms = frozenset(words | {w + end for w in words for end in ("s", "es")})
+    return forms, frozenset(w[:i] for w in forms for i in range(1, len(w) + 1))
 
 
 class PrefixCachedDecoder:
@@ -213,6 +220,38 @@ class PrefixCachedDecoder:
         text = self.tok.decode(produced).replace('"', "").replace("\\", "")
         return text, ids + self.encode(json.dumps(text)[1:])
 
+    def words(self, ids: list[int], vocabulary: frozenset, said: set[str], max_tokens: int = MAX_STRING_TOKENS,
+              top_k: int = 40) -> tuple[str, list[int]]:
+        """Text up to a closing quote made only of words of `vocabulary` or `said` (a word may take
+        a plural "s"/"es"): at each step the likeliest of the top_k tokens that keeps every finished
+        word allowed and the unfinished one a prefix of an allowed word. Stops a search query from
+        drifting into words nobody said ("jenga" for "JOGGERS")."""
+        known, known_prefixes = _word_forms(vocabulary)
+        extra, extra_prefixes = _word_forms(frozenset(said))
+        allowed, prefixes = known | extra, known_prefixes | extra_prefixes
+        text, produced = "", []
+        for _ in range(max_tokens):
+            logits = self.advance(ids + produced)
+            for token in torch.topk(logits, top_k).indices.tolist():
+                piece = self.tok.decode([token])
+                if '"' in piece:
+                    final = (text + piece.split('"')[0]).lower().split()
+                    if final and all(w in allowed for w in final):
+                        text = " ".join(final)
+                        return text, ids + self.encode(json.dumps(text)[1:])
+                    continue
+                if token in self.eos_ids or token in self.newline_ids:
+                    continue
+                words = (text + piece).lower().split(" ")
+                if all(w in allowed for w in words[:-1] if w) and (not words[-1] or words[-1] in prefixes):
+                    text, produced = text + piece, produced + [token]
+                    break
+            else:
+                break  # no allowed continuation among the likely tokens
+        words = [w for w in text.lower().split() if w in allowed]
+        text = " ".join(words)
+        return text, ids + self.encode(json.dumps(text)[1:])
+
     def number(self, ids: list[int]) -> tuple[float, list[int]]:
         produced: list[int] = []
         for _ in range(MAX_NUMBER_TOKENS):
@@ -252,9 +291,12 @@ class LocalChatModel(BaseChatModel):
     adapter_dir: Path | None = None  # LoRA adapter + projector: the tuned controller
     merge: bool = True               # merge the adapter into the weights (faster; False for comparison)
     images: bool = True              # photos as soft tokens (False: as the photo reader's words)
+    value_options: dict = {}         # argument -> catalog values the tuned model picks among
+    query_words: list = []           # words its search query may use besides the shopper's own
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
     _prior_cache: dict = PrivateAttr(default_factory=dict)
+    _query_set: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -272,6 +314,12 @@ class LocalChatModel(BaseChatModel):
         if not self.tuned or not self.images or self.decoder.projector is None:
             return 0
         return self.decoder.projector.config["n_tokens"]
+
+    @property
+    def _query_vocabulary(self) -> frozenset:
+        if self._query_set is None or len(self._query_set) != len(set(self.query_words)):
+            self._query_set = frozenset(self.query_words)
+        return self._query_set
 
     @property
     def decoder(self) -> PrefixCachedDecoder:
@@ -362,12 +410,14 @@ class LocalChatModel(BaseChatModel):
         quoted, ids = d.choose(ids, [f'{n}"' for n in functions], name_prior)
         name = quoted[:-1]
         ids = ids + d.encode(', "arguments": {')
-        args = self._arguments(ids, functions[name].get("parameters", {}))
+        said = words_of(human.content if human is not None and isinstance(human.content, str) else "")
+        args = self._arguments(ids, functions[name].get("parameters", {}), said)
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
-    def _arguments(self, ids: list[int], schema: dict) -> dict:
-        """Keys in schema order, each included or skipped by the model; values by type."""
+    def _arguments(self, ids: list[int], schema: dict, said: set[str] = frozenset()) -> dict:
+        """Keys in schema order, each included or skipped by the model; values by type (the tuned
+        model's constraint values from the catalog, its query from the prompt's and catalog's words)."""
         d = self.decoder
         properties = list(schema.get("properties", {}).items())
         required = set(schema.get("required", []))
@@ -393,6 +443,11 @@ class LocalChatModel(BaseChatModel):
                 args[key] = value == "true"
             elif kind in ("number", "integer"):
                 args[key], ids = d.number(ids)
+            elif self.tuned and key == "query" and self.query_words:
+                args[key], ids = d.words(ids + d.encode('"'), self._query_vocabulary, said)
+            elif self.tuned and self.value_options.get(key):
+                value, ids = d.choose(ids + d.encode('"'), [json.dumps(v)[1:] for v in self.value_options[key]])
+                args[key] = parse_value(json.loads('"' + value))
             else:
                 args[key], ids = d.string(ids + d.encode('"'))
         return args

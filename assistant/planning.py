@@ -13,6 +13,7 @@ trained on is token for token what it is asked to continue at inference.
 from __future__ import annotations
 
 import json
+import re
 
 SYSTEM = "Plan the shopping assistant's next step: one tool call with every constraint that holds now, or a reply."
 IMAGE_TOKEN = "<empty_output>"   # a special token SmolLM2 never sees in chat; its embedding is replaced
@@ -67,6 +68,39 @@ def property_kind(spec: dict) -> tuple[str, list | None]:
         if option.get("type") in ("string", "number", "integer", "boolean"):
             return option["type"], None
     return "string", None
+
+
+def value_options(vocab) -> dict[str, list[str]]:
+    """The catalog values each constraint argument may take, as the tuned model writes them
+    (a category pair such as tank tops for men and women as "Tanks/Bras & Tanks"): the decoder
+    picks among these instead of spelling a value freely, so no call names a colour or category
+    the catalog lacks."""
+    from tools.vocabulary import CATEGORY_SYNONYMS
+    pairs = sorted({"/".join(v) for v in CATEGORY_SYNONYMS.values() if len(v) > 1})
+    return {"gender": list(vocab.genders), "category": list(vocab.categories) + pairs, "color": list(vocab.colors),
+            "size": list(vocab.sizes), "material": list(vocab.materials), "pattern": list(vocab.patterns),
+            "activity": list(vocab.activities)}
+
+
+def words_of(text: str) -> set[str]:
+    """The words of a text as a query may reuse them: lower case, hyphens and apostrophes kept."""
+    return set(re.findall(r"[a-z0-9][a-z0-9'&-]*", text.lower()))
+
+
+def query_words(vocab, catalog) -> list[str]:
+    """Words a search query may use besides the shopper's own: the catalog's names, categories,
+    styles and the shopper words the vocabulary knows (a typo in the message still finds "joggers")."""
+    from tools.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS
+    words = set(CATEGORY_SYNONYMS) | set(COLOUR_SYNONYMS)
+    for values in (vocab.categories, vocab.styles, vocab.materials, vocab.patterns, vocab.activities, vocab.colors):
+        words |= {w for v in values for w in words_of(v)}
+    words |= {w for p in catalog.all() for w in words_of(p.name)}
+    return sorted(words)
+
+
+def parse_value(text: str):
+    """A value as written back to its argument: "A/B" is a list (see `_value`)."""
+    return text.split("/") if "/" in text else text
 
 
 def answer_pieces(gold: dict, schemas: dict[str, dict]) -> list[str]:

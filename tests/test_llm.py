@@ -1,4 +1,6 @@
 """The real default chat model (SmolLM2-135M): tool calls are always valid, the cache is exact."""
+import json
+
 import pytest
 import torch
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -71,3 +73,31 @@ def test_any_local_model_directory_loads_and_makes_valid_calls(tmp_path, real_bo
         [real_bot.controller.system, HumanMessage(content="red tees")], tool_choice="any")
     call = message.tool_calls[0]
     assert call["name"] in registry.names and registry.repair(call["name"], call["args"])[1] == []
+
+
+def test_tuned_values_come_from_the_catalog_and_query_words_from_the_prompt(real_bot):
+    """Closed fields pick among catalog values; the query uses only words said or known."""
+    from assistant.planning import SYSTEM, render_turn, words_of
+    llm = real_bot.controller.llm.bound
+    assert llm.tuned and llm.value_options["color"] and llm.query_words
+    context = {"topic": "", "constraints": {}, "photos": [], "shown": 0}
+    for text in ["DO YOU HAVE MENS JOGGERS IN BURGUNDY NO MORE THAN 50 DOLLARS?", "singlets for him in plum, cotton"]:
+        user = render_turn(context, text, [], {}, 0)
+        message = real_bot.controller.llm.invoke([SystemMessage(content=SYSTEM), HumanMessage(content=user)],
+                                                 tool_choice="any")
+        args = message.tool_calls[0]["args"]
+        for key, value in args.items():
+            if key in llm.value_options:
+                assert set(value if isinstance(value, list) else [value]) <= set(llm.value_options[key]), (key, value)
+        allowed = {w + end for w in words_of(user) | set(llm.query_words) for end in ("", "s", "es")}
+        assert set(args.get("query", "").split()) <= allowed, args
+
+
+def test_word_constrained_string_keeps_to_the_allowed_words(real_bot):
+    decoder = real_bot.controller.llm.bound.decoder
+    ids = decoder.encode('<|im_start|>user\nDO YOU HAVE MENS JOGGERS?<|im_end|>\n<|im_start|>assistant\n'
+                         '<tool_call>\n{"name": "search", "arguments": {"query": "')
+    text, out = decoder.words(ids, frozenset({"pants"}), {"joggers", "mens"})
+    forms = {w + end for w in ("pants", "joggers", "mens") for end in ("", "s", "es")}
+    assert text and set(text.split()) <= forms
+    assert out == ids + decoder.encode(json.dumps(text)[1:])

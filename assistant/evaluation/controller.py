@@ -186,7 +186,10 @@ def _decide(controller, replay: Replay, turn: dict, sent: list[str]):
 def chat_models(settings, variants=VARIANTS) -> dict:
     """The chat model of each variant (the two LoRA variants share one merged model)."""
     from assistant.assistant import controller_adapter
+    from assistant.catalog import Catalog
     from assistant.llm import LocalChatModel
+    from assistant.planning import query_words, value_options
+    from tools.vocabulary import Vocabulary
     adapter = controller_adapter(settings) or controller_adapter(replace(settings, chat_adapter="shipped"))
     common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens)
     models = {}
@@ -194,11 +197,14 @@ def chat_models(settings, variants=VARIANTS) -> dict:
         models["base"] = LocalChatModel(**common, calibrate=settings.calibrate)
     if adapter is None and set(variants) - {"base"}:
         raise FileNotFoundError("no trained controller adapter: run `python -m assistant train controller`")
-    tuned = LocalChatModel(**common, adapter_dir=adapter) if adapter else None
+    catalog = Catalog(settings.db_path)  # the tuned model's value and word lists, as the assistant sets them
+    vocab = Vocabulary.from_catalog(catalog)
+    lists = dict(value_options=value_options(vocab), query_words=query_words(vocab, catalog))
+    tuned = LocalChatModel(**common, adapter_dir=adapter, **lists) if adapter else None
     if "lora_projector" in variants:
         models["lora_projector"] = tuned
     if "lora_text" in variants:
-        models["lora_text"] = LocalChatModel(**common, adapter_dir=adapter, images=False)
+        models["lora_text"] = LocalChatModel(**common, adapter_dir=adapter, images=False, **lists)
         models["lora_text"]._decoder = tuned.decoder
     return models
 
@@ -302,7 +308,8 @@ def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vect
     from assistant.controller import Controller
     from assistant.llm import LocalChatModel
     unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
-                              adapter_dir=merged.adapter_dir, merge=False)
+                              adapter_dir=merged.adapter_dir, merge=False,
+                              value_options=merged.value_options, query_words=merged.query_words)
     controller = Controller(unmerged, bot.registry, settings, bot.embedder)
     seconds = []
     for d in dialogues:
