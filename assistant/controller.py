@@ -242,9 +242,11 @@ class Controller:
 
     @staticmethod
     def item_named(proposed: str, state, text: str, catalog) -> str | None:
-        """The model's item argument, if every word of it is in the shopper's message."""
-        words = query_terms(proposed)
-        if not words or not set(words) <= set(query_terms(text)):
+        """The model's item argument, if every word of it is in the shopper's message (a position
+        counts as a word: "2" for "item 2", "#2", "option 2")."""
+        terms = lambda t: set(query_terms(t)) | set(re.findall(r"\b\d+\b", t.lower()))  # noqa: E731
+        words = terms(proposed)
+        if not words or not words <= terms(text):
             return None
         return state.resolve(proposed, catalog)
 

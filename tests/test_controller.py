@@ -36,6 +36,16 @@ def test_references_resolve_against_the_last_list(scripted_bot, session_id):
     assert all(any(f["kind"] in ("link", "similar") for f in i.evidence) for i in more.items)
 
 
+def test_an_item_named_by_position_is_grounded_in_the_shoppers_words(scripted_bot, session_id):
+    bot, _ = scripted_bot([search(query="hoodie"), "", {"name": "recommend", "args": {"item": "3", "relation": "similar"}},
+                           "", {"name": "explain", "args": {"item": "4"}}, ""])
+    shown = bot.respond(session_id, "men's hoodies")
+    similar = bot.respond(session_id, "items close to #3?")
+    assert similar.tool_calls[0]["arguments"]["item"] == shown.items[2].sku and similar.items
+    made_up = bot.respond(session_id, "explain that please")  # "4" is not in the message: not grounded
+    assert not made_up.tool_calls or made_up.tool_calls[0]["arguments"].get("item") != shown.items[3].sku
+
+
 def test_hallucinated_constraints_are_dropped(scripted_bot, session_id):
     bot, _ = scripted_bot([search(query="tee", color="Red", price_max=5, gender="Men"), ""])
     reply = bot.respond(session_id, "women's tees")
