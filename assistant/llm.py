@@ -292,11 +292,10 @@ class LocalChatModel(BaseChatModel):
     merge: bool = True               # merge the adapter into the weights (faster; False for comparison)
     images: bool = True              # photos as soft tokens (False: as the photo reader's words)
     value_options: dict = {}         # argument -> catalog values the tuned model picks among
-    query_words: list = []           # words its search query may use besides the shopper's own
+    query_words: frozenset = frozenset()  # words its search query may use besides the shopper's own
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
     _prior_cache: dict = PrivateAttr(default_factory=dict)
-    _query_set: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -314,12 +313,6 @@ class LocalChatModel(BaseChatModel):
         if not self.tuned or not self.images or self.decoder.projector is None:
             return 0
         return self.decoder.projector.config["n_tokens"]
-
-    @property
-    def _query_vocabulary(self) -> frozenset:
-        if self._query_set is None or len(self._query_set) != len(set(self.query_words)):
-            self._query_set = frozenset(self.query_words)
-        return self._query_set
 
     @property
     def decoder(self) -> PrefixCachedDecoder:
@@ -444,7 +437,7 @@ class LocalChatModel(BaseChatModel):
             elif kind in ("number", "integer"):
                 args[key], ids = d.number(ids)
             elif self.tuned and key == "query" and self.query_words:
-                args[key], ids = d.words(ids + d.encode('"'), self._query_vocabulary, said)
+                args[key], ids = d.words(ids + d.encode('"'), self.query_words, said)
             elif self.tuned and self.value_options.get(key):
                 value, ids = d.choose(ids + d.encode('"'), [json.dumps(v)[1:] for v in self.value_options[key]])
                 args[key] = parse_value(json.loads('"' + value))

@@ -87,7 +87,7 @@ def words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9][a-z0-9'&-]*", text.lower()))
 
 
-def query_words(vocab, catalog) -> list[str]:
+def query_words(vocab, catalog) -> frozenset[str]:
     """Words a search query may use besides the shopper's own: the catalog's names, categories,
     styles and the shopper words the vocabulary knows (a typo in the message still finds "joggers")."""
     from tools.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS
@@ -95,7 +95,7 @@ def query_words(vocab, catalog) -> list[str]:
     for values in (vocab.categories, vocab.styles, vocab.materials, vocab.patterns, vocab.activities, vocab.colors):
         words |= {w for v in values for w in words_of(v)}
     words |= {w for p in catalog.all() for w in words_of(p.name)}
-    return sorted(words)
+    return frozenset(words)
 
 
 def parse_value(text: str):
