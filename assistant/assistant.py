@@ -98,7 +98,8 @@ class Assistant:
         self._photo_vectors: dict[str, object] = {}  # sha256 -> embedding, computed once
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
-        if getattr(chat_model, "tuned", False):  # the tuned model's values and query words come from the catalog
+        # The tuned model's values and query words come from the catalog (unless its maker gave them).
+        if getattr(chat_model, "tuned", False) and not chat_model.value_options:
             chat_model.value_options = value_options(self.vocab)
             chat_model.query_words = query_words(self.vocab, catalog)
         self.registry = ToolRegistry()
