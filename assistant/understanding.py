@@ -63,11 +63,15 @@ def read_prices(text: str, reading: Reading, state) -> None:
         if low is not None and high is not None:
             reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
             return
-    m = re.search(rf"\b(?:under|below|less than|cheaper than|lower than|max(?:imum)?|up to|no more than|"
-                  rf"at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t)
+    # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
+    m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
+                  rf"no more than|not more than|at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t) or \
+        re.search(rf"({NUM}){PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t)
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
-    m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|at least|min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t)
+    m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
+                   rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \
+        re.search(rf"({NUM}){PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t)
     if m2 and parse_number(m2.group(1)) is not None:
         reading.set["price_min"] = parse_number(m2.group(1))
     m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)

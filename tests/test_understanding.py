@@ -19,6 +19,8 @@ def run(vocab, catalog, *messages, state=None):
     ("jackets under $60", None, 60), ("less than fifty dollars", None, 50), ("50 bucks max", None, 50),
     ("between 30 and 60", 30, 60), ("from $20 to $45", 20, 45), ("at least 40 dollars", 40, None),
     ("around 50", 40, 60), ("a tee for $25", None, 25), ("$30-$50 shorts", 30, 50),
+    ("no less than 30 dollars", 30, None), ("$35 or more", 35, None), ("starting at $20", 20, None),
+    ("$60 or less", None, 60), ("no more than 45 dollars", None, 45), ("above $25", 25, None),
 ])
 def test_price_forms(vocab, catalog, text, low, high):
     state, _ = run(vocab, catalog, text)
