@@ -121,8 +121,9 @@ class _Generator:
 
     # -- saying a product's values ----------------------------------------------------------------
 
-    def price(self, x: float, kinds=("max", "max", "max", "range", "min")) -> tuple[str, dict, str]:
-        """A price phrase that product price x meets: (words, constraints, form)."""
+    def price(self, x: float, kinds=("max", "max", "max", "range", "min", "min")) -> tuple[str, dict, str]:
+        """A price phrase that product price x meets: (words, constraints, form). Minimums come up
+        almost as often as maximums, so "over $40" is not read as the commoner "under"."""
         rng, kind = self.rng, self.rng.choice(kinds)
         kind = "max" if kind == "min" and x < 15 else kind
         b = min(5 * math.ceil(x / 5) + rng.choice([0, 0, 5, 10, 20]), max(100, 5 * math.ceil(x / 5)))
@@ -134,7 +135,7 @@ class _Generator:
         return form.format(**values), said, form
 
     def colour_word(self, colour: str) -> str:
-        if colour in COLOUR_WORDS and self.rng.random() < 0.15:  # "navy" for Blue: the vocabulary maps it
+        if colour in COLOUR_WORDS and self.rng.random() < 0.3:  # "navy" for Blue: the vocabulary maps it
             return self.rng.choice(COLOUR_WORDS[colour])
         return colour.lower()
 
@@ -301,12 +302,15 @@ class _Generator:
         return self.search("refine_color", tid, text.format(color=self.colour_word(p.color)))
 
     def refine_price(self) -> bool:
-        kind = self.rng.choice(["max", "max", "range"])
+        kind = self.rng.choice(["max", "max", "range", "min"])
         if not self.query:
             return False
-        drop = ("price_min", "price_max") if kind == "range" else ("price_max",)  # "under $40" keeps a minimum
+        # "under $40" keeps a minimum and "over $20" a maximum
+        drop = {"range": ("price_min", "price_max"), "max": ("price_max",), "min": ("price_min",)}[kind]
         p = self.anchor(self.matching(_without(self.state.constraints, *drop)))
         words, said, form = self.price(p.price, (kind,))
+        if kind == "min" and "price_min" not in said:  # too cheap for a minimum: a maximum would drop nothing
+            return False
         if all(self.state.constraints.get(k) == v for k, v in said.items()):
             return False
         tid, _, text = self.template("refine_price")
