@@ -164,7 +164,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
     t.add_argument("--dialogues-dir", help="dialogues: where they go (default: data/controller/)")
     t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
-    t.add_argument("--turns", type=int, default=6000, help="controller: a seeded subset of training turns (0: all)")
+    t.add_argument("--turns", type=int, default=0, help="controller: a seeded, kind-balanced subset of training turns (0: all)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
     t.set_defaults(func=cmd_train)

@@ -26,7 +26,9 @@ from assistant.planning import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chat
 
 from .vision_data import photo_embeddings
 
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
+# Attention and MLP: the MLP adapters carry word meaning ("at least" is a minimum) that
+# attention-only adapters of this small model learned poorly.
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def turn_examples(dialogues: list[dict]) -> list[dict]:
@@ -127,7 +129,7 @@ def _batch(items: list[Encoded], pad_id: int, vectors: dict[str, torch.Tensor]):
 
 
 def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float = 1e-3, projector_lr: float = 2e-4,
-                     rank: int = 16, train_limit: int | None = 6000, checkpoint_every: int = 50,
+                     rank: int = 16, train_limit: int | None = None, checkpoint_every: int = 50,
                      dialogues_path: Path | None = None, out_dir: Path = Path("data/reports"),
                      weights_dir: Path | None = None, work_dir: Path | None = None, projector_path: Path | None = None,
                      cache_dir: Path | None = None, model=None, tokenizer=None) -> dict:
@@ -176,7 +178,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     encoded = [Encoded(e, tokenizer, schemas, n_tokens, words if coin.random() < 0.5 else None)
                for e in tqdm(examples, desc="encoding turns", unit="turn")]
 
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.05, target_modules=LORA_TARGETS,
+    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS,
                         task_type="CAUSAL_LM")
     model = get_peft_model(model, config)
     optimizer = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": lr},
@@ -187,7 +189,8 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / total))
     run = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "projector_lr": projector_lr, "rank": rank,
-           "examples": len(encoded), "seed": settings.seed, "n_tokens": n_tokens}
+           "examples": len(encoded), "seed": settings.seed, "n_tokens": n_tokens,
+           "targets": LORA_TARGETS}
     work = Path(work_dir or settings.models_dir / "controller_training")
     checkpoint = work / "checkpoint.pt"
     step, losses, seconds = 0, [], 0.0
