@@ -26,8 +26,8 @@ from assistant.planning import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chat
 
 from .vision_data import photo_embeddings
 
-# Attention and MLP: the MLP adapters carry word meaning ("at least" is a minimum) that
-# attention-only adapters of this small model learned poorly.
+# Attention and MLP: adapters on attention alone left this small model mixing up word meanings
+# such as "at least" (a minimum) and "up to" (a maximum).
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
