@@ -16,6 +16,8 @@ from tools.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYM
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
+# A number that is plainly a price ("$30", "30 dollars"): "2 or more jackets" names no price.
+PRICED = rf"(\$\s*\d[\d,]*(?:\.\d+)?|(?:{NUM})(?=\s*(?:dollars?|bucks|usd)\b))"
 FIELD_WORDS = {"price": ["price_min", "price_max"], "budget": ["price_min", "price_max"],
                "cost": ["price_min", "price_max"], "colour": ["color"], "color": ["color"],
                "size": ["size"], "gender": ["gender"], "category": ["category"], "type": ["category"],
@@ -66,12 +68,12 @@ def read_prices(text: str, reading: Reading, state) -> None:
     # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"({NUM}){PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t)
+        re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t)
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
     m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
                    rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"({NUM}){PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t)
+        re.search(rf"{PRICED}{PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t)
     if m2 and parse_number(m2.group(1)) is not None:
         reading.set["price_min"] = parse_number(m2.group(1))
     m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)

@@ -21,6 +21,7 @@ def run(vocab, catalog, *messages, state=None):
     ("around 50", 40, 60), ("a tee for $25", None, 25), ("$30-$50 shorts", 30, 50),
     ("no less than 30 dollars", 30, None), ("$35 or more", 35, None), ("starting at $20", 20, None),
     ("$60 or less", None, 60), ("no more than 45 dollars", None, 45), ("above $25", 25, None),
+    ("40 dollars or more", 40, None), ("2 or more jackets", None, None),
 ])
 def test_price_forms(vocab, catalog, text, low, high):
     state, _ = run(vocab, catalog, text)
