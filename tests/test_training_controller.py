@@ -8,6 +8,8 @@ import torch
 from assistant.projector import ImageProjector
 from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, turn_examples
 from assistant.training.dialogues import generate, write
+from assistant.training.price_twins import add_price_twins
+from assistant.understanding import Reading, read_prices
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +45,26 @@ def test_the_training_subset_gives_rare_kinds_more_than_their_share():
     rare = sum(e["kind"] == "cheaper" for e in sample) / 300
     assert 0.14 < rare < 0.3  # 10% of the turns; 1/count^0.35 weights give it about a fifth
     assert sample == balanced_sample(examples, 300, seed=0) and balanced_sample(examples, 2000, 0) == examples
+
+
+def test_price_twins_swap_only_the_price_direction(catalog, vocab):
+    examples = turn_examples(generate(catalog, vocab, 80, 0, "train"))
+    assert add_price_twins(examples, 0.0, seed=0) == examples
+    augmented = add_price_twins(examples, 1.0, seed=0)
+    twins = [(a, b) for a, b in zip(augmented, augmented[1:]) if "twin_of" in b]
+    assert len(twins) >= 10 and len(augmented) == len(examples) + len(twins)
+    for original, twin in twins:
+        old, new = original["gold"]["arguments"], twin["gold"]["arguments"]
+        (key,) = {"price_min", "price_max"} & set(old)
+        (other,) = {"price_min", "price_max"} - {key}
+        assert key not in new and new[other] == old[key]
+        assert {k: v for k, v in new.items() if k != other} == {k: v for k, v in old.items() if k != key}
+        assert twin["text"] != original["text"] and twin["context"] == original["context"]
+        # The tracker, which knows nothing of the twins, reads each text the way its gold says.
+        for example, bound in ((original, key), (twin, other)):
+            reading = Reading()
+            read_prices(example["text"], reading, None)
+            assert reading.set == {bound: example["gold"]["arguments"][bound]}, example["text"]
 
 
 def test_image_placeholders_become_soft_tokens(tiny, registry):

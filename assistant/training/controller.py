@@ -5,7 +5,8 @@ Each turn of `data/controller/dialogues_train.jsonl` is one example: the compact
 `assistant.planning` (dialogue state before the turn, photos, message) and the gold answer as the
 constrained decoder would write it; the loss is on the answer tokens only. Every photo turn is
 shown either as soft tokens (projector) or as the photo reader's predicted words, drawn 50/50 by
-a seeded coin, so one adapter serves both ways of seeing a photo.
+a seeded coin, so one adapter serves both ways of seeing a photo. Turns whose one price bound is
+a plain phrase of their message also train as a twin with the opposite bound (`price_twins`).
 
 Seeded and resumable (a checkpoint every `checkpoint_every` steps, mid-epoch included), tqdm
 progress, loss-curve PNG. The adapter is saved with `save_pretrained` (loadable with
@@ -24,6 +25,7 @@ from tqdm.auto import tqdm
 
 from assistant.planning import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chatml, photo_words, render_turn
 
+from .price_twins import add_price_twins
 from .vision_data import photo_embeddings
 
 # Attention and MLP: adapters on attention alone left this small model mixing up word meanings
@@ -129,12 +131,14 @@ def _batch(items: list[Encoded], pad_id: int, vectors: dict[str, torch.Tensor]):
 
 
 def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float = 1e-3, projector_lr: float = 2e-4,
-                     rank: int = 16, train_limit: int | None = None, checkpoint_every: int = 50,
+                     rank: int = 16, train_limit: int | None = None, price_twins: float = 1.0,
+                     checkpoint_every: int = 50,
                      dialogues_path: Path | None = None, out_dir: Path = Path("data/reports"),
                      weights_dir: Path | None = None, work_dir: Path | None = None, projector_path: Path | None = None,
                      cache_dir: Path | None = None, model=None, tokenizer=None) -> dict:
     """Train LoRA + projector; returns the figures printed by the CLI. Resumes from work_dir's
     checkpoint when its settings match. train_limit: a seeded subset of turns (quick runs, tests);
+    price_twins: the share of turns with a single price bound that also train as their twin;
     projector_path: the stage-1 projector (default: data/models/projector/); model, tokenizer:
     another causal LM to adapt (tests use a tiny one)."""
     from peft import LoraConfig, get_peft_model
@@ -157,6 +161,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     examples = turn_examples(dialogues)
     if train_limit is not None:
         examples = balanced_sample(examples, train_limit, settings.seed)
+    examples = add_price_twins(examples, price_twins, settings.seed)
 
     if model is None:
         model, tokenizer = fresh_causal_lm(settings.chat_model, settings.models_dir)
@@ -190,7 +195,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / total))
     run = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "projector_lr": projector_lr, "rank": rank,
            "examples": len(encoded), "seed": settings.seed, "n_tokens": n_tokens,
-           "targets": LORA_TARGETS}
+           "targets": LORA_TARGETS, "price_twins": price_twins}
     work = Path(work_dir or settings.models_dir / "controller_training")
     checkpoint = work / "checkpoint.pt"
     step, losses, seconds = 0, [], 0.0
