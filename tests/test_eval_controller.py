@@ -18,6 +18,20 @@ def test_scores_count_tools_slots_and_validity():
     assert f["slot_f1"] == pytest.approx(2 * precision * recall / (precision + recall))
     assert f["valid_call_rate"] == 1.0 and f["end_task_success"] == 0.5 and f["planning_p50_s"] == pytest.approx(0.15)
     assert slots({"category": ["Jackets"]}) == slots({"category": "jackets"})
+    assert f["max_read_as_min"] == 0.0 and f["min_read_as_max"] == 0.0  # two maximums, neither swapped
+
+
+def test_scores_count_price_bounds_written_the_wrong_way_round():
+    s = Scores()
+    over = {"tool": "search", "arguments": {"query": "coat", "price_min": 65.0}}
+    s.add("request", over, "search", {"query": "coat", "price_max": 65}, True, False, 0.1)
+    s.add("request", over, "search", {"query": "coat", "price_min": 65}, True, True, 0.1)
+    s.add("request", over, "search", {"query": "coat"}, True, False, 0.1)  # dropped, not swapped
+    s.add("refine_price", {"tool": "search", "arguments": {"price_min": 20.0, "price_max": 35.0}}, "search",
+          {"price_min": 35.0}, True, False, 0.1)  # a range: not a single bound
+    f = s.figures()
+    assert f["min_read_as_max"] == pytest.approx(1 / 3) and f["max_read_as_min"] == 0.0
+    assert s.swapped == {"price_min": [1, 3], "price_max": [0, 0]}
 
 
 def test_one_heldout_dialogue_end_to_end_with_the_shipped_controller(settings, tmp_path):

@@ -70,6 +70,8 @@ class Scores:
         self.tp = self.fp = self.fn = 0
         self.seconds: list[float] = []
         self.by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        # Turns whose gold has one price bound: [written as the opposite bound, such turns].
+        self.swapped = {"price_min": [0, 0], "price_max": [0, 0]}
 
     def add(self, kind: str, gold: dict, tool, args: dict, valid: bool, end: bool, seconds: float) -> None:
         same = tool == gold["tool"]
@@ -87,6 +89,12 @@ class Scores:
         self.seconds.append(seconds)
         self.by_kind[kind][0] += same
         self.by_kind[kind][1] += 1
+        bounds = [k for k in self.swapped if k in gold["arguments"]]
+        if len(bounds) == 1:
+            (key,), value = bounds, gold["arguments"][bounds[0]]
+            other = "price_max" if key == "price_min" else "price_min"
+            self.swapped[key][0] += same and key not in args and _norm(args.get(other)) == _norm(value)
+            self.swapped[key][1] += 1
 
     def figures(self) -> dict:
         precision = self.tp / max(1, self.tp + self.fp)
@@ -96,7 +104,9 @@ class Scores:
                 "slot_f1": 2 * precision * recall / max(1e-9, precision + recall),
                 "valid_call_rate": self.valid / max(1, self.calls),
                 "end_task_success": self.end / max(1, self.turns),
-                "planning_p50_s": statistics.median(self.seconds) if self.seconds else 0.0}
+                "planning_p50_s": statistics.median(self.seconds) if self.seconds else 0.0,
+                "min_read_as_max": self.swapped["price_min"][0] / max(1, self.swapped["price_min"][1]),
+                "max_read_as_min": self.swapped["price_max"][0] / max(1, self.swapped["price_max"][1])}
 
 
 class Replay:
@@ -263,7 +273,9 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "controller_turns.json").write_text(json.dumps(records, indent=1))
     by_kind = {v: {k: a / n for k, (a, n) in sorted(s.by_kind.items())} for v, s in scores.items()}
-    (out_dir / "controller_eval.json").write_text(json.dumps({"figures": figures, "tool_selection_by_kind": by_kind}, indent=2))
+    swapped = {v: {k: {"swapped": a, "turns": n} for k, (a, n) in s.swapped.items()} for v, s in scores.items()}
+    (out_dir / "controller_eval.json").write_text(json.dumps(
+        {"figures": figures, "tool_selection_by_kind": by_kind, "single_price_bound": swapped}, indent=2))
     _plot(figures, by_kind, list(scores), out_dir / "controller_eval.png")
     return figures
 
