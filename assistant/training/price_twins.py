@@ -1,9 +1,9 @@
 """Contrastive price twins for controller training.
 
-The tuned model kept writing `price_max` for held-out turns such as "more than $65" (11 of 56
-test turns with a single minimum), although every minimum wording is in the training split: it leaned on the
-commoner maximum and the words around the number rather than the price words themselves. A twin is
-a training turn whose single price bound came from its own message, copied with the price phrase
+The tuned model kept writing `price_max` for held-out turns such as "more than $65" (11 of 56 test
+turns with a single minimum), although every minimum wording is in the training split: it leaned on
+the commoner maximum and the words around the number rather than the price words themselves. A twin
+is a training turn whose single price bound came from its own message, copied with the price phrase
 swapped for one of the opposite direction and the same number ("under $40" -> "at least $40") and
 its gold bound renamed to match. Everything else in the pair is identical, so only the price words
 can tell the two answers apart.
