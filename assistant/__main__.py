@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .settings import Settings
+from assistant.settings import Settings
 
 
 def _print_table(title: str, rows: dict) -> None:
@@ -28,7 +28,7 @@ def _write_json(path: str | None, figures: dict) -> None:
 
 
 def cmd_setup(args, settings: Settings) -> int:
-    from .setup import run_setup
+    from assistant.setup import run_setup
     for line in run_setup(settings, force=args.force, with_model=not args.no_model):
         print(line)
     return 0
@@ -36,7 +36,7 @@ def cmd_setup(args, settings: Settings) -> int:
 
 def cmd_ask(args, settings: Settings) -> int:
     import uuid
-    from . import Assistant
+    from assistant import Assistant
     bot = Assistant.from_settings(settings)
     session = args.session or f"cli-{uuid.uuid4().hex[:8]}"
     reply = bot.respond(session, args.text, images=args.image or [])
@@ -49,21 +49,20 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import app
-    app.main()
+    from assistant.page import main
+    main()
     return 0
 
 
 def cmd_bench(args, settings: Settings) -> int:
     if args.what == "latency":
-        from .evaluation.latency import run_latency_bench
+        from assistant.evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
     elif args.what == "vision":
-        from .evaluation.latency import run_vision_bench
+        from assistant.evaluation.latency import run_vision_bench
         figures = run_vision_bench(settings, turns=args.turns)
     else:  # argparse allows only the listed choices
-        from .evaluation.recommender_bench import run_recommender_bench
+        from assistant.evaluation.recommender_bench import run_recommender_bench
         figures = run_recommender_bench(settings, sizes=args.sizes, turns=args.turns, out_dir=Path(args.out))
     _print_table(f"bench {args.what}", figures)
     _write_json(args.json, figures)
@@ -72,18 +71,18 @@ def cmd_bench(args, settings: Settings) -> int:
 
 def cmd_eval(args, settings: Settings) -> int:
     if args.what == "dialogues":
-        from .evaluation.dialogues import run_dialogue_eval
+        from assistant.evaluation.dialogues import run_dialogue_eval
         figures = run_dialogue_eval(settings, out_dir=Path(args.out))
     elif args.what == "vision":
-        from .evaluation.vision import run_vision_eval
+        from assistant.evaluation.vision import run_vision_eval
         figures = run_vision_eval(settings, out_dir=Path(args.out))
     elif args.what == "controller":
-        from .evaluation.controller import VARIANTS, evaluate_controller
+        from assistant.evaluation.controller import VARIANTS, evaluate_controller
         figures = evaluate_controller(settings, variants=args.variants or VARIANTS, limit=args.limit,
                                       base_limit=args.base_dialogues, system_dialogues=args.system_dialogues,
                                       out_dir=Path(args.out))
     else:
-        from .evaluation.recommender import run_recommender_eval
+        from assistant.evaluation.recommender import run_recommender_eval
         figures = run_recommender_eval(settings, out_dir=Path(args.out), recbole=not args.no_recbole,
                                        recbole_epochs=args.recbole_epochs)
     _print_table(f"eval {args.what}", figures)
@@ -92,9 +91,9 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from .catalog import Catalog
-    from .interactions import LogError, ingest
-    from .setup import run_setup
+    from assistant.catalog.store import Catalog
+    from assistant.recommender.retail_log import LogError, ingest
+    from assistant.setup import run_setup
     from tools.index import load_index
     if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
         run_setup(settings, with_model=False)
@@ -113,20 +112,20 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_train(args, settings: Settings) -> int:
     if args.what == "vision":
-        from .training.vision import train_vision
-        from .vision import SHIPPED_WEIGHTS
+        from assistant.training.vision import train_vision
+        from assistant.models.image_encoder import SHIPPED_WEIGHTS
         figures = train_vision(settings, epochs=args.epochs, out_dir=Path(args.out),
                                weights_path=Path(args.weights) if args.weights else SHIPPED_WEIGHTS)
     elif args.what == "projector":  # stage 1 of the controller's image input
-        from .training.projector import train_projector
+        from assistant.training.projector import train_projector
         figures = train_projector(settings, epochs=args.epochs or 3, out_dir=Path(args.out))
     elif args.what == "controller":  # stage 2: LoRA adapters + projector on the dialogues
-        from .training.controller import train_controller
+        from assistant.training.controller import train_controller
         figures = train_controller(settings, epochs=args.epochs or 1, out_dir=Path(args.out),
                                    train_limit=None if args.turns == 0 else args.turns,
                                    weights_dir=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
-        from .training.dialogues import build_dataset
+        from assistant.training.dialogues import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues,
                                 Path(args.dialogues_dir) if args.dialogues_dir else settings.data_dir / "controller")
     _print_table(f"train {args.what}", figures)

@@ -11,18 +11,18 @@ from tools.base import ToolContext
 from tools.catalog_filter import Constraints, violations
 from tools.index import load_index
 from tools.registry import ToolRegistry
-from tools.vocabulary import Vocabulary
+from assistant.catalog.vocabulary import Vocabulary
 
-from . import understanding
-from .catalog import Catalog
-from .controller import Controller
-from .explain import explanation, replies, unsupported_claims
-from .interactions import CatalogCF
-from .planning import photo_words, query_words, value_options
-from .sessions import SessionStore
-from .settings import Settings
-from .state import DialogueState, ShownItem
-from .uploads import ImageRejected, store_photo
+from assistant.dialogue import tracker
+from assistant.catalog.store import Catalog
+from assistant.controller import Controller
+from assistant.explain import explanation, replies, unsupported_claims
+from assistant.recommender.retail_log import CatalogCF
+from assistant.planning.compact_format import photo_words, query_words, value_options
+from assistant.dialogue.sessions import SessionStore
+from assistant.settings import Settings
+from assistant.dialogue.state import DialogueState, ShownItem
+from assistant.uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,9 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, chat_model=None) -> "Assistant":
         """Build everything once: catalog, indexes, embedder, chat model (setup runs if needed)."""
-        from .embeddings import get_text_embedder
-        from .llm import LocalChatModel
-        from .setup import run_setup
+        from assistant.models.text_embedder import get_text_embedder
+        from assistant.models.chat_model import LocalChatModel
+        from assistant.setup import run_setup
         settings = settings or Settings.from_env()
         if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
             run_setup(settings, with_model=False)
@@ -125,8 +125,8 @@ class Assistant:
         catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
         photo_reader = image_index = fused_index = None
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
-            from .photos import PhotoReader
-            from .vision import get_image_encoder
+            from assistant.models.photo_reader import PhotoReader
+            from assistant.models.image_encoder import get_image_encoder
             photo_reader = PhotoReader(get_image_encoder(), embedder, catalog)
             image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
         bot = cls(settings, catalog, chat_model, embedder, load_index(settings.index_dir / "text"),
@@ -166,9 +166,9 @@ class Assistant:
             lead = t["photo_received"].format(photos=", ".join(p["name"] for p in photos)) if photos else t["empty_message"]
             return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
 
-        reading = understanding.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
+        reading = tracker.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
         before = {"topic": state.topic, "constraints": json.loads(json.dumps(state.constraints))}
-        understanding.apply(reading, state)
+        tracker.apply(reading, state)
         ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
                           self.image_index, self.fused_index,
                           {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},

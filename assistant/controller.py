@@ -14,7 +14,7 @@ from importlib import resources
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from assistant.planning import MAX_PHOTOS, SYSTEM as PLANNING_SYSTEM, render_turn
+from assistant.planning.compact_format import MAX_PHOTOS, SYSTEM as PLANNING_SYSTEM, render_turn
 from tools.base import ToolResult
 from tools.registry import CONSTRAINT_ARGS, ToolRegistry
 from tools.retriever import query_terms

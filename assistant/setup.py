@@ -10,9 +10,11 @@ import time
 
 from tqdm import tqdm
 
-from .catalog import Catalog, read_luma, write_catalog
-from .data import luma_root
-from .settings import Settings
+from assistant.catalog.store import Catalog, write_catalog
+
+from assistant.catalog.luma import read_luma
+from assistant.catalog.download import luma_root
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 INDEX_VERSION = 2  # bump when Product.search_text changes
@@ -33,7 +35,7 @@ def build_catalog(settings: Settings, force: bool = False) -> list[str]:
 
 def build_text_index(settings: Settings, force: bool = False) -> list[str]:
     from tools.index import build_index
-    from .embeddings import get_text_embedder
+    from assistant.models.text_embedder import get_text_embedder
 
     path = settings.index_dir / "text"
     stamp = {"version": INDEX_VERSION, "model": settings.text_model,
@@ -60,7 +62,7 @@ def build_image_index(settings: Settings, force: bool = False) -> list[str]:
     from PIL import Image
 
     from tools.index import build_index, load_index
-    from .vision import SHIPPED_WEIGHTS, get_image_encoder
+    from assistant.models.image_encoder import SHIPPED_WEIGHTS, get_image_encoder
 
     if not SHIPPED_WEIGHTS.is_file():
         return ["image index: skipped (no trained image encoder; run `python -m assistant train vision`)"]
@@ -90,7 +92,7 @@ def build_image_index(settings: Settings, force: bool = False) -> list[str]:
 
 
 def prepare_chat_model(settings: Settings) -> list[str]:
-    from .llm import load_causal_lm
+    from assistant.models.chat_model import load_causal_lm
     start = time.perf_counter()
     load_causal_lm(settings.chat_model, settings.models_dir)
     return [f"chat model: ready ({settings.chat_model}, {time.perf_counter() - start:.1f}s)"]

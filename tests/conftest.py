@@ -9,14 +9,14 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.catalog import Catalog
+from assistant.catalog.store import Catalog
 from assistant.settings import Settings
 from assistant.setup import run_setup
-from assistant.state import DialogueState
+from assistant.dialogue.state import DialogueState
 from tools.base import ToolContext
 from tools.index import load_index
 from tools.registry import ToolRegistry
-from tools.vocabulary import Vocabulary
+from assistant.catalog.vocabulary import Vocabulary
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -73,7 +73,7 @@ def vocab(catalog) -> Vocabulary:
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from assistant.embeddings import get_text_embedder
+    from assistant.models.text_embedder import get_text_embedder
     return get_text_embedder(settings.text_model)
 
 

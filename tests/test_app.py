@@ -12,7 +12,7 @@ gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from app import build_app, launch_options  # noqa: E402
+from assistant.page import build_app, launch_options  # noqa: E402
 
 
 def free_port() -> int:

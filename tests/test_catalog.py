@@ -2,8 +2,10 @@
 import csv
 import shutil
 
-from assistant.catalog import Catalog, clean_text, read_luma, write_catalog
-from assistant.data import luma_root
+from assistant.catalog.store import Catalog, write_catalog
+
+from assistant.catalog.luma import clean_text, read_luma
+from assistant.catalog.download import luma_root
 
 
 def test_real_catalog_counts(catalog):

@@ -1,7 +1,7 @@
 """Getting the source data: the mirror first, else the pinned archive (here served from a file URL)."""
 import tarfile
 
-from assistant.data import LUMA_COMMIT, luma_root
+from assistant.catalog.download import LUMA_COMMIT, luma_root
 from assistant.settings import Settings
 
 

@@ -8,12 +8,12 @@ from assistant.evaluation.dialogues import (TOOLS, checked_constraints, load_dia
 from assistant.evaluation.latency import _percentile
 from assistant.settings import Settings
 from tools.catalog_filter import Constraints
-from tools.vocabulary import Vocabulary
+from assistant.catalog.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")
 def catalog():
-    from assistant.catalog import Catalog
+    from assistant.catalog.store import Catalog
     path = Settings.from_env().db_path
     if not path.exists():
         pytest.skip("catalog not built; run `python -m assistant setup`")

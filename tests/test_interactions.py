@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from assistant.__main__ import main
-from assistant.interactions import CatalogCF, LogError, ingest, read_log
+from assistant.recommender.retail_log import CatalogCF, LogError, ingest, read_log
 from conftest import synthetic_interaction_log
 
 

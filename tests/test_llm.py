@@ -35,7 +35,7 @@ def test_forced_tool_call_and_schema_types(chat):
 
 
 def test_render_round_trips_tool_calls():
-    from assistant.llm import LocalChatModel
+    from assistant.models.chat_model import LocalChatModel
     text = LocalChatModel.render([SystemMessage(content="s"), HumanMessage(content="hi"),
                                   AIMessage(content="", tool_calls=[{"name": "search", "args": {"query": "x"},
                                                                      "id": "1", "type": "tool_call"}]),
@@ -60,7 +60,7 @@ def test_any_local_model_directory_loads_and_makes_valid_calls(tmp_path, real_bo
     """The non-default path: a tiny randomly initialised Llama saved locally, used as the model."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from assistant.llm import LocalChatModel
+    from assistant.models.chat_model import LocalChatModel
     base = real_bot.controller.llm.bound.decoder.tok
     config = LlamaConfig(vocab_size=len(base), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096)
@@ -77,7 +77,7 @@ def test_any_local_model_directory_loads_and_makes_valid_calls(tmp_path, real_bo
 
 def test_tuned_values_come_from_the_catalog_and_query_words_from_the_prompt(real_bot):
     """Closed fields pick among catalog values; the query uses only words said or known."""
-    from assistant.planning import SYSTEM, render_turn, words_of
+    from assistant.planning.compact_format import SYSTEM, render_turn, words_of
     llm = real_bot.controller.llm.bound
     assert llm.tuned and llm.value_options["color"] and llm.query_words
     context = {"topic": "", "constraints": {}, "photos": [], "shown": 0}

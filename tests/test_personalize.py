@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 from assistant.explain import explanation
-from assistant.interactions import CatalogCF, ingest
+from assistant.recommender.retail_log import CatalogCF, ingest
 from conftest import synthetic_interaction_log
 from tools.personalize import SessionSignals, session_scores
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from assistant.planning import IMAGE_TOKEN, REPLY_OPEN, TOOL_OPEN, answer_ids, answer_pieces, render_turn
+from assistant.planning.compact_format import IMAGE_TOKEN, REPLY_OPEN, TOOL_OPEN, answer_ids, answer_pieces, render_turn
 
 
 @pytest.fixture(scope="module")

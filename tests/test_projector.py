@@ -21,7 +21,7 @@ def test_projector_shapes_and_round_trip(tmp_path, kind):
 
 
 def test_targets_describe_category_colour_and_gender(catalog, settings):
-    from assistant.data import shopper_photos_root
+    from assistant.catalog.download import shopper_photos_root
     train = descriptions(catalog.all(), shopper_photos_root(settings), "train")
     held = descriptions(catalog.all(), shopper_photos_root(settings), "heldout")
     assert not {p for p, _, _ in train} & {p for p, _, _ in held}

@@ -7,8 +7,10 @@ import scipy.sparse as sp
 
 from assistant.evaluation import movielens as ml
 from assistant.evaluation.recommender import _evaluate
-from tools.cold_start import ContentMapper, with_cold_items
-from tools.recommender import EASE, Recommender, interaction_matrix, make
+from assistant.recommender.cold_start import ContentMapper, with_cold_items
+from assistant.recommender.ease import EASE
+from assistant.recommender.base import interaction_matrix
+from assistant.recommender import load, make
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def test_save_load_round_trip(tmp_path, split, name, params):
     X, _ = split
     model = make(name, **params).fit(X[:200], [f"m{i}" for i in range(X.shape[1])])
     model.save(tmp_path / name)
-    loaded = Recommender.load(tmp_path / name)
+    loaded = load(tmp_path / name)
     assert loaded.item_ids == model.item_ids and loaded.params == model.params
     np.testing.assert_allclose(loaded.score(X[:3]), model.score(X[:3]), rtol=1e-5)
 

@@ -1,6 +1,6 @@
 """Dialogue state: references against the last list, and persistence across restarts."""
-from assistant.sessions import SessionStore
-from assistant.state import DialogueState, ShownItem
+from assistant.dialogue.sessions import SessionStore
+from assistant.dialogue.state import DialogueState, ShownItem
 
 
 def shown_state() -> DialogueState:

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from assistant.projector import ImageProjector
+from assistant.models.projector import ImageProjector
 from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, turn_examples
 from assistant.training.dialogues import generate, write
 from assistant.training.price_twins import add_price_twins
-from assistant.understanding import Reading, read_prices
+from assistant.dialogue.tracker import Reading, read_prices
 
 
 @pytest.fixture(scope="module")

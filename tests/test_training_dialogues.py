@@ -130,7 +130,7 @@ def test_wording_varies(train):
 def test_the_words_say_the_gold_constraints(train, vocab):
     """The tracker reads most first requests back to the same constraints (it has known gaps, e.g. it also
     reads "no more than $50" as a minimum), so the wording carries what the gold says."""
-    from assistant.understanding import read
+    from assistant.dialogue.tracker import read
 
     def same(reading, gold):
         got = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in reading.items()}

@@ -1,8 +1,8 @@
 """The dialogue-state tracker: what the shopper's words say about constraints and references."""
 import pytest
 
-from assistant.state import DialogueState, ShownItem
-from assistant.understanding import apply, read
+from assistant.dialogue.state import DialogueState, ShownItem
+from assistant.dialogue.tracker import apply, read
 
 
 def run(vocab, catalog, *messages, state=None):

@@ -11,7 +11,7 @@ from PIL import Image
 from assistant.training.vision import contrastive_loss, make_optimizer, train_step
 from assistant.training.vision_data import (AugmentConfig, augment, decode_all, foreground_mask, luma_items,
                                             product_text)
-from assistant.vision import (SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig, get_image_encoder,
+from assistant.models.image_encoder import (SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig, get_image_encoder,
                               load_hf_clip, normalise)
 
 

@@ -1,7 +1,7 @@
 """Normalising shopper words to catalog values."""
 import pytest
 
-from tools.vocabulary import VocabularyError, parse_number
+from assistant.catalog.vocabulary import VocabularyError, parse_number
 
 
 def test_colours_synonyms_and_typos(vocab):

@@ -44,9 +44,9 @@ class ToolContext:
     vocab: Any
     settings: Any
     text_index: Any = None      # tools.index.VectorIndex over product text embeddings
-    embedder: Any = None        # assistant.embeddings.TextEmbedder
-    state: Any = None           # assistant.state.DialogueState of the current session
+    embedder: Any = None        # assistant.models.text_embedder.TextEmbedder
+    state: Any = None           # assistant.dialogue.state.DialogueState of the current session
     image_index: Any = None     # product image embeddings (the trained image encoder)
     fused_index: Any = None     # image + text, normalised
     photo_vectors: dict = field(default_factory=dict)  # photo name -> embedding, this session
-    recommender: Any = None     # assistant.interactions.CatalogCF, when a log was ingested
+    recommender: Any = None     # assistant.recommender.retail_log.CatalogCF, when a log was ingested

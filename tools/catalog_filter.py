@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from .base import Hit, ToolContext, ToolResult
-from .vocabulary import Vocabulary, VocabularyError
+from tools.base import Hit, ToolContext, ToolResult
+from assistant.catalog.vocabulary import Vocabulary, VocabularyError
 
 SORTS = {"rating": "COALESCE(p.rating, 0) DESC, p.review_count DESC, p.price ASC",
          "price_asc": "p.price ASC", "price_desc": "p.price DESC"}

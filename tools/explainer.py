@@ -1,7 +1,7 @@
 """The explain tool: the recorded evidence for an item the shopper was shown ("why the second one?")."""
 from __future__ import annotations
 
-from .base import Hit, ToolContext, ToolResult
+from tools.base import Hit, ToolContext, ToolResult
 
 
 def explain_shown(ctx: ToolContext, item: str) -> ToolResult:

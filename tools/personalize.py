@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ToolContext
+from tools.base import ToolContext
 
 SIGNAL_WEIGHTS = {"liked": 1.0, "asked": 0.5}
 REJECT_WEIGHT = 0.5

@@ -9,9 +9,9 @@ In both cases the session re-ranks the list, so reactions sharpen what comes nex
 """
 from __future__ import annotations
 
-from . import catalog_filter
-from .base import Hit, ToolContext, ToolResult
-from .personalize import SessionSignals, blend, session_scores
+from tools import catalog_filter
+from tools.base import Hit, ToolContext, ToolResult
+from tools.personalize import SessionSignals, blend, session_scores
 
 LINK_NAMES = {"crosssell": "cross-sell", "upsell": "up-sell", "related": "related"}
 RELATIONS = {"goes_with": ("crosssell", "related"), "similar": ("related", "upsell"),

@@ -13,12 +13,12 @@ from typing import Annotated, Literal, Optional, Union
 from langchain_core.tools import InjectedToolArg, StructuredTool
 from pydantic import ValidationError
 
-from .base import ToolContext, ToolResult
-from .catalog_filter import catalog_filter as run_filter
-from .explainer import explain_shown
-from .recommend import recommend_for
-from .retriever import hybrid_search
-from .vocabulary import parse_number
+from tools.base import ToolContext, ToolResult
+from tools.catalog_filter import catalog_filter as run_filter
+from tools.explainer import explain_shown
+from tools.recommend import recommend_for
+from tools.retriever import hybrid_search
+from assistant.catalog.vocabulary import parse_number
 
 log = logging.getLogger(__name__)
 Ctx = Annotated[Optional[ToolContext], InjectedToolArg]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from . import catalog_filter
-from .base import Hit, ToolContext, ToolResult
-from .personalize import SessionSignals, blend
+from tools import catalog_filter
+from tools.base import Hit, ToolContext, ToolResult
+from tools.personalize import SessionSignals, blend
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
 some something the this that to want with you your any find looking need please ones one get

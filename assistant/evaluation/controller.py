@@ -113,7 +113,7 @@ class Replay:
     """One test dialogue's state, advanced turn by turn with the gold calls."""
 
     def __init__(self, bot, dialogue: dict):
-        from assistant.state import DialogueState
+        from assistant.dialogue.state import DialogueState
         self.bot, self.state, self.vectors = bot, DialogueState(dialogue["id"]), {}
 
     def ctx(self) -> ToolContext:
@@ -122,7 +122,7 @@ class Replay:
                            b.image_index, b.fused_index, self.vectors, b.recommender)
 
     def send(self, paths: list[str], vector_of) -> list[str]:
-        from assistant.planning import photo_words
+        from assistant.planning.compact_format import photo_words
         names = []
         for path in paths:
             name = f"photo {len(self.state.photos) + 1}"
@@ -157,7 +157,7 @@ class Replay:
 
     def advance(self, turn: dict) -> None:
         """Teacher forcing: the state the gold call leaves."""
-        from assistant.state import ShownItem
+        from assistant.dialogue.state import ShownItem
         gold = turn["gold"]
         self.state.constraints = json.loads(json.dumps(turn["constraints"]))
         self.state.topic = turn["gold"]["arguments"].get("query") or self.state.topic
@@ -196,10 +196,10 @@ def _decide(controller, replay: Replay, turn: dict, sent: list[str]):
 def chat_models(settings, variants=VARIANTS) -> dict:
     """The chat model of each variant (the two LoRA variants share one merged model)."""
     from assistant.assistant import controller_adapter
-    from assistant.catalog import Catalog
-    from assistant.llm import LocalChatModel
-    from assistant.planning import query_words, value_options
-    from tools.vocabulary import Vocabulary
+    from assistant.catalog.store import Catalog
+    from assistant.models.chat_model import LocalChatModel
+    from assistant.planning.compact_format import query_words, value_options
+    from assistant.catalog.vocabulary import Vocabulary
     adapter = controller_adapter(settings) or controller_adapter(replace(settings, chat_adapter="shipped"))
     common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens)
     models = {}
@@ -318,7 +318,7 @@ def _system(bot, dialogues: list[dict]) -> dict:
 def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vector_of) -> dict:
     """Planning time per turn with the adapter kept apart (PeftModel), on the first n turns."""
     from assistant.controller import Controller
-    from assistant.llm import LocalChatModel
+    from assistant.models.chat_model import LocalChatModel
     unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
                               adapter_dir=merged.adapter_dir, merge=False,
                               value_options=merged.value_options, query_words=merged.query_words)

@@ -84,7 +84,7 @@ def run_latency_bench(settings, turns: int = 20, out_dir=None) -> dict:
 def run_vision_bench(settings, turns: int = 10) -> dict:
     """Image-embedding throughput on catalog photos, and the latency of turns that send a photo."""
     from assistant import Assistant
-    from assistant.data import shopper_photos_root
+    from assistant.catalog.download import shopper_photos_root
     bot = Assistant.from_settings(settings)
     if bot.photo_reader is None:
         raise RuntimeError("no image index: train the encoder (`python -m assistant train vision`), then `setup`")

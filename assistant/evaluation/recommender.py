@@ -19,10 +19,11 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from tools.cold_start import with_cold_items
-from tools.recommender import interaction_matrix, make
+from assistant.recommender.cold_start import with_cold_items
+from assistant.recommender.base import interaction_matrix
+from assistant.recommender import make
 
-from . import movielens
+from assistant.evaluation import movielens
 
 K = 10
 EASE_GRID = [25.0, 50.0, 100.0, 200.0, 400.0, 800.0]
@@ -144,7 +145,7 @@ def cold_start(ml: movielens.MovieLens, content: np.ndarray, warm_params: dict, 
 
 
 def run_recommender_eval(settings, out_dir: Path, recbole: bool = True, recbole_epochs: int | None = None) -> dict:
-    from ..embeddings import get_text_embedder
+    from assistant.models.text_embedder import get_text_embedder
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ml = movielens.load(movielens.fetch(settings.data_dir))
@@ -155,7 +156,7 @@ def run_recommender_eval(settings, out_dir: Path, recbole: bool = True, recbole_
     table = {name: warm[name] for name in ("popularity", "ease", "bpr")}
     recbole_result = None
     if recbole:
-        from .recbole_env import run_recbole
+        from assistant.evaluation.recbole_env import run_recbole
         train, valid, test = fitted["split"]
         split_dir = movielens.write_atomic({"train": train, "valid": valid, "test": test}, ml, settings.data_dir / "movielens" / "loo")
         recbole_result = run_recbole(split_dir, "ml-100k", ["Pop", "BPR", "LightGCN"], settings.data_dir / "bench-envs" / "recbole",

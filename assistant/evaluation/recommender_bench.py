@@ -16,7 +16,9 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from tools.base import ToolContext
-from tools.recommender import EASE, interaction_matrix, make
+from assistant.recommender.ease import EASE
+from assistant.recommender.base import interaction_matrix
+from assistant.recommender import make
 
 SIZES = {"1k": 1_000, "100k": 100_000, "1M": 1_000_000}
 PER_ITEM = 5
@@ -107,7 +109,7 @@ def _plot(figures: dict, out_dir) -> None:
 
 def recommend_in_turn(settings, turns: int) -> dict:
     """p50 of whole turns that end in `recommend` (real chat model), and of the tool step alone."""
-    from .. import Assistant
+    from assistant import Assistant
     bot = Assistant.from_settings(settings)
     prompts = ["what goes with the first one?", "what else would I like?", "something similar to the second one"]
     turn_s, tool_s = [], []

@@ -67,7 +67,7 @@ def colour_swap(bot, limit: int = 10) -> dict:
 
 
 def shopper_photos(bot, limit: int = 10) -> tuple[dict, list]:
-    from assistant.data import shopper_photos_root
+    from assistant.catalog.download import shopper_photos_root
     root = shopper_photos_root(bot.settings)
     if root is None:
         return {}, []

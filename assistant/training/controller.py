@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from assistant.planning import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chatml, photo_words, render_turn
+from assistant.planning.compact_format import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chatml, photo_words, render_turn
 
-from .price_twins import add_price_twins
-from .vision_data import photo_embeddings
+from assistant.training.price_twins import add_price_twins
+from assistant.training.vision_data import photo_embeddings
 
 # Attention and MLP: adapters on attention alone left this small model mixing up word meanings
 # such as "at least" (a minimum) and "up to" (a maximum).
@@ -143,14 +143,14 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     another causal LM to adapt (tests use a tiny one)."""
     from peft import LoraConfig, get_peft_model
 
-    from assistant.catalog import Catalog
-    from assistant.embeddings import get_text_embedder
-    from assistant.llm import DEFAULT_MODEL, fresh_causal_lm
-    from assistant.photos import PhotoReader
-    from assistant.vision import get_image_encoder
+    from assistant.catalog.store import Catalog
+    from assistant.models.text_embedder import get_text_embedder
+    from assistant.models.chat_model import DEFAULT_MODEL, fresh_causal_lm
+    from assistant.models.photo_reader import PhotoReader
+    from assistant.models.image_encoder import get_image_encoder
     from tools.registry import ToolRegistry
 
-    from assistant.projector import ImageProjector
+    from assistant.models.projector import ImageProjector
 
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)

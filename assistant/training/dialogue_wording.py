@@ -153,7 +153,7 @@ PHOTO_CHANGES = {"Tees": ["with short sleeves=short sleeves", "with long sleeves
                  "Hoodies & Sweatshirts": ["with a zip=zip", "with a hood=hood", "thicker"],
                  "Pants": ["shorter", "with pockets=pockets", "looser"], "Shorts": ["shorter", "with pockets=pockets"],
                  "": ["more sporty=sporty"]}
-# Shade words the vocabulary maps to a catalog colour (tools.vocabulary.COLOUR_SYNONYMS).
+# Shade words the vocabulary maps to a catalog colour (assistant.catalog.vocabulary.COLOUR_SYNONYMS).
 COLOUR_WORDS = {"Blue": ["navy", "teal", "turquoise", "cobalt"], "Gray": ["grey", "charcoal", "silver"],
                 "Red": ["burgundy", "crimson", "maroon", "scarlet"], "Green": ["olive", "khaki", "mint", "emerald"],
                 "Purple": ["violet", "plum", "magenta"], "Brown": ["tan", "beige", "camel", "chocolate"],

@@ -21,12 +21,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from assistant.state import DialogueState
-from assistant.understanding import Reading, apply
+from assistant.dialogue.state import DialogueState
+from assistant.dialogue.tracker import Reading, apply
 from tools.catalog_filter import normalise, satisfies
-from tools.vocabulary import NUMBER_WORDS
+from assistant.catalog.vocabulary import NUMBER_WORDS
 
-from .dialogue_wording import (TEMPLATES, KINDS, NO_TOOL, FOLLOW, OPENERS, NOUNS, STYLE_NOUNS,
+from assistant.training.dialogue_wording import (TEMPLATES, KINDS, NO_TOOL, FOLLOW, OPENERS, NOUNS, STYLE_NOUNS,
                                TANK_WORDS, DESCRIBE, PHOTO_CHANGES, COLOUR_WORDS, GENDER_WORDS,
                                SIZE_WORDS, SIMPLE_MATERIALS, PATTERN_WORDS, PRICE_FORMS, ORDINALS,
                                SHOPPER_CLASSES)
@@ -464,7 +464,7 @@ def generate(catalog, vocab, n_dialogues: int, seed: int, split: str, photos_roo
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     if photos_root is None:
-        from assistant.data import shopper_photos_root
+        from assistant.catalog.download import shopper_photos_root
         from assistant.settings import Settings
         photos_root = shopper_photos_root(Settings.from_env())
     gen = _Generator(catalog, vocab, split, seed, photos_root)
@@ -494,8 +494,8 @@ def summary(dialogues: list[dict]) -> dict:
 def build_dataset(settings, n_train: int, n_test: int, out_dir: Path) -> dict:
     """`python -m assistant train dialogues`: both splits as JSONL in out_dir, their summaries,
     and a plot of turns per kind."""
-    from assistant.catalog import Catalog
-    from tools.vocabulary import Vocabulary
+    from assistant.catalog.store import Catalog
+    from assistant.catalog.vocabulary import Vocabulary
     from tqdm.auto import tqdm
     catalog = Catalog(settings.db_path)
     vocab = Vocabulary.from_catalog(catalog)

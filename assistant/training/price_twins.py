@@ -14,7 +14,7 @@ import copy
 import random
 import re
 
-from .dialogue_wording import PRICE_FORMS
+from assistant.training.dialogue_wording import PRICE_FORMS
 
 OPPOSITE = {"price_max": "price_min", "price_min": "price_max"}
 KIND = {"price_max": "max", "price_min": "min"}

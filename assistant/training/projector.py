@@ -20,9 +20,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from assistant.projector import ImageProjector
+from assistant.models.projector import ImageProjector
 
-from .vision_data import CATEGORY_NOUNS, SHOPPER_CLASSES, luma_items, photo_embeddings, shopper_items
+from assistant.models.photo_reader import CATEGORY_NOUNS
+from assistant.training.vision_data import SHOPPER_CLASSES, luma_items, photo_embeddings, shopper_items
 
 PROMPT = "Describe the item in the photo:"
 WHO = {"Men": "men's ", "Women": "women's "}
@@ -102,9 +103,9 @@ def train_projector(settings, epochs: int = 3, n_tokens: int = 4, kind: str = "m
     """Train the projector (the chat model frozen); writes work_dir (default data/models/projector/),
     a loss curve and per-epoch held-out word accuracy. Resumes from the last finished epoch.
     train_limit: a seeded subset of the training photos (for quick runs)."""
-    from assistant.catalog import Catalog
-    from assistant.data import shopper_photos_root
-    from assistant.llm import load_causal_lm
+    from assistant.catalog.store import Catalog
+    from assistant.catalog.download import shopper_photos_root
+    from assistant.models.chat_model import load_causal_lm
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     if model is None:

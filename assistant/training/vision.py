@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..catalog import Catalog
-from ..data import shopper_photos_root
-from ..embeddings import get_text_embedder
-from ..settings import Settings
-from ..vision import SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig, normalise
-from .vision_data import (SHOPPER_CLASSES, AugmentConfig, Item, augment, colour_text, decode_all,
+from assistant.catalog.store import Catalog
+from assistant.catalog.download import shopper_photos_root
+from assistant.models.text_embedder import get_text_embedder
+from assistant.settings import Settings
+from assistant.models.image_encoder import SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig, normalise
+from assistant.models.photo_reader import colour_text
+from assistant.training.vision_data import (SHOPPER_CLASSES, AugmentConfig, Item, augment, decode_all,
                           luma_items, product_text, resize_batch, shopper_captions, shopper_items)
 
 COMMAND = "python -m assistant train vision"

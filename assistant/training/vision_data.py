@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from ..catalog import Product
-from ..uploads import load_image
-from ..vision import get_image_encoder, square_crop
+from assistant.catalog.product import Product
+from assistant.uploads import load_image
+from assistant.models.photo_reader import CATEGORY_NOUNS
+from assistant.models.image_encoder import get_image_encoder, square_crop
 
 # Shopper-photo classes as noun phrases (with synonyms the catalog uses: tee, jacket), and templates.
 SHOPPER_CLASSES = {
@@ -34,9 +35,6 @@ SHOPPER_CLASSES = {
 }
 SHOPPER_TEMPLATES = ["a photo of {}", "{} lying on the floor", "{} on a bed", "{}"]
 # One garment word per catalog leaf category, for short captions ("a photo of a blue jacket").
-CATEGORY_NOUNS = {"Pants": "pants", "Hoodies & Sweatshirts": "hoodie", "Tees": "tee", "Jackets": "jacket",
-                  "Shorts": "shorts", "Bras & Tanks": "tank top", "Tanks": "tank top", "Bags": "bag",
-                  "Watches": "watch", "Fitness Equipment": "piece of fitness equipment"}
 _WHO = {"Men": "men's ", "Women": "women's "}
 
 
@@ -70,10 +68,6 @@ def product_captions(p: Product) -> list[str]:
 
 def shopper_captions(label: str) -> list[str]:
     return [t.format(noun) for noun in SHOPPER_CLASSES[label] for t in SHOPPER_TEMPLATES]
-
-
-def colour_text(colour: str) -> str:
-    return f"a {colour.lower()} item"
 
 
 # ---------------------------------------------------------------- records and the decoded cache

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 import torch
 from tqdm.auto import tqdm
 
-from .recommender import Recommender
+from assistant.recommender.base import Recommender
 
 
 class BPRMF(Recommender):

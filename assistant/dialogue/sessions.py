@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from .state import DialogueState
+from assistant.dialogue.state import DialogueState
 
 
 class SessionStore:

@@ -19,9 +19,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from .uploads import load_image
+from assistant.uploads import load_image
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # assistant/weights
 SHIPPED_WEIGHTS = WEIGHTS_DIR / "image_encoder.safetensors"
 SHIPPED = "shipped"
 

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .training.vision_data import CATEGORY_NOUNS, colour_text
-
+# The noun a caption uses for each catalog category (shared with the image tower's training).
+CATEGORY_NOUNS = {"Pants": "pants", "Hoodies & Sweatshirts": "hoodie", "Tees": "tee", "Jackets": "jacket",
+                  "Shorts": "shorts", "Bras & Tanks": "tank top", "Tanks": "tank top", "Bags": "bag",
+                  "Watches": "watch", "Fitness Equipment": "piece of fitness equipment"}
 TEMPERATURE = 0.05  # cosine -> logits, as the encoder's InfoNCE temperature scale
 WHO = {"Men": "men's", "Women": "women's"}
+
+
+def colour_text(colour: str) -> str:
+    """The caption a colour is read against (as the image tower was trained)."""
+    return f"a {colour.lower()} item"
 
 
 @dataclass

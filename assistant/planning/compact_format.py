@@ -75,7 +75,7 @@ def value_options(vocab) -> dict[str, list[str]]:
     (a category pair such as tank tops for men and women as "Tanks/Bras & Tanks"): the decoder
     picks among these instead of spelling a value freely, so no call names a colour or category
     the catalog lacks."""
-    from tools.vocabulary import CATEGORY_SYNONYMS
+    from assistant.catalog.vocabulary import CATEGORY_SYNONYMS
     pairs = sorted({"/".join(v) for v in CATEGORY_SYNONYMS.values() if len(v) > 1})
     return {"gender": list(vocab.genders), "category": list(vocab.categories) + pairs, "color": list(vocab.colors),
             "size": list(vocab.sizes), "material": list(vocab.materials), "pattern": list(vocab.patterns),
@@ -90,7 +90,7 @@ def words_of(text: str) -> set[str]:
 def query_words(vocab, catalog) -> frozenset[str]:
     """Words a search query may use besides the shopper's own: the catalog's names, categories,
     styles and the shopper words the vocabulary knows (a typo in the message still finds "joggers")."""
-    from tools.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS
+    from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS
     words = set(CATEGORY_SYNONYMS) | set(COLOUR_SYNONYMS)
     for values in (vocab.categories, vocab.styles, vocab.materials, vocab.patterns, vocab.activities, vocab.colors):
         words |= {w for v in values for w in words_of(v)}

@@ -31,7 +31,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
-from .planning import IMAGE_TOKEN, REPLY_KINDS, REPLY_OPEN, TOOL_OPEN, parse_value, property_kind, words_of
+from assistant.planning.compact_format import IMAGE_TOKEN, REPLY_KINDS, REPLY_OPEN, TOOL_OPEN, parse_value, property_kind, words_of
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def load_tuned(adapter_dir: Path, name: str = DEFAULT_MODEL, models_dir: Path | 
     """(model, tokenizer, projector or None): the base model with the LoRA adapter of adapter_dir
     (PeftModel.from_pretrained), merged into the weights unless merge=False."""
     from peft import PeftModel
-    from .projector import ImageProjector
+    from assistant.models.projector import ImageProjector
     base, tokenizer = fresh_causal_lm(name, models_dir)
     model = PeftModel.from_pretrained(base, str(adapter_dir))
     model = (model.merge_and_unload() if merge else model).eval()

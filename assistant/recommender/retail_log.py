@@ -156,8 +156,10 @@ class CatalogCF:
 
     @classmethod
     def fit(cls, log: pd.DataFrame, products: list[str], content: np.ndarray, source: str = "") -> "CatalogCF":
-        from tools.cold_start import with_cold_items
-        from tools.recommender import EASE, interaction_matrix, make
+        from assistant.recommender.cold_start import with_cold_items
+        from assistant.recommender.ease import EASE
+        from assistant.recommender.base import interaction_matrix
+        from assistant.recommender import make
         users = {u: i for i, u in enumerate(log.user_id.unique())}
         index = {p: i for i, p in enumerate(products)}
         X = interaction_matrix(log.user_id.map(users).to_numpy(), log["product"].map(index).to_numpy(),
@@ -179,13 +181,13 @@ class CatalogCF:
 
     @classmethod
     def load(cls, directory: Path) -> "CatalogCF | None":
-        from tools.recommender import Recommender
+        from assistant.recommender import load
         directory = Path(directory)
         if not (directory / "catalog.json").exists():
             return None
         with np.load(directory / "catalog.npz") as arrays:
             vectors, counts = arrays["vectors"], arrays["counts"]
-        return cls(Recommender.load(directory), vectors, counts, json.loads((directory / "catalog.json").read_text()))
+        return cls(load(directory), vectors, counts, json.loads((directory / "catalog.json").read_text()))
 
     def scores(self, history: list[str]) -> dict[str, float]:
         """Score of every product for a session history of product SKUs (folded in)."""

@@ -3,9 +3,9 @@
 Every model factorises its scores as `user_side(history) @ item_vectors().T`:
   - Popularity: user side 1, item vector log(1 + count);
   - EASE (Steck 2019): user side the history row, item vector the item's column of B;
-  - BPR-MF (tools/bpr.py): user side the user factor (or one folded in from a history),
+  - BPR-MF (bpr.py): user side the user factor (or one folded in from a history),
     item vector the item factor.
-That shared form is what cold start (tools/cold_start.py) plugs into: a new item gets an item
+That shared form is what cold start (cold_start.py) plugs into: a new item gets an item
 vector predicted from its content embedding, and every model scores it the same way.
 
 Histories are sparse rows over the model's items (scipy CSR); `item_ids` maps index -> id.
@@ -56,16 +56,6 @@ class Recommender:
         meta = {"model": self.name, "params": self.params, "item_ids": self.item_ids, "fit_s": self.fit_s}
         (directory / "model.json").write_text(json.dumps(meta))
 
-    @staticmethod
-    def load(directory: Path) -> "Recommender":
-        directory = Path(directory)
-        meta = json.loads((directory / "model.json").read_text())
-        model = MODELS[meta["model"]](**meta["params"])
-        model.item_ids, model.fit_s = meta["item_ids"], meta["fit_s"]
-        with np.load(directory / "arrays.npz") as arrays:
-            model._set_arrays({k: arrays[k] for k in arrays.files})
-        return model
-
     # -- what each model provides ---------------------------------------------------------
 
     def _fit(self, X: sp.csr_matrix) -> None:
@@ -87,91 +77,6 @@ class Recommender:
 
     def _set_arrays(self, arrays: dict) -> None:
         raise NotImplementedError
-
-
-class Popularity(Recommender):
-    """The non-personal baseline every recommender must beat."""
-    name = "popularity"
-
-    def _fit(self, X):
-        self.counts = np.log1p(np.asarray((X > 0).sum(axis=0)).ravel()).astype(np.float32)
-
-    def user_side(self, history, users=None):
-        return np.ones((history.shape[0], 1), dtype=np.float32)
-
-    def item_vectors(self):
-        return self.counts[:, None]
-
-    def item_affinity(self, item):
-        return self.counts.copy()
-
-    def _arrays(self):
-        return {"counts": self.counts}
-
-    def _set_arrays(self, arrays):
-        self.counts = arrays["counts"]
-
-
-class EASE(Recommender):
-    """Embarrassingly Shallow Autoencoder: a closed-form item-item model,
-    B = I - P / diag(P) with P = (X'X + l2 I)^-1. One matrix inverse: seconds for
-    thousands of items, but O(items^2) memory, so it is for catalogs up to ~30k items."""
-    name = "ease"
-    MAX_ITEMS = 30_000
-
-    def __init__(self, l2: float = 500.0):
-        super().__init__(l2=l2)
-
-    def _fit(self, X):
-        n = X.shape[1]
-        if n > self.MAX_ITEMS:
-            raise ValueError(f"EASE needs a dense {n}x{n} matrix; use BPR-MF above {self.MAX_ITEMS} items")
-        X = (X > 0).astype(np.float32)  # binary: EASE's closed form assumes 0/1 feedback
-        gram = (X.T @ X).toarray().astype(np.float64)
-        gram[np.diag_indices(n)] += self.params["l2"]
-        P = np.linalg.inv(gram)
-        B = P / (-np.diag(P))
-        B[np.diag_indices(n)] = 0.0
-        self.B = B.astype(np.float32)
-
-    def user_side(self, history, users=None):
-        return (history > 0).astype(np.float32).toarray()
-
-    def score(self, history, users=None):
-        return np.asarray((history > 0).astype(np.float32) @ self.B)  # sparse @ dense: no densifying
-
-    def item_vectors(self):
-        return self.B.T
-
-    def item_affinity(self, item):
-        return self.B[item].copy()
-
-    def _arrays(self):
-        return {"B": self.B}
-
-    def _set_arrays(self, arrays):
-        self.B = arrays["B"]
-
-
-def _register() -> dict[str, type[Recommender]]:
-    from .bpr import BPRMF
-    return {cls.name: cls for cls in (Popularity, EASE, BPRMF)}
-
-
-class _Models(dict):
-    """name -> class, filled on first use (tools.bpr imports torch, which is slow to load)."""
-    def __missing__(self, key):
-        self.update(_register())
-        if key not in self.keys():
-            raise KeyError(f"unknown recommender {key!r}; known: {', '.join(self)}")
-        return dict.__getitem__(self, key)
-
-
-MODELS = _Models()
-
-
-def make(name: str, **params) -> Recommender:
-    return MODELS[name](**params)
 
 
 def interaction_matrix(users: np.ndarray, items: np.ndarray, weights: np.ndarray | None,

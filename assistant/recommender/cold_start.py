@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .recommender import Recommender
+from assistant.recommender.base import Recommender
 
 
 class ContentMapper:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .settings import Settings
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
