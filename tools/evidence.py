@@ -1,0 +1,209 @@
+"""Evidence: the facts a tool records for each item it returns, one frozen dataclass per kind.
+
+Each fact says in `phrase()` the clause it adds to the item's explanation (assistant/explain.py
+joins them) and carries its `kind` as a field, so `dataclasses.asdict` (the dialogue state, the
+`--json` reply) keeps the tag and `from_dict` can rebuild the fact from its JSON form.
+Facts are never edited: a tool that needs a different fact makes a new one (`dataclasses.replace`).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+class Evidence:
+    """Base of every fact; `kind` is the tag of its JSON form."""
+    kind: str
+
+    def phrase(self) -> str:
+        """The clause this fact contributes to an explanation ("" for none)."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **dataclasses.asdict(self)}
+
+
+def _tag(kind: str):
+    """The `kind` field: set by the class, not by the caller."""
+    return dataclasses.field(default=kind, init=False)
+
+
+@dataclass(frozen=True)
+class ConstraintMet(Evidence):
+    """The product meets one constraint the shopper stated; `value` is the product's own value."""
+    field: str
+    rule: str
+    value: object
+    kind: str = _tag("constraint")
+
+    def phrase(self) -> str:
+        value, rule = self.value, self.rule
+        if self.field == "price":
+            return f"${value:.2f} ({rule.replace('<=', 'at most').replace('>=', 'at least')})"
+        if self.field == "category":
+            return f"category {value.replace('/', ' > ')}"
+        if self.field in ("eco", "on_sale", "in_stock"):
+            return {"eco": "eco collection", "on_sale": "on sale", "in_stock": "in stock"}[self.field]
+        if isinstance(value, (list, tuple)):  # sizes, materials: name the ones the rule asked for
+            shown = [v for v in value if rule.lower() in v.lower()] or value
+            return f"{self.field} {', '.join(shown)}"
+        return f"{self.field} {value}"
+
+
+@dataclass(frozen=True)
+class PhotoCategory(Evidence):
+    """The category was read from the shopper's photos, not stated by them."""
+    value: str
+    photos: tuple[str, ...]
+    kind: str = _tag("photo_category")
+
+    def phrase(self) -> str:
+        return f"{self.value.split('/')[-1]}, the kind of item {' and '.join(self.photos)} shows"
+
+
+@dataclass(frozen=True)
+class Match(Evidence):
+    """Where the query's retrieval placed the product, and the words of the query it contains."""
+    query: str
+    rank: int
+    matched_terms: tuple[str, ...] = ()
+    text_similarity: float | None = None
+    keyword_rank: int | None = None
+    kind: str = _tag("match")
+
+    def phrase(self) -> str:
+        bits = []
+        if self.matched_terms:
+            bits.append("mentions " + ", ".join(f"'{t}'" for t in self.matched_terms))
+        if self.text_similarity is not None:
+            bits.append(f"text similarity {self.text_similarity:.2f}")
+        return f"ranked #{self.rank} for \"{self.query}\" ({'; '.join(bits)})" if bits else ""
+
+
+@dataclass(frozen=True)
+class PhotoMatch(Evidence):
+    """The product's image compared with the shopper's photos (cosine of the image embeddings)."""
+    photos: tuple[str, ...]
+    rank: int
+    image_similarity: float
+    kind: str = _tag("photo")
+
+    def phrase(self) -> str:
+        photos = " and ".join(self.photos)
+        # A likeness is claimed only when the score supports one: a cosine at or below zero
+        # means the images are no closer than unrelated ones, so the fact says so instead.
+        if self.image_similarity > 0:
+            return f"looks like {photos} (image similarity {self.image_similarity:.2f})"
+        return f"not a visual match for {photos} (image similarity {self.image_similarity:.2f})"
+
+
+@dataclass(frozen=True)
+class Anchored(Evidence):
+    """A fact about the product's relation to another item, the anchor (a sku and its name)."""
+    anchor: str
+    anchor_name: str
+
+
+LINK_PHRASES = {"cross-sell": "goes with {anchor} (the store pairs them: cross-sell)",
+                "related": "related to {anchor} (store link)",
+                "up-sell": "a step up from {anchor} (up-sell)"}
+
+
+@dataclass(frozen=True)
+class Link(Anchored):
+    """A merchandising link the store set from the anchor to the product."""
+    type: str  # one of LINK_PHRASES
+    kind: str = _tag("link")
+
+    def phrase(self) -> str:
+        return LINK_PHRASES[self.type].format(anchor=self.anchor_name)
+
+
+@dataclass(frozen=True)
+class Similar(Anchored):
+    """A text-embedding neighbour of the anchor."""
+    text_similarity: float
+    kind: str = _tag("similar")
+
+    def phrase(self) -> str:
+        return f"similar to {self.anchor_name} (text similarity {self.text_similarity:.2f})"
+
+
+@dataclass(frozen=True)
+class SessionSignal(Anchored):
+    """Close to an item the shopper liked or asked about in this session (the anchor)."""
+    signal: str  # "liked" | "asked"
+    text_similarity: float
+    kind: str = _tag("session")
+
+    def phrase(self) -> str:
+        why = "because you liked" if self.signal == "liked" else "close to what you asked about,"
+        return f"{why} {self.anchor_name} (text similarity {self.text_similarity:.2f})"
+
+
+@dataclass(frozen=True)
+class OftenBoughtWith(Anchored):
+    """The retailer's interaction log pairs the product with the anchor."""
+    kind: str = _tag("often_bought_with")
+
+    def phrase(self) -> str:
+        return f"often bought with {self.anchor_name} (the store's interaction log)"
+
+
+@dataclass(frozen=True)
+class Popular(Evidence):
+    """Chosen for a shopper with no reactions yet: by the log's shoppers, or by reviews."""
+    source: str  # "log" | "reviews"
+    shoppers: int | None = None
+    mean: float | None = None
+    count: int | None = None
+    kind: str = _tag("popular")
+
+    def phrase(self) -> str:
+        if self.source == "log":
+            return f"popular: {self.shoppers} shopper{'s' * (self.shoppers != 1)} in the store's log chose it"
+        if self.count:
+            return "among the best reviewed in the store"
+        return "not reviewed yet (listed after the reviewed products)"
+
+
+SORT_NAMES = {"rating": "rating", "price_asc": "lowest price", "price_desc": "highest price"}
+
+
+@dataclass(frozen=True)
+class SortRank(Evidence):
+    """The product's place in the catalog sorted by `by` (one of SORT_NAMES)."""
+    by: str
+    rank: int
+    of: int
+    kind: str = _tag("rank")
+
+    def phrase(self) -> str:
+        return f"#{self.rank} of {self.of} by {SORT_NAMES[self.by]}"
+
+
+@dataclass(frozen=True)
+class Rating(Evidence):
+    """The product's review score."""
+    mean: float
+    count: int
+    kind: str = _tag("rating")
+
+    @classmethod
+    def of(cls, product) -> list[Rating]:
+        """The rating fact of `product`, or none when it has no reviews."""
+        return [cls(product.rating, product.review_count)] if product.rating is not None else []
+
+    def phrase(self) -> str:
+        return f"rated {self.mean:.1f}/5 in {self.count} review{'s' * (self.count != 1)}"
+
+
+KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
+    ConstraintMet, PhotoCategory, Match, PhotoMatch, Link, Similar, SessionSignal, OftenBoughtWith,
+    Popular, SortRank, Rating)}
+
+
+def from_dict(data: dict) -> Evidence:
+    """A fact from its JSON form (lists become tuples again: facts are immutable)."""
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
+    return KINDS[data["kind"]](**values)
