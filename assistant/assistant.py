@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tools.base import ToolContext
+from tools.evidence import Evidence
 from tools.catalog_filter import Constraints, violations
 from tools.index import load_index
 from tools.registry import ToolRegistry
@@ -39,7 +40,7 @@ class ItemResult:
     image_path: str
     score: float
     explanation: str
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)  # in to_dict/to_json: each fact's dict, with its "kind"
 
 
 @dataclass

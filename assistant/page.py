@@ -7,7 +7,6 @@ it shows is a local file served by Gradio itself.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import uuid
@@ -46,13 +45,13 @@ def caption(item) -> str:
 
 
 def item_dict(item) -> dict:
-    """The JSON form of an ItemResult for the API (evidence may hold non-JSON values)."""
+    """The JSON form of an ItemResult for the API: evidence as a list of facts, each with its "kind"."""
     fields = ("position", "sku", "name", "price", "color", "category", "gender",
               "image_path", "score", "explanation")
     out = {name: getattr(item, name, None) for name in fields}
     out["score"] = float(out["score"]) if out["score"] is not None else None
     out["caption"] = caption(item)
-    out["evidence"] = json.loads(json.dumps(getattr(item, "evidence", None) or [], default=str))
+    out["evidence"] = [fact.to_dict() for fact in getattr(item, "evidence", None) or []]
     return out
 
 

@@ -9,7 +9,7 @@ def test_filter_returns_only_matching_items_with_evidence(ctx, catalog):
     for hit in result.hits:
         product = catalog.get(hit.sku)
         assert satisfies(product, wanted)
-        fields = {f["field"] for f in hit.evidence if f["kind"] == "constraint"}
+        fields = {f.field for f in hit.evidence if f.kind == "constraint"}
         assert fields == {"gender", "category", "price"}
 
 

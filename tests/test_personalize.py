@@ -38,7 +38,7 @@ def test_rejected_items_are_left_out_and_their_look_pushed_down(ctx, catalog, te
 def test_new_shopper_gets_popular_items_then_personal_ones(registry, ctx, catalog):
     first = registry.run("recommend", {}, ctx)
     assert len(first.hits) == 5 and not first.data["personal"]
-    assert all(any(f["kind"] == "popular" for f in h.evidence) for h in first.hits)
+    assert all(any(f.kind == "popular" for f in h.evidence) for h in first.hits)
     ctx.state.liked = ["MH01-Black"]
     second = registry.run("recommend", {}, ctx)
     assert second.data["personal"] and "MH01" not in {catalog.get(s).parent_sku for s in skus(second)}
@@ -50,7 +50,7 @@ def test_asking_about_an_item_is_a_weaker_signal(ctx):
     signals = SessionSignals.from_state(ctx.state)
     assert signals.positives == [("WJ03-Blue", "asked")]
     fact = next(iter(session_scores(ctx, signals, [1, 2]).values()))[1]
-    assert fact["signal"] == "asked" and explanation([fact]).startswith("Close to what you asked about")
+    assert fact.signal == "asked" and explanation([fact]).startswith("Close to what you asked about")
 
 
 def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ctx, settings, catalog, text_index):
@@ -61,7 +61,8 @@ def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ct
     result = registry.run("recommend", {"item": anchor.sku, "relation": "goes_with"}, ctx)
     assert any(f"often bought with {anchor.name}".lower() in explanation(h.evidence).lower() for h in result.hits)
     popular = registry.run("recommend", {}, dataclasses.replace(ctx, state=type(ctx.state)("fresh")))
-    assert all(any(f.get("source") == "log" for f in h.evidence) for h in popular.hits)
+    assert popular.hits and all(any(f.kind == "popular" and f.source == "log" for f in h.evidence)
+                                for h in popular.hits)
 
 
 def test_thumbs_up_and_down_from_the_page(scripted_bot, session_id):

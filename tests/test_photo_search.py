@@ -33,7 +33,7 @@ def test_colour_swap_with_the_production_search(bot, catalog):
         photo = bot.photo_reader.embed([a.image_path])[0]
         hits = hybrid_search(ctx, "", {"color": b.color}, 10, photos=[photo], photo_names=["photo 1"]).hits
         assert all(catalog.get(h.sku).color == b.color for h in hits)
-        assert all(any(f["kind"] == "photo" for f in h.evidence) for h in hits)
+        assert hits and all(any(f.kind == "photo" for f in h.evidence) for h in hits)
         found.append(b.sku in [h.sku for h in hits])
     assert np.mean(found) >= 0.7
 

@@ -9,15 +9,15 @@ def test_goes_with_follows_cross_sell_links(ctx, catalog):
     assert result.hits
     for hit in result.hits:
         assert catalog.get(hit.sku).parent_sku in linked
-        link = next(f for f in hit.evidence if f["kind"] == "link")
-        assert link["anchor"] == anchor.sku and link["type"] in ("cross-sell", "related")
+        link = next(f for f in hit.evidence if f.kind == "link")
+        assert link.anchor == anchor.sku and link.type in ("cross-sell", "related")
 
 
 def test_similar_never_returns_the_anchor_product(ctx, catalog):
     result = recommend_for(ctx, "WJ03-Blue", "similar", {}, limit=5)
     assert len(result.hits) == 5
     assert all(catalog.get(h.sku).parent_sku != "WJ03" for h in result.hits)
-    assert any(f["kind"] == "similar" for h in result.hits for f in h.evidence)
+    assert any(f.kind == "similar" for h in result.hits for f in h.evidence)
 
 
 def test_constraints_apply_to_recommendations(ctx, catalog):

@@ -17,8 +17,8 @@ def test_text_query_ranks_relevant_items_first(ctx, catalog):
     result = hybrid_search(ctx, "waterproof rain jacket", {}, limit=5)
     top = catalog.get(result.hits[0].sku)
     assert top.category == "Jackets"
-    match = next(f for f in result.hits[0].evidence if f["kind"] == "match")
-    assert "text_similarity" in match and match["matched_terms"]
+    match = next(f for f in result.hits[0].evidence if f.kind == "match")
+    assert match.text_similarity is not None and match.matched_terms
 
 
 def test_one_variant_per_product(ctx, catalog):

@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.evidence import Evidence
+
 
 @dataclass
 class Hit:
-    """One ranked product with the facts that put it there (see assistant/explain.py)."""
+    """One ranked product with the facts that put it there (tools/evidence.py)."""
     sku: str
     score: float
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from tools.base import Hit, ToolContext, ToolResult
+from tools.evidence import ConstraintMet, Rating, SortRank
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError
 
 SORTS = {"rating": "COALESCE(p.rating, 0) DESC, p.review_count DESC, p.price ASC",
@@ -148,21 +149,20 @@ def violations(product, c: Constraints) -> list[str]:
     return bad
 
 
-def constraint_evidence(product, c: Constraints) -> list[dict]:
+def constraint_evidence(product, c: Constraints) -> list[ConstraintMet]:
     """One fact per active constraint, with the product's own value."""
     facts = []
     for name, wanted in c.active().items():
         if name in ("price_min", "price_max"):
             rule = f">= ${wanted:.2f}" if name == "price_min" else f"<= ${wanted:.2f}"
-            facts.append({"kind": "constraint", "field": "price", "rule": rule, "value": product.price})
+            facts.append(ConstraintMet("price", rule, product.price))
         elif name == "category":
-            facts.append({"kind": "constraint", "field": "category", "rule": " or ".join(wanted),
-                          "value": product.category_path})
+            facts.append(ConstraintMet("category", " or ".join(wanted), product.category_path))
         elif name in ("eco", "on_sale", "in_stock"):
-            facts.append({"kind": "constraint", "field": name, "rule": "yes", "value": True})
+            facts.append(ConstraintMet(name, "yes", True))
         else:
             value = getattr(product, {"size": "sizes"}.get(name, name))
-            facts.append({"kind": "constraint", "field": name, "rule": str(wanted), "value": value})
+            facts.append(ConstraintMet(name, str(wanted), tuple(value) if isinstance(value, list) else value))
     return facts
 
 
@@ -197,10 +197,7 @@ def catalog_filter(ctx: ToolContext, raw: dict, sort: str = "rating", limit: int
     products.sort(key=key)
     hits = []
     for rank, p in enumerate(products[:limit], 1):
-        evidence = constraint_evidence(p, constraints)
-        evidence.append({"kind": "rank", "by": sort, "rank": rank, "of": len(products)})
-        if p.rating is not None:
-            evidence.append({"kind": "rating", "mean": p.rating, "count": p.review_count})
+        evidence = [*constraint_evidence(p, constraints), SortRank(sort, rank, len(products)), *Rating.of(p)]
         hits.append(Hit(p.sku, score=1.0 / rank, evidence=evidence))
     notes = list(filtered.notes)
     if not products:

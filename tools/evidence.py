@@ -204,6 +204,8 @@ KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
 
 
 def from_dict(data: dict) -> Evidence:
-    """A fact from its JSON form (lists become tuples again: facts are immutable)."""
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
-    return KINDS[data["kind"]](**values)
+    """A fact from its JSON form (lists become tuples again: facts are immutable). Keys the
+    class does not have are left out, so sessions saved by an older version still load."""
+    cls = KINDS[data["kind"]]
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})

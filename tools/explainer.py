@@ -13,5 +13,6 @@ def explain_shown(ctx: ToolContext, item: str) -> ToolResult:
     if shown is None:
         listing = ", ".join(f"{s.position}. {s.name}" for s in state.shown)
         return ToolResult("explain", error=f"could not tell which item '{item}' means; shown: {listing}")
-    evidence = list(shown.evidence) + [{"kind": "position", "position": shown.position}]
-    return ToolResult("explain", hits=[Hit(shown.sku, 1.0, evidence)], data={"position": shown.position})
+    # The facts recorded when it was shown, unchanged. Its position is in `data`, not a fact:
+    # the reply's lead line already says it ("Why #2, ..."), so a clause would only repeat it.
+    return ToolResult("explain", hits=[Hit(shown.sku, 1.0, list(shown.evidence))], data={"position": shown.position})

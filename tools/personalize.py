@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tools.base import ToolContext
+from tools.evidence import Anchored, OftenBoughtWith, SessionSignal
 
 SIGNAL_WEIGHTS = {"liked": 1.0, "asked": 0.5}
 REJECT_WEIGHT = 0.5
@@ -45,7 +46,7 @@ def _scaled(values: np.ndarray) -> np.ndarray:
     return (values - values.min()) / span if span > 1e-12 else np.zeros_like(values)
 
 
-def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[int]) -> dict[int, tuple[float, dict]]:
+def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[int]) -> dict[int, tuple[float, Anchored]]:
     """item id -> (session score in [0, 1], the fact naming the strongest signal)."""
     catalog = ctx.catalog
     if not signals or not candidates or ctx.text_index is None:
@@ -66,8 +67,7 @@ def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[i
     facts = []
     for row, item_id in enumerate(candidates):
         anchor, kind = anchors[int(sims[row].argmax())]
-        facts.append({"kind": "session", "signal": kind, "anchor": anchor.sku, "anchor_name": anchor.name,
-                      "text_similarity": round(float(sims[row].max() / SIGNAL_WEIGHTS[kind]), 3)})
+        facts.append(SessionSignal(anchor.sku, anchor.name, kind, round(float(sims[row].max() / SIGNAL_WEIGHTS[kind]), 3)))
     score = content
     cf = ctx.recommender
     if cf is not None:
@@ -83,11 +83,12 @@ def session_scores(ctx: ToolContext, signals: SessionSignals, candidates: list[i
                     past = cf.anchor(catalog.by_id(item_id).parent_sku, history)
                     if past is not None:
                         named = next(p for p, _ in anchors if p.parent_sku == past)
-                        facts[row] = {"kind": "often_bought_with", "anchor": named.sku, "anchor_name": named.name}
+                        facts[row] = OftenBoughtWith(named.sku, named.name)
     return {item_id: (float(score[row]), facts[row]) for row, item_id in enumerate(candidates)}
 
 
-def blend(ctx: ToolContext, signals: SessionSignals, query_scores: dict[int, float]) -> tuple[dict[int, float], dict[int, dict]]:
+def blend(ctx: ToolContext, signals: SessionSignals,
+          query_scores: dict[int, float]) -> tuple[dict[int, float], dict[int, Anchored]]:
     """Re-rank query results by the session; returns new scores and, for items the session
     lifted (session score >= 0.5), the fact to add to their evidence."""
     personal = session_scores(ctx, signals, list(query_scores))
@@ -99,5 +100,5 @@ def blend(ctx: ToolContext, signals: SessionSignals, query_scores: dict[int, flo
     catalog = ctx.catalog
     # An item is not explained by itself: no "because you liked X" on X or its colour variants.
     lifted = {i: personal[i][1] for i in query_scores if personal[i][0] >= 0.5
-              and catalog.by_id(i).parent_sku != catalog.get(personal[i][1]["anchor"]).parent_sku}
+              and catalog.by_id(i).parent_sku != catalog.get(personal[i][1].anchor).parent_sku}
     return blended, lifted

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tools import catalog_filter
 from tools.base import Hit, ToolContext, ToolResult
+from tools.evidence import Anchored, Evidence, Link, OftenBoughtWith, Popular, Rating, Similar
 from tools.personalize import SessionSignals, blend, session_scores
 
 LINK_NAMES = {"crosssell": "cross-sell", "upsell": "up-sell", "related": "related"}
@@ -48,11 +49,11 @@ def recommend_for(ctx: ToolContext, anchor_sku: str | None, relation: str, raw_c
     hits = []
     for item_id, score in sorted(blended.items(), key=lambda kv: -kv[1])[:limit]:
         product = ctx.catalog.by_id(item_id)
-        evidence = catalog_filter.constraint_evidence(product, filtered.constraints) + [facts[item_id]]
-        if item_id in lifted and lifted[item_id]["anchor"] != facts[item_id].get("anchor"):
+        reason = facts[item_id]
+        evidence = [*catalog_filter.constraint_evidence(product, filtered.constraints), reason]
+        if item_id in lifted and not (isinstance(reason, Anchored) and lifted[item_id].anchor == reason.anchor):
             evidence.append(lifted[item_id])  # a second reason, about another item
-        if product.rating is not None:
-            evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
+        evidence += Rating.of(product)
         hits.append(Hit(product.sku, round(score, 4), evidence))
     notes = list(filtered.notes)
     if not hits:
@@ -68,14 +69,13 @@ def _best_variant(ctx, parent: str, usable, colour: str | None):
     return variants[0] if variants else None
 
 
-def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[str, tuple[float, dict]]:
-    scored: dict[str, tuple[float, dict]] = {}
-    base = {"anchor": anchor.sku, "anchor_name": anchor.name}
+def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[str, tuple[float, Evidence]]:
+    scored: dict[str, tuple[float, Evidence]] = {}
     for link_type, parent in ctx.catalog.links(anchor.parent_sku):
         if link_type in RELATIONS.get(relation, RELATIONS["any"]):
             variant = _best_variant(ctx, parent, usable, anchor.color)
             if variant is not None:
-                scored.setdefault(variant.sku, (LINK_WEIGHT[link_type], {"kind": "link", "type": LINK_NAMES[link_type], **base}))
+                scored.setdefault(variant.sku, (LINK_WEIGHT[link_type], Link(anchor.sku, anchor.name, LINK_NAMES[link_type])))
     cf = ctx.recommender
     if cf is not None and relation in ("goes_with", "any"):
         by_product = cf.scores([anchor.parent_sku])
@@ -83,7 +83,7 @@ def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[s
             if value > 0 and parent != anchor.parent_sku and cf.anchor(parent, [anchor.parent_sku]):
                 variant = _best_variant(ctx, parent, usable, anchor.color)
                 if variant is not None:
-                    scored.setdefault(variant.sku, (CF_WEIGHT, {"kind": "often_bought_with", **base}))
+                    scored.setdefault(variant.sku, (CF_WEIGHT, OftenBoughtWith(anchor.sku, anchor.name)))
     if relation in ("similar", "any") and ctx.text_index is not None:
         candidates = list(allowed) if allowed is not None else None
         seen_parents = {ctx.catalog.get(s).parent_sku for s in scored} | {anchor.parent_sku}
@@ -92,11 +92,11 @@ def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[s
             if not usable(product) or product.parent_sku in seen_parents:
                 continue
             seen_parents.add(product.parent_sku)
-            scored.setdefault(product.sku, (0.5 * cosine, {"kind": "similar", **base, "text_similarity": round(cosine, 3)}))
+            scored.setdefault(product.sku, (0.5 * cosine, Similar(anchor.sku, anchor.name, round(float(cosine), 3))))
     return scored
 
 
-def _for_session(ctx, signals: SessionSignals, usable) -> dict[str, tuple[float, dict]]:
+def _for_session(ctx, signals: SessionSignals, usable) -> dict[str, tuple[float, Evidence]]:
     """One variant per product, ranked by the session, or by popularity before any reaction."""
     liked_parents = {ctx.catalog.get(s).parent_sku for s, _ in signals.positives if ctx.catalog.get(s)}
     variants = {}
@@ -114,9 +114,8 @@ def _for_session(ctx, signals: SessionSignals, usable) -> dict[str, tuple[float,
     scored = {}
     for p in products:
         if counts:
-            scored[p.sku] = (counts.get(p.parent_sku, 0.0), {"kind": "popular", "source": "log",
-                                                             "shoppers": int(counts.get(p.parent_sku, 0))})
+            scored[p.sku] = (counts.get(p.parent_sku, 0.0), Popular("log", shoppers=int(counts.get(p.parent_sku, 0))))
         else:
             scored[p.sku] = ((p.rating or 0) * (p.review_count or 0) ** 0.5,
-                             {"kind": "popular", "source": "reviews", "mean": p.rating, "count": p.review_count})
+                             Popular("reviews", mean=p.rating, count=p.review_count))
     return scored

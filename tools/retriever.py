@@ -9,6 +9,7 @@ import re
 
 from tools import catalog_filter
 from tools.base import Hit, ToolContext, ToolResult
+from tools.evidence import ConstraintMet, Match, PhotoCategory, PhotoMatch, Rating
 from tools.personalize import SessionSignals, blend
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
@@ -130,26 +131,21 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     hits = []
     for rank, (item_id, score) in enumerate(ranked, 1):
         product = ctx.catalog.by_id(item_id)
-        evidence = catalog_filter.constraint_evidence(product, constraints)
-        for fact in evidence if inferred else []:
-            if fact.get("field") == "category":
-                fact.update(kind="photo_category", photos=list(photo_names))
-        text = product.search_text().lower()
-        match = {"kind": "match", "query": query, "rank": rank,
-                 "matched_terms": sorted(t for t in terms if re.search(rf"\b{re.escape(t)}", text))}
-        if item_id in dense_scores:
-            match["text_similarity"] = round(dense_scores[item_id], 3)
-        if item_id in keyword_rank:
-            match["keyword_rank"] = keyword_rank[item_id]
+        # A category read from the photo is said as such, not as the shopper's request.
+        evidence = [PhotoCategory(fact.value, tuple(photo_names))
+                    if inferred and isinstance(fact, ConstraintMet) and fact.field == "category" else fact
+                    for fact in catalog_filter.constraint_evidence(product, constraints)]
         if query_terms(query) or not photos:
-            evidence.append(match)
+            text = product.search_text().lower()
+            evidence.append(Match(
+                query, rank, matched_terms=tuple(sorted(t for t in terms if re.search(rf"\b{re.escape(t)}", text))),
+                text_similarity=round(float(dense_scores[item_id]), 3) if item_id in dense_scores else None,
+                keyword_rank=keyword_rank.get(item_id)))
         if item_id in image_scores:
-            evidence.append({"kind": "photo", "photos": list(photo_names), "rank": rank,
-                             "image_similarity": round(image_scores[item_id], 3)})
+            evidence.append(PhotoMatch(tuple(photo_names), rank, round(float(image_scores[item_id]), 3)))
         if item_id in lifted:
             evidence.append(lifted[item_id])
-        if product.rating is not None:
-            evidence.append({"kind": "rating", "mean": product.rating, "count": product.review_count})
+        evidence += Rating.of(product)
         hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
     total = len(allowed) if allowed is not None else len(ctx.catalog)
     return ToolResult("search", hits=hits, notes=notes, constraints=constraints.active(),

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from tools.evidence import Evidence
+from tools.evidence import from_dict as evidence_from_dict
+
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
             "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10}
@@ -21,7 +24,11 @@ class ShownItem:
     category: str
     price: float
     explanation: str = ""
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ShownItem":
+        return cls(**{**data, "evidence": [evidence_from_dict(e) for e in data.get("evidence", [])]})
 
 
 @dataclass
@@ -47,7 +54,7 @@ class DialogueState:
     @classmethod
     def from_dict(cls, data: dict) -> "DialogueState":
         data = dict(data)
-        data["shown"] = [ShownItem(**s) for s in data.get("shown", [])]
+        data["shown"] = [ShownItem.from_dict(s) for s in data.get("shown", [])]
         return cls(**data)
 
     # -- views ----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from tools.base import ToolContext
+from tools.evidence import Anchored
 from tools.catalog_filter import normalise, satisfies
 
 VARIANTS = ("base", "lora_text", "lora_projector")
@@ -299,7 +300,7 @@ def _system(bot, dialogues: list[dict]) -> dict:
             else:  # recommend, explain: the right tool, and it answered with items
                 end_ok += tool == turn["gold"]["tool"] and bool(products)
             # Items the evidence speaks of ("goes with X", "because you liked Y") are in the results too.
-            named = {e["anchor"] for i in reply.items for e in i.evidence if e.get("anchor")}
+            named = {e.anchor for i in reply.items for e in i.evidence if isinstance(e, Anchored)}
             named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
             # The shopper's own price limits and the reading of their photo are not claims about products.
