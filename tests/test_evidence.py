@@ -44,6 +44,8 @@ def test_facts_cannot_be_edited():
     with pytest.raises(TypeError):  # the kind is the class's, not the caller's
         Match("jacket", 1, kind="photo")
     assert dataclasses.replace(fact, rank=2) == Match("jacket", 2) and fact.rank == 1
+    sizes = ["S", "M"]  # a product's own list is copied into a tuple, not shared
+    assert ConstraintMet("size", "M", sizes) == ConstraintMet("size", "M", ("S", "M"))
 
 
 def test_shown_evidence_persists_with_the_session(tmp_path):
@@ -69,6 +71,16 @@ def test_the_reply_json_lists_each_fact_with_its_kind():
     item = ItemResult(1, "MJ01-Red", "Beaumont Summit Kit", 42.0, "Red", "Jackets", "Men", "x.jpg", 1.0,
                       explanation(ONE_OF_EACH), list(ONE_OF_EACH))
     facts = json.loads(Reply("text", [item], [], "s").to_json())["items"][0]["evidence"]
+    assert [from_dict(f) for f in facts] == ONE_OF_EACH
+
+
+def test_the_pages_api_lists_each_fact_with_its_kind():
+    from assistant.assistant import ItemResult
+    from assistant.page import item_dict
+    item = ItemResult(1, "MJ01-Red", "Beaumont Summit Kit", 42.0, "Red", "Jackets", "Men", "x.jpg", 1.0,
+                      explanation(ONE_OF_EACH), list(ONE_OF_EACH))
+    facts = json.loads(json.dumps(item_dict(item)))["evidence"]
+    assert [f["kind"] for f in facts] == [f.kind for f in ONE_OF_EACH]
     assert [from_dict(f) for f in facts] == ONE_OF_EACH
 
 

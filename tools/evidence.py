@@ -15,6 +15,12 @@ class Evidence:
     """Base of every fact; `kind` is the tag of its JSON form."""
     kind: str
 
+    def __post_init__(self) -> None:
+        # A list a producer passes (a product's sizes, the photos) is kept as a tuple: facts never change.
+        for f in dataclasses.fields(self):
+            if isinstance(value := getattr(self, f.name), list):
+                object.__setattr__(self, f.name, tuple(value))
+
     def phrase(self) -> str:
         """The clause this fact contributes to an explanation ("" for none)."""
         raise NotImplementedError
@@ -204,8 +210,8 @@ KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
 
 
 def from_dict(data: dict) -> Evidence:
-    """A fact from its JSON form (lists become tuples again: facts are immutable). Keys the
-    class does not have are left out, so sessions saved by an older version still load."""
+    """A fact from its JSON form. Keys the class does not have are left out, so sessions saved
+    by an older version still load."""
     cls = KINDS[data["kind"]]
     names = {f.name for f in dataclasses.fields(cls) if f.init}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
+    return cls(**{k: v for k, v in data.items() if k in names})
