@@ -9,9 +9,10 @@ from pathlib import Path
 
 from tools.base import ToolContext
 from tools.evidence import Evidence
-from tools.catalog_filter import Constraints, violations
+from tools.catalog_filter import violations
 from tools.index import load_index
 from tools.registry import ToolRegistry
+from assistant.catalog.constraints import Constraints, describe
 from assistant.catalog.vocabulary import Vocabulary
 
 from assistant.dialogue import tracker
@@ -57,24 +58,6 @@ class Reply:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
-
-
-def describe(constraints: dict, topic: str) -> str:
-    """'women's red jackets under $60' from the active constraints, for the reply's lead line."""
-    c = Constraints(**{k: v for k, v in constraints.items() if k in Constraints.field_names()})
-    words = []
-    if c.gender in ("Men", "Women"):
-        words.append(f"{c.gender.lower()}'s")
-    if c.color:
-        words.append(c.color.lower())
-    words.append(" / ".join(x.lower() for x in c.category) if c.category else (topic or "products"))
-    if c.price_min is not None and c.price_max is not None:
-        words.append(f"between ${c.price_min:.0f} and ${c.price_max:.0f}")
-    elif c.price_max is not None:
-        words.append(f"under ${c.price_max:.0f}")
-    elif c.price_min is not None:
-        words.append(f"over ${c.price_min:.0f}")
-    return " ".join(words)
 
 
 def controller_adapter(settings: Settings) -> Path | None:
@@ -168,7 +151,7 @@ class Assistant:
             return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
 
         reading = tracker.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
-        before = {"topic": state.topic, "constraints": json.loads(json.dumps(state.constraints))}
+        before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
         tracker.apply(reading, state)
         ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
                           self.image_index, self.fused_index,
@@ -235,9 +218,9 @@ class Assistant:
             anchor = self.catalog.get(final.data.get("anchor") or "")
             if anchor is None:
                 key = "found_personal" if final.data.get("personal") else "found_popular"
-                return t[key].format(are=are, n=len(items), what=describe(final.constraints, "items"))
+                return t[key].format(are=are, n=len(items), what=describe(Constraints(**final.constraints), "items"))
             return t["found_recommend"].format(are=are, n=len(items), what="items", anchor=anchor.name)
-        return t["found"].format(are=are, n=len(items), what=describe(final.constraints, state.topic))
+        return t["found"].format(are=are, n=len(items), what=describe(Constraints(**final.constraints), state.topic))
 
     def _items(self, result, state) -> list[ItemResult]:
         items = []

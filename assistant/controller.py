@@ -14,9 +14,10 @@ from importlib import resources
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
+from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
 from assistant.planning.compact_format import MAX_PHOTOS, SYSTEM as PLANNING_SYSTEM, render_turn
 from tools.base import ToolResult
-from tools.registry import CONSTRAINT_ARGS, ToolRegistry
+from tools.registry import ToolRegistry
 from tools.retriever import query_terms
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class Controller:
         outcome = TurnOutcome()
         said = f"(sent {', '.join(new_photos)}) {text}".strip() if new_photos else text
         if self.tuned:
-            before = before or {"topic": state.topic, "constraints": dict(state.constraints)}
+            before = before or {"topic": state.topic, "constraints": state.constraints.to_dict()}
             messages = self.planning_messages(before, text, state, list(new_photos), ctx.photo_vectors or {})
         else:
             messages = self.messages(state, said)
@@ -189,7 +190,7 @@ class Controller:
         words = text.lower()
         grounded = {}
         for key, value in args.items():
-            if key in CONSTRAINT_ARGS:
+            if key in CONSTRAINT_FIELDS:
                 said = str(value).lower().rstrip("s")  # a whole word, plural allowed: "C" is not in "coral"
                 mentioned = re.search(rf"\b{re.escape(said)}(?:s|es)?\b", words) or (
                     isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words))
@@ -201,9 +202,9 @@ class Controller:
             for key in ("price_min", "price_max"):  # "under 50" is not a minimum: the tracker's price grammar decides
                 if key not in state.constraints:
                     grounded.pop(key, None)
-            for key in CONSTRAINT_ARGS:
+            for key in CONSTRAINT_FIELDS:
                 if key in properties and key in state.constraints:
-                    grounded[key] = state.constraints[key]
+                    grounded[key] = state.constraints.get(key)
                 elif key in reading.unset:
                     grounded.pop(key, None)
         if name == "search":
@@ -226,7 +227,7 @@ class Controller:
             # Recommendations keep who they are for and the budget, not the anchor's category.
             for key in ("gender", "price_max"):
                 if key in state.constraints:
-                    grounded[key] = state.constraints[key]
+                    grounded[key] = state.constraints.get(key)
             for key in ("category", "color"):
                 if key in reading.set:
                     grounded[key] = reading.set[key]

@@ -24,7 +24,7 @@ def test_follow_up_turn_keeps_the_constraints(real_bot, session_id, catalog):
     real_bot.respond(session_id, "men's shorts under 40 dollars")
     reply = real_bot.respond(session_id, "in black instead")
     state = real_bot.sessions.load(session_id)
-    assert state.constraints["color"] == "Black" and state.constraints["price_max"] == 40
+    assert state.constraints.color == "Black" and state.constraints.price_max == 40
     wanted = Constraints(gender="Men", category=["Shorts"], color="Black", price_max=40)
     assert all(satisfies(catalog.get(i.sku), wanted) for i in reply.items)
 
@@ -51,7 +51,7 @@ def test_bad_input_is_answered_and_the_session_goes_on(real_bot, session_id, cat
     check_answered(real_bot, session_id, "under 999999999 dollars", "far above")
     assert len(catalog) == 461  # nothing was dropped
     state = real_bot.sessions.load(session_id)
-    assert state.constraints["category"] == ["Tees"] and state.constraints["gender"] == "Women"
+    assert state.constraints.category == ["Tees"] and state.constraints.gender == "Women"
     reply = real_bot.respond(session_id, "cheaper ones?")
     assert reply.text
 

@@ -71,7 +71,7 @@ def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id
     reply = bot.respond(session_id, "men's shorts")
     assert "could not run" in reply.text and "ZeroDivisionError" in reply.text
     state = bot.sessions.load(session_id)
-    assert state.constraints["category"] == ["Shorts"] and len(state.history) == 4
+    assert state.constraints.category == ["Shorts"] and len(state.history) == 4
 
 
 def test_steps_are_bounded(scripted_bot, session_id, settings):

@@ -7,7 +7,7 @@ from assistant.evaluation.dialogues import (TOOLS, checked_constraints, load_dia
                                             tool_correct)
 from assistant.evaluation.latency import _percentile
 from assistant.settings import Settings
-from tools.catalog_filter import Constraints
+from assistant.catalog.constraints import FIELDS
 from assistant.catalog.vocabulary import Vocabulary
 
 
@@ -99,7 +99,7 @@ def test_dialogues_script_is_valid(catalog, vocab):
         assert isinstance(turn["user"], str) and turn["user"].strip()
         assert turn["expected_tool"] in TOOLS
         kinds.add(turn["expected_tool"])
-        assert set(turn.get("check", [])) | set(turn["constraints"]) <= set(Constraints.field_names())
+        assert set(turn.get("check", [])) | set(turn["constraints"]) <= set(FIELDS)
         # Every checked constraint maps to catalog values, and the catalog can answer it.
         constraints = checked_constraints(turn, vocab)
         if turn["expected_tool"] is not None:

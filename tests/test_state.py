@@ -1,4 +1,5 @@
 """Dialogue state: references against the last list, and persistence across restarts."""
+from assistant.catalog.constraints import Constraints
 from assistant.dialogue.sessions import SessionStore
 from assistant.dialogue.state import DialogueState, ShownItem
 
@@ -35,18 +36,18 @@ def test_references_to_catalog_skus_and_names(catalog):
 def test_sessions_survive_a_restart(tmp_path):
     path = tmp_path / "sessions.sqlite"
     state = shown_state()
-    state.constraints = {"gender": "Women", "price_max": 60.0}
+    state.constraints = Constraints.from_dict({"price_max": 60.0, "gender": "Women"})
     state.liked.append("WJ03-Blue")
     SessionStore(path).save(state)
     reopened = SessionStore(path)  # a new process would do exactly this
     assert reopened.exists("s")
     loaded = reopened.load("s")
-    assert loaded == state
+    assert loaded == state and list(loaded.constraints.to_dict()) == ["price_max", "gender"]
     assert reopened.load("unknown").shown == []
 
 
 def test_compact_view_lists_constraints_and_shown():
     state = shown_state()
-    state.constraints = {"gender": "Women", "category": ["Jackets"]}
+    state.constraints = Constraints.from_dict({"gender": "Women", "category": ["Jackets"]})
     text = state.compact()
     assert "gender=Women" in text and "category=Jackets" in text and "2. Mona Pullover Hoodlie" in text

@@ -30,16 +30,16 @@ def test_price_forms(vocab, catalog, text, low, high):
 
 def test_constraints_carry_and_change(vocab, catalog):
     state, _ = run(vocab, catalog, "women's jackets under $60", "in blue instead")
-    assert state.constraints == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0, "color": "Blue"}
+    assert state.constraints.to_dict() == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0, "color": "Blue"}
     run(vocab, catalog, "forget the price limit", "for men instead", state=state)
-    assert state.constraints == {"gender": "Men", "category": ["Jackets"], "color": "Blue"}
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Jackets"], "color": "Blue"}
     run(vocab, catalog, "any colour is fine", state=state)
     assert "color" not in state.constraints
 
 
 def test_new_category_starts_a_new_search_but_keeps_gender(vocab, catalog):
     state, _ = run(vocab, catalog, "red women's jackets under 60", "now show me shorts")
-    assert state.constraints == {"gender": "Women", "category": ["Shorts"]}
+    assert state.constraints.to_dict() == {"gender": "Women", "category": ["Shorts"]}
 
 
 def test_cheaper_is_relative_to_what_was_shown(vocab, catalog):
@@ -47,7 +47,7 @@ def test_cheaper_is_relative_to_what_was_shown(vocab, catalog):
     state.shown = [ShownItem(i, s, s, None, "Jackets", p) for i, (s, p) in
                    enumerate([("A", 40.0), ("B", 60.0), ("C", 80.0)], 1)]
     run(vocab, catalog, "cheaper ones?", state=state)
-    assert state.constraints["price_max"] == 59.99
+    assert state.constraints.price_max == 59.99
 
 
 def test_bad_values_are_reported_not_stored(vocab, catalog):
@@ -59,7 +59,7 @@ def test_bad_values_are_reported_not_stored(vocab, catalog):
 
 def test_named_colours_map_to_the_nearest_catalog_colour(vocab, catalog):
     state, (reading,) = run(vocab, catalog, "a chartreuse tee")
-    assert state.constraints["color"] == "Green" and "nearest" in reading.notes[0]
+    assert state.constraints.color == "Green" and "nearest" in reading.notes[0]
 
 
 def test_references_and_reactions(vocab, catalog):
@@ -75,7 +75,7 @@ def test_references_and_reactions(vocab, catalog):
 
 def test_synonyms_and_topic(vocab, catalog):
     state, (reading,) = run(vocab, catalog, "a navy waterproof coat for my wife")
-    assert state.constraints == {"color": "Blue", "category": ["Jackets"], "gender": "Women"}
+    assert state.constraints.to_dict() == {"color": "Blue", "category": ["Jackets"], "gender": "Women"}
     assert "waterproof" in state.topic
     assert any("Blue" in n for n in reading.notes)
 
@@ -120,10 +120,10 @@ def test_no_more_than_is_a_maximum_only(vocab, catalog, text, low, high):
 @pytest.mark.parametrize("text", ["whatever color", "colour doesn't matter", "show me all colours", "any colour"])
 def test_ways_to_drop_the_colour(vocab, catalog, text):
     state, _ = run(vocab, catalog, "red jackets", text)
-    assert "color" not in state.constraints and state.constraints["category"] == ["Jackets"]
+    assert "color" not in state.constraints and state.constraints.category == ["Jackets"]
 
 
 @pytest.mark.parametrize("text,gender", [("ladies' jackets", "Women"), ("guys' tees", "Men")])
 def test_possessive_gender_words(vocab, catalog, text, gender):
     state, _ = run(vocab, catalog, text)
-    assert state.constraints["gender"] == gender
+    assert state.constraints.gender == gender

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from assistant.catalog.constraints import constraint_phrase
+
 
 class Evidence:
     """Base of every fact; `kind` is the tag of its JSON form."""
@@ -43,17 +45,7 @@ class ConstraintMet(Evidence):
     kind: str = _tag("constraint")
 
     def phrase(self) -> str:
-        value, rule = self.value, self.rule
-        if self.field == "price":
-            return f"${value:.2f} ({rule.replace('<=', 'at most').replace('>=', 'at least')})"
-        if self.field == "category":
-            return f"category {value.replace('/', ' > ')}"
-        if self.field in ("eco", "on_sale", "in_stock"):
-            return {"eco": "eco collection", "on_sale": "on sale", "in_stock": "in stock"}[self.field]
-        if isinstance(value, (list, tuple)):  # sizes, materials: name the ones the rule asked for
-            shown = [v for v in value if rule.lower() in v.lower()] or value
-            return f"{self.field} {', '.join(shown)}"
-        return f"{self.field} {value}"
+        return constraint_phrase(self.field, self.rule, self.value)  # each field's own (the constraint table)
 
 
 @dataclass(frozen=True)

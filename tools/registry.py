@@ -6,9 +6,10 @@ ToolResult with an error, so a broken call or a failing tool never ends a turn.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional
 
 from langchain_core.tools import InjectedToolArg, StructuredTool
 from pydantic import ValidationError
@@ -18,43 +19,46 @@ from tools.catalog_filter import catalog_filter as run_filter
 from tools.explainer import explain_shown
 from tools.recommend import recommend_for
 from tools.retriever import hybrid_search
+from assistant.catalog.constraints import FIELDS
 from assistant.catalog.vocabulary import parse_number
 
 log = logging.getLogger(__name__)
 Ctx = Annotated[Optional[ToolContext], InjectedToolArg]
-Category = Union[str, list[str], None]  # a word, or the several categories it stands for
-CONSTRAINT_ARGS = ("gender", "category", "color", "size", "material", "pattern", "activity", "price_min",
-                   "price_max", "eco", "on_sale", "in_stock")
+
+
+def takes_constraints(after: str | None = None):
+    """Give a tool the constraint arguments that the constraint table (assistant/catalog/constraints.py)
+    lists it for, in table order, after its own argument `after` (first when None). The function
+    receives them as **constraints. Each is described as the table says unless the tool's
+    docstring rewords it (the wording the tuned model was trained on)."""
+    def add_arguments(fn):
+        signature = inspect.signature(fn)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        taken = {f.name: f.argument for f in FIELDS.values() if fn.__name__ in f.tools}
+        added = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=annotation)
+                 for name, annotation in taken.items()]
+        at = [p.name for p in own].index(after) + 1 if after else 0
+        fn.__signature__ = signature.replace(parameters=own[:at] + added + own[at:])
+        fn.__annotations__ = {**fn.__annotations__, **taken}
+        return fn
+    return add_arguments
 
 
 def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
 
-def search(query: str = "", gender: Optional[str] = None, category: Category = None,
-           color: Optional[str] = None, size: Optional[str] = None, material: Optional[str] = None,
-           pattern: Optional[str] = None, price_min: Optional[float] = None,
-           price_max: Optional[float] = None, eco: Optional[bool] = None,
-           on_sale: Optional[bool] = None, in_stock: Optional[bool] = None, photo: Optional[str] = None,
-           ctx: Ctx = None) -> ToolResult:
+@takes_constraints(after="query")
+def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **constraints) -> ToolResult:
     """Find catalog products that match a description, a photo and constraints.
 
     Args:
         query: what the shopper wants in words, e.g. "waterproof hiking jacket".
-        gender: Men, Women or Unisex.
         category: e.g. Jackets, Tees, Pants, Shorts, Hoodies & Sweatshirts, Bags, Watches.
-        color: e.g. Red, Blue, Black.
         size: e.g. XS, S, M, L, XL, 32.
         material: e.g. Cotton, Wool, Polyester.
-        pattern: e.g. Solid, Striped.
-        price_min: lowest price in dollars.
-        price_max: highest price in dollars.
-        eco: only eco-collection products.
-        on_sale: only products on sale.
-        in_stock: only products in stock.
         photo: a photo the shopper sent, e.g. "photo 1", to find products that look like it.
     """
-    raw = {k: v for k, v in locals().items() if k in CONSTRAINT_ARGS}
     names = []
     if photo:
         name = ctx.state.resolve_photo(photo) if ctx.state is not None else None
@@ -68,50 +72,31 @@ def search(query: str = "", gender: Optional[str] = None, category: Category = N
     guess = None
     if names and ctx.state is not None:
         guess = next((p.get("category_guess") for p in ctx.state.photos if p["name"] == names[0]), None)
-    return hybrid_search(ctx, query, raw, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
+    return hybrid_search(ctx, query, constraints, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess)
 
 
-def catalog_filter(gender: Optional[str] = None, category: Category = None,
-                   color: Optional[str] = None, size: Optional[str] = None,
-                   material: Optional[str] = None, pattern: Optional[str] = None,
-                   activity: Optional[str] = None, price_min: Optional[float] = None,
-                   price_max: Optional[float] = None, eco: Optional[bool] = None,
-                   on_sale: Optional[bool] = None, in_stock: Optional[bool] = None,
-                   sort: Literal["rating", "price_asc", "price_desc"] = "rating", ctx: Ctx = None) -> ToolResult:
+@takes_constraints()
+def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating", ctx: Ctx = None,
+                   **constraints) -> ToolResult:
     """List catalog products that meet structured constraints, sorted.
 
     Args:
-        gender: Men, Women or Unisex.
-        category: e.g. Jackets, Tees, Pants, Shorts, Bags.
-        color: e.g. Red, Blue, Black.
-        size: e.g. S, M, L, 32.
-        material: e.g. Cotton, Wool.
-        pattern: e.g. Solid, Striped.
-        activity: e.g. Yoga, Running, Gym (gear).
-        price_min: lowest price in dollars.
-        price_max: highest price in dollars.
-        eco: only eco-collection products.
-        on_sale: only products on sale.
-        in_stock: only products in stock.
         sort: rating, price_asc (cheapest first) or price_desc.
     """
-    raw = {k: v for k, v in locals().items() if k in CONSTRAINT_ARGS}
-    return run_filter(ctx, raw, sort=sort, limit=ctx.settings.top_k)
+    return run_filter(ctx, constraints, sort=sort, limit=ctx.settings.top_k)
 
 
+@takes_constraints(after="relation")
 def recommend(item: Optional[str] = None, relation: Literal["goes_with", "similar", "any"] = "any",
-              gender: Optional[str] = None, category: Category = None,
-              color: Optional[str] = None, price_max: Optional[float] = None, ctx: Ctx = None) -> ToolResult:
+              ctx: Ctx = None, **constraints) -> ToolResult:
     """Recommend products that go with or are similar to an item, or, with no item, what this shopper may like.
 
     Args:
         item: the item: a position in the last list ("2"), "the red one", a name or a sku; leave out for "what else would I like?".
         relation: goes_with (complete the look), similar, or any.
-        gender: Men, Women or Unisex.
         category: limit to a category, e.g. Shorts.
         color: limit to a colour.
-        price_max: highest price in dollars.
     """
     sku = None
     if item:
@@ -119,8 +104,7 @@ def recommend(item: Optional[str] = None, relation: Literal["goes_with", "simila
         sku = sku or (item if ctx.catalog.get(item) else None)
         if sku is None:
             return ToolResult("recommend", error=f"could not tell which item '{item}' means")
-    raw = {"gender": gender, "category": category, "color": color, "price_max": price_max}
-    return recommend_for(ctx, sku, relation, raw, ctx.settings.top_k, exclude=_exclude(ctx))
+    return recommend_for(ctx, sku, relation, constraints, ctx.settings.top_k, exclude=_exclude(ctx))
 
 
 def explain(item: str, ctx: Ctx = None) -> ToolResult:
@@ -174,7 +158,7 @@ class ToolRegistry:
                 continue
             if value is None:
                 continue
-            if key.startswith("price") and isinstance(value, str):  # "fifty bucks" -> 50.0
+            if key in FIELDS and FIELDS[key].value_type is float and isinstance(value, str):  # "fifty bucks" -> 50.0
                 value = parse_number(value) if parse_number(value) is not None else value
             try:
                 self.tools[name].tool_call_schema.model_validate({**clean, key: value})

@@ -41,8 +41,7 @@ def relaxation_hint(ctx: ToolContext, constraints: catalog_filter.Constraints) -
     active = constraints.active()
     options = []
     for name in active:
-        relaxed = catalog_filter.Constraints(**{k: v for k, v in constraints.__dict__.items() if k != name})
-        where, params = catalog_filter.to_sql(relaxed)
+        where, params = catalog_filter.to_sql(constraints.without(name))
         n = len(ctx.catalog.select_ids(where, params))
         if n:
             options.append(f"without the {name.replace('_', ' ')} constraint there are {n}")

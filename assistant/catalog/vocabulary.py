@@ -201,7 +201,8 @@ class Vocabulary:
             return Normalised(SIZE_SYNONYMS[text])
         raise VocabularyError(f"unknown size '{raw}'; valid sizes: {', '.join(self.sizes)}")
 
-    def _from_list(self, raw: str, values: list[str], what: str) -> Normalised:
+    def one_of(self, raw: str, values: list[str], what: str) -> Normalised:
+        """A value of a catalog list: exact, singular, contained ("cotton"), or a close spelling."""
         text = str(raw).strip().lower()
         for value in values:
             if text == value.lower() or _singular(text) == _singular(value):
@@ -216,13 +217,13 @@ class Vocabulary:
         raise VocabularyError(f"unknown {what} '{raw}'; valid values: {', '.join(values)}")
 
     def material(self, raw: str) -> Normalised:
-        return self._from_list(raw, self.materials, "material")
+        return self.one_of(raw, self.materials, "material")
 
     def pattern(self, raw: str) -> Normalised:
-        return self._from_list(raw, self.patterns, "pattern")
+        return self.one_of(raw, self.patterns, "pattern")
 
     def activity(self, raw: str) -> Normalised:
-        return self._from_list(raw, self.activities, "activity")
+        return self.one_of(raw, self.activities, "activity")
 
     @staticmethod
     def price(raw) -> Normalised:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from assistant.catalog.constraints import Constraints
 from tools.evidence import Evidence
 from tools.evidence import from_dict as evidence_from_dict
 
@@ -34,7 +35,7 @@ class ShownItem:
 @dataclass
 class DialogueState:
     session_id: str
-    constraints: dict = field(default_factory=dict)   # raw constraint values, carried across turns
+    constraints: Constraints = field(default_factory=Constraints)  # the tracker's, carried across turns
     topic: str = ""                                   # what the shopper is looking for, in words
     shown: list[ShownItem] = field(default_factory=list)
     liked: list[str] = field(default_factory=list)
@@ -49,19 +50,20 @@ class DialogueState:
     # -- persistence ----------------------------------------------------------------
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "constraints": self.constraints.to_dict()}  # in the order set
 
     @classmethod
     def from_dict(cls, data: dict) -> "DialogueState":
         data = dict(data)
         data["shown"] = [ShownItem.from_dict(s) for s in data.get("shown", [])]
+        data["constraints"] = Constraints.from_dict(data.get("constraints", {}))
         return cls(**data)
 
     # -- views ----------------------------------------------------------------------
 
     def compact(self) -> str:
         """The few lines the chat model reads about the dialogue so far."""
-        cons = ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in self.constraints.items())
+        cons = ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in self.constraints.to_dict().items())
         lines = [f"looking for: {self.topic or '-'}", f"constraints: {cons or 'none'}"]
         last = next((h["text"] for h in reversed(self.history) if h["role"] == "user"), None)
         if last:

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from tools.retriever import query_terms
+from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
                               SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
 
@@ -18,17 +19,15 @@ NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fift
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
 # A number that is plainly a price ("$30", "30 dollars"): "2 or more jackets" names no price.
 PRICED = rf"(\$\s*\d[\d,]*(?:\.\d+)?|(?:{NUM})(?=\s*(?:dollars?|bucks|usd)\b))"
-FIELD_WORDS = {"price": ["price_min", "price_max"], "budget": ["price_min", "price_max"],
-               "cost": ["price_min", "price_max"], "colour": ["color"], "color": ["color"],
-               "size": ["size"], "gender": ["gender"], "category": ["category"], "type": ["category"],
-               "material": ["material"], "fabric": ["material"], "pattern": ["pattern"],
-               "eco": ["eco"], "sale": ["on_sale"]}
-MATERIAL_WORDS = ["organic cotton", "cotton", "wool", "fleece", "nylon", "polyester", "hemp", "spandex",
-                  "lycra", "mesh", "linen", "rayon", "microfiber", "jersey", "tencel", "canvas", "leather",
-                  "cooltech", "lumatech", "heattec", "evercool", "cocona"]
-PATTERN_WORDS = {"striped": "Striped", "stripes": "Striped", "solid": "Solid", "checked": "Checked",
-                 "plaid": "Checked", "color-blocked": "Color-Blocked", "colour-blocked": "Color-Blocked",
-                 "graphic": "Graphic Print"}
+# From the constraint table (assistant/catalog/constraints.py): the words that name each field
+# ("forget the price" drops both price bounds), and the fields read from their own phrases.
+FIELD_WORDS = {word: [f.name for f in FIELDS.values() if word in f.words]
+               for named in FIELDS.values() for word in named.words}
+NAMED_FIELD = "(" + "|".join(sorted(map(re.escape, FIELD_WORDS), key=len, reverse=True)) + ")"
+PHRASE_FIELDS = [f for f in FIELDS.values() if isinstance(f.reads, dict)]
+# Words that are another field's value ("cotton", "striped") are not colours. (A flag's phrases,
+# "in eco please", are still tried as a colour and refused: kept as it was.)
+VALUE_WORDS = {phrase for f in PHRASE_FIELDS if f.value_type is str for phrase in f.reads}
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
 # "What else would I like?", "complete the look", "more like the ones I liked": the recommender's turn.
@@ -36,7 +35,6 @@ RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? 
              r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
 REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
-CARRY_ONLY_WITHIN_CATEGORY = ("color", "size", "price_min", "price_max", "material", "pattern")
 
 
 @dataclass
@@ -53,9 +51,13 @@ class Reading:
     recommend: str | None = None                     # asks for recommendations: goes_with, similar or any
     errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
+    refused: list[str] = field(default_factory=list)  # words refused as values: not search words either
 
 
-def read_prices(text: str, reading: Reading, state) -> None:
+# -- the fields that need grammar; the constraint table names each field's reader ------------------
+
+def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = None) -> None:
+    """Prices as said: "under $60", "between 20 and 40", "around fifty", "cheaper" (than those shown)."""
     t = text.lower()
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
@@ -93,6 +95,99 @@ def read_prices(text: str, reading: Reading, state) -> None:
         reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
 
 
+def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
+    """Catalog colours, their synonyms, and "in <word>" for words we then try to map."""
+    for word in re.findall(r"[a-z]+", t):
+        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
+            try:
+                mapped = vocab.color(word)
+                reading.set["color"] = mapped.value
+                if mapped.note:
+                    reading.notes.append(mapped.note)
+            except VocabularyError:
+                pass
+    if "color" not in reading.set:
+        m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
+                      r"above|for|and|with|size|\?|!|,|$|\.)", t)
+        m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
+        known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS
+        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general"}:
+            try:
+                reading.set["color"] = vocab.color(m.group(1)).value
+            except VocabularyError as exc:
+                reading.errors.append(str(exc))
+                reading.refused.append(m.group(1))
+
+
+def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
+    for word in re.findall(r"[a-z']+", t):
+        word = word if word in GENDER_SYNONYMS else word.rstrip("'")  # "ladies'" as "ladies"; "men's" is listed
+        if word in GENDER_SYNONYMS and word not in ("her", "him"):
+            reading.set["gender"] = GENDER_SYNONYMS[word]
+    if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
+        reading.set["gender"] = "Women" if "for her" in t else "Men"
+
+
+def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
+    """Longest phrases first, so "tank top" beats "top"; the phrase is also the topic."""
+    words_cats = sorted(list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories], key=len, reverse=True)
+    for phrase in words_cats:
+        if re.search(rf"\b{re.escape(phrase)}(?:e?s)?\b", t):
+            try:
+                reading.set["category"] = vocab.category(phrase).value
+                reading.topic_words.append(phrase)
+                break
+            except VocabularyError:
+                continue
+
+
+def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
+    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t)
+    if m:
+        try:
+            reading.set["size"] = vocab.size(m.group(1)).value
+        except VocabularyError as exc:
+            reading.errors.append(str(exc))
+    else:
+        for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\bin (?:a |an )?{phrase}\b", t):
+                reading.set["size"] = size
+                break
+        m = re.search(r"\b(xs|xl)\b", t)
+        if m and "size" not in reading.set:
+            reading.set["size"] = m.group(1).upper()
+
+
+# In this order: the order a message's constraints are first set is the order the dialogue state
+# keeps them in, and the tuned model's prompt lists them in.
+GRAMMAR = {"price": read_prices, "colour": read_colour, "gender": read_gender, "category": read_category,
+           "size": read_size}
+GRAMMAR_NAMED = {f.reads for f in FIELDS.values() if isinstance(f.reads, str)}
+if GRAMMAR_NAMED - set(GRAMMAR):
+    raise ImportError(f"the constraint table names tracker readers that do not exist: {GRAMMAR_NAMED - set(GRAMMAR)}")
+
+
+def read_phrases(f, t: str, reading: Reading) -> None:
+    """A field read from its own phrases (the table's `reads`): the first phrase found gives the value."""
+    for phrase, value in f.reads.items():
+        if re.search(rf"\b{re.escape(phrase)}\b", t):
+            reading.set[f.name] = value
+            return
+
+
+def check_prices(reading: Reading, vocab: Vocabulary) -> None:
+    """Prices read are mapped as the fields map them: an absurd price is refused here, never stored,
+    and so is a lowest price above the highest."""
+    for name in [n for n, f in FIELDS.items() if f.reads == "price" and n in reading.set]:
+        try:
+            reading.set[name] = FIELDS[name].to_catalog(vocab, reading.set[name]).value
+        except VocabularyError as exc:
+            reading.errors.append(str(exc))
+            del reading.set[name]
+    if error := drop_crossed_prices(reading.set):
+        reading.errors.append(error)
+
+
 PHOTO_WORD = r"(?:photo|picture|pic|image|snap)"
 PHOTO_REF = rf"\b{PHOTO_WORD}s?\b"
 PHOTO_NAME = (rf"{PHOTO_WORD}\s*#?\s*\d+|(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}"
@@ -123,106 +218,28 @@ def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
     reading = Reading()
-    unknown: set[str] = set()  # words refused as values are not search words either
     t = " " + text.lower().replace("’", "'") + " "
     if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
 
     # Dropped constraints: "forget the price limit", "any colour", "no size preference", "whatever
     # colour", "all colours", "the colour doesn't matter".
-    fields = r"(price|budget|cost|colou?r|size|gender|category|type|material|fabric|pattern|eco|sale)"
     dropped = [*re.finditer(r"\b(?:forget|drop|remove|ignore|clear|no|without|lose|any|whatever|all)\s+"
-                            r"(?:the\s+|my\s+|about\s+the\s+)?" + fields, t),
-               *re.finditer(fields + r"s?\s+(?:doesn'?t|does not|don'?t|do not)\s+matters?", t)]
+                            r"(?:the\s+|my\s+|about\s+the\s+)?" + NAMED_FIELD, t),
+               *re.finditer(NAMED_FIELD + r"s?\s+(?:doesn'?t|does not|don'?t|do not)\s+matters?", t)]
     for m in dropped:
-        for name in FIELD_WORDS[m.group(1).replace("colour", "color")]:
+        for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.unset:
                 reading.unset.append(name)
 
-    read_prices(t, reading, state)
-
-    # Colours: catalog names, synonyms, and "in <word>" for words we then try to map.
-    for word in re.findall(r"[a-z]+", t):
-        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
-            try:
-                mapped = vocab.color(word)
-                reading.set["color"] = mapped.value
-                if mapped.note:
-                    reading.notes.append(mapped.note)
-            except VocabularyError:
-                pass
-    if "color" not in reading.set:
-        m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
-                      r"above|for|and|with|size|\?|!|,|$|\.)", t)
-        m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
-        known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | set(MATERIAL_WORDS) | set(PATTERN_WORDS)
-        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general"}:
-            try:
-                reading.set["color"] = vocab.color(m.group(1)).value
-            except VocabularyError as exc:
-                reading.errors.append(str(exc))
-                unknown.add(m.group(1))
-
-    # Gender.
-    for word in re.findall(r"[a-z']+", t):
-        word = word if word in GENDER_SYNONYMS else word.rstrip("'")  # "ladies'" as "ladies"; "men's" is listed
-        if word in GENDER_SYNONYMS and word not in ("her", "him"):
-            reading.set["gender"] = GENDER_SYNONYMS[word]
-    if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
-        reading.set["gender"] = "Women" if "for her" in t else "Men"
-
-    # Category: longest phrases first so "tank top" beats "top".
-    words_cats = sorted(list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories], key=len, reverse=True)
-    for phrase in words_cats:
-        if re.search(rf"\b{re.escape(phrase)}(?:e?s)?\b", t):
-            try:
-                reading.set["category"] = vocab.category(phrase).value
-                reading.topic_words.append(phrase)
-                break
-            except VocabularyError:
-                continue
-
-    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t)
-    if m:
-        try:
-            reading.set["size"] = vocab.size(m.group(1)).value
-        except VocabularyError as exc:
-            reading.errors.append(str(exc))
-    else:
-        for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"\bin (?:a |an )?{phrase}\b", t):
-                reading.set["size"] = size
-                break
-        m = re.search(r"\b(xs|xl)\b", t)
-        if m and "size" not in reading.set:
-            reading.set["size"] = m.group(1).upper()
-
-    for material in MATERIAL_WORDS:
-        if re.search(rf"\b{material}\b", t):
-            reading.set["material"] = material
-            break
-    for word, pattern in PATTERN_WORDS.items():
-        if re.search(rf"\b{word}\b", t):
-            reading.set["pattern"] = pattern
-    if re.search(r"\b(eco|eco-friendly|sustainable|environmentally)\b", t) and "eco" not in reading.unset:
-        reading.set["eco"] = True
-    if re.search(r"\b(on sale|discounted|in the sale)\b", t) and "on_sale" not in reading.unset:
-        reading.set["on_sale"] = True
-    if re.search(r"\bin stock\b", t):
-        reading.set["in_stock"] = True
+    for name, reader in GRAMMAR.items():
+        if name in GRAMMAR_NAMED:
+            reader(t, reading, state, vocab)
+    for f in PHRASE_FIELDS:
+        read_phrases(f, t, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
-    for name in ("price_min", "price_max"):  # absurd prices are refused here, never stored
-        if name in reading.set:
-            try:
-                reading.set[name] = vocab.price(reading.set[name]).value
-            except VocabularyError as exc:
-                reading.errors.append(str(exc))
-                del reading.set[name]
-    low, high = reading.set.get("price_min"), reading.set.get("price_max")
-    if low is not None and high is not None and low > high:
-        reading.errors.append(f"the minimum price ${low:.2f} is above the maximum ${high:.2f}")
-        del reading.set["price_min"], reading.set["price_max"]
+    check_prices(reading, vocab)
 
     # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
     constraint_words = set(re.findall(r"[a-z]+", " ".join(str(v) for v in reading.set.values()).lower()))
@@ -236,7 +253,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
               "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell",
               "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent"}
     for word in query_terms(t):
-        if word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS or word in unknown:
+        if (word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS
+                or word in reading.refused):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
             continue
@@ -260,17 +278,14 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
 def apply(reading: Reading, state) -> None:
     """Fold a reading into the state: new values override, dropped fields go, topic moves on."""
     if reading.reset:
-        state.constraints, state.topic = {}, ""
+        state.constraints, state.topic = Constraints(), ""
     new_category = reading.set.get("category")
-    if new_category and new_category != state.constraints.get("category"):
-        # A new kind of product is a new search: colour, size, price and material were about
-        # the old one. Who it is for (gender) carries over.
-        for name in CARRY_ONLY_WITHIN_CATEGORY:
-            if name not in reading.set:
-                state.constraints.pop(name, None)
-    for name in reading.unset:
-        state.constraints.pop(name, None)
-    state.constraints.update(reading.set)
+    if new_category and new_category != state.constraints.category:
+        # A new kind of product is a new search: colour, size, price and material were about the
+        # old one; who it is for (gender) carries over (the constraint table's `carries_over`).
+        about_the_old = [n for n, f in FIELDS.items() if not f.carries_over and n not in reading.set]
+        state.constraints = state.constraints.without(*about_the_old)
+    state.constraints = state.constraints.without(*reading.unset).updated(reading.set)
     if "category" in reading.set or (reading.topic_words and not state.topic):
         state.topic = " ".join(reading.topic_words)
     elif reading.topic_words and not reading.reference:

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from tools.base import ToolContext
 from tools.evidence import Anchored
 from tools.catalog_filter import normalise, satisfies
+from assistant.catalog.constraints import Constraints
 
 VARIANTS = ("base", "lora_text", "lora_projector")
 SHIPPED = "lora_projector"
@@ -160,7 +161,7 @@ class Replay:
         """Teacher forcing: the state the gold call leaves."""
         from assistant.dialogue.state import ShownItem
         gold = turn["gold"]
-        self.state.constraints = json.loads(json.dumps(turn["constraints"]))
+        self.state.constraints = Constraints.from_dict(turn["constraints"])
         self.state.topic = turn["gold"]["arguments"].get("query") or self.state.topic
         self.state.history += [{"role": "user", "text": turn["user"]},
                                {"role": "assistant", "text": "", "tool_calls": [
@@ -181,7 +182,7 @@ def _decide(controller, replay: Replay, turn: dict, sent: list[str]):
         messages = controller.planning_messages(before, turn["user"], state, sent, replay.vectors)
     else:
         kept = state.topic, state.constraints
-        state.topic, state.constraints = before["topic"], dict(before["constraints"])
+        state.topic, state.constraints = before["topic"], Constraints.from_dict(before["constraints"])
         said = f"(sent {', '.join(sent)}) {turn['user']}".strip() if sent else turn["user"]
         messages = controller.messages(state, said)
         state.topic, state.constraints = kept
@@ -304,7 +305,7 @@ def _system(bot, dialogues: list[dict]) -> dict:
             named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
             # The shopper's own price limits and the reading of their photo are not claims about products.
-            stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints]
+            stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints.to_dict()]
             prices = [float(v) for args in stated for k, v in args.items() if k.startswith("price")]
             limits = {round(v, 2) for v in prices} | {float(round(v)) for v in prices}  # "under $60" for 59.99
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))

@@ -74,12 +74,9 @@ def value_options(vocab) -> dict[str, list[str]]:
     """The catalog values each constraint argument may take, as the tuned model writes them
     (a category pair such as tank tops for men and women as "Tanks/Bras & Tanks"): the decoder
     picks among these instead of spelling a value freely, so no call names a colour or category
-    the catalog lacks."""
-    from assistant.catalog.vocabulary import CATEGORY_SYNONYMS
-    pairs = sorted({"/".join(v) for v in CATEGORY_SYNONYMS.values() if len(v) > 1})
-    return {"gender": list(vocab.genders), "category": list(vocab.categories) + pairs, "color": list(vocab.colors),
-            "size": list(vocab.sizes), "material": list(vocab.materials), "pattern": list(vocab.patterns),
-            "activity": list(vocab.activities)}
+    the catalog lacks. Each field's values are the constraint table's `options`."""
+    from assistant.catalog.constraints import FIELDS
+    return {name: f.options(vocab) for name, f in FIELDS.items() if f.options is not None}
 
 
 def words_of(text: str) -> set[str]:

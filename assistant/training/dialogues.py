@@ -208,7 +208,7 @@ class _Generator:
 
     def turn(self, kind: str) -> bool:
         """One turn of a kind; False (and nothing added) when it does not fit the dialogue so far."""
-        self.before = {"topic": self.query, "constraints": json.loads(json.dumps(self.state.constraints)),
+        self.before = {"topic": self.query, "constraints": self.constraints,
                        "photos": [f"photo {i + 1}" for i in range(len(self.photos))], "shown": self.shown}
         shared = {"drop_size": (self.drop, "size"), "drop_color": (self.drop, "color"),
                   "reference": (self.recommend, "similar"), "goes_with": (self.recommend, "goes_with"),
@@ -216,6 +216,11 @@ class _Generator:
         if kind in shared:
             return shared[kind][0](kind, *shared[kind][1:])
         return self.reply(kind) if kind in NO_TOOL else getattr(self, kind)()
+
+    @property
+    def constraints(self) -> dict:
+        """The dialogue state's constraints in their JSON form (a fresh copy, in the order set)."""
+        return self.state.constraints.to_dict()
 
     def pick(self, weights: dict) -> str:
         return self.rng.choices(list(weights), list(weights.values()))[0]
@@ -249,7 +254,7 @@ class _Generator:
             text, typo = _typo(text, rng)
         self.turns.append({"user": text, "photos": list(photos), "kind": kind,
                            "gold": {"tool": tool, "arguments": json.loads(json.dumps(args or {})), **gold},
-                           "constraints": json.loads(json.dumps(self.state.constraints)),
+                           "constraints": self.constraints,
                            "context": self.before,
                            "meta": {"template": tid, "price_form": form, "typo": typo}})
         return True
@@ -260,7 +265,7 @@ class _Generator:
 
     def search(self, kind, tid, text, photo=None, query=None, **extra) -> bool:
         """A gold search with every constraint so far, the topic words (or `query`) and the photo."""
-        constraints, query = self.state.constraints, self.query if query is None else query
+        constraints, query = self.constraints, self.query if query is None else query
         found = self.matching(constraints)
         assert found, f"unsatisfiable constraints {constraints}"
         self.listed(found)
@@ -285,14 +290,14 @@ class _Generator:
         want, said, self.query, form = self.phrase(self.anchor(self.pool), True, ("gender", "color", "size", "price"))
         tid, sort, text = self.template("sorted_request")
         self.fold(said, reset=self.tool_turns())
-        self.listed(self.matching(self.state.constraints))
+        self.listed(self.matching(self.constraints))
         return self.add("sorted_request", tid, text.format(want=want), "catalog_filter",
-                        {**self.state.constraints, "sort": sort}, form=form)
+                        {**self.constraints, "sort": sort}, form=form)
 
     # Refinements change the words-search so far; after a photo-only search there is no topic to refine.
 
     def refine_color(self) -> bool:
-        c = self.state.constraints
+        c = self.constraints
         options = [p for p in self.matching(_without(c, "color")) if p.color and p.color != c.get("color")]
         if not self.query or not options:
             return False
@@ -307,11 +312,11 @@ class _Generator:
             return False
         # "under $40" keeps a minimum and "over $20" a maximum
         drop = {"range": ("price_min", "price_max"), "max": ("price_max",), "min": ("price_min",)}[kind]
-        p = self.anchor(self.matching(_without(self.state.constraints, *drop)))
+        p = self.anchor(self.matching(_without(self.constraints, *drop)))
         words, said, form = self.price(p.price, (kind,))
         if kind == "min" and "price_min" not in said:  # too cheap for a minimum: a maximum would drop nothing
             return False
-        if all(self.state.constraints.get(k) == v for k, v in said.items()):
+        if all(self.constraints.get(k) == v for k, v in said.items()):
             return False
         tid, _, text = self.template("refine_price")
         self.fold(said)
@@ -326,8 +331,8 @@ class _Generator:
         return self.search("cheaper", tid, text, cheaper=True)
 
     def switch_gender(self) -> bool:
-        g = _other_gender(self.state.constraints.get("gender"), self.rng)
-        options = self.matching({**self.state.constraints, "gender": g})
+        g = _other_gender(self.constraints.get("gender"), self.rng)
+        options = self.matching({**self.constraints, "gender": g})
         if not self.query or not options:
             return False
         self.anchor(options)
@@ -337,7 +342,7 @@ class _Generator:
         return self.search("switch_gender", tid, text.format(for_g=self.rng.choice(suffix), gs=self.rng.choice(prefix)))
 
     def drop(self, kind: str, name: str) -> bool:
-        if not self.query or name not in self.state.constraints:
+        if not self.query or name not in self.constraints:
             return False
         tid, _, text = self.template(kind)
         self.fold(unset=[name])
@@ -369,7 +374,7 @@ class _Generator:
             text = text.format(ref=words)
         args["relation"] = relation
         # Recommendations keep who they are for and the budget (as the controller grounds them).
-        args.update({k: self.state.constraints[k] for k in ("gender", "price_max") if k in self.state.constraints})
+        args.update({k: self.constraints[k] for k in ("gender", "price_max") if k in self.constraints})
         self.liked |= tag == "liked"
         self.shown, self.colours, self.focus = 3, [], None  # a new list, whose colours are unknown here
         return self.add(kind, tid, text, "recommend", args)
@@ -387,11 +392,11 @@ class _Generator:
         """(path, products it stands for): at the start a shopper photo of a class the catalog sells,
         else a catalog image of a product meeting the constraints so far (so the words stay satisfiable)."""
         classes = sorted(c for c in self.shopper if any(p.category == c for p in self.pool))
-        if not self.state.constraints and classes and self.rng.random() < 0.5:
+        if not self.constraints and classes and self.rng.random() < 0.5:
             cat = self.rng.choice(classes)
             path, products = self.rng.choice(self.shopper[cat]), [p for p in self.pool if p.category == cat]
         else:
-            p = self.anchor(self.matching(self.state.constraints))
+            p = self.anchor(self.matching(self.constraints))
             path, products = self.rng.choice([p.image_path] + p.extra_images), [p]
         self.photos.append(products)
         return path, f"photo {len(self.photos)}"
@@ -413,7 +418,7 @@ class _Generator:
 
     def photo_modify(self) -> bool:
         """'like photo 1 but in red': an earlier photo or one sent now, with one change."""
-        rng, c = self.rng, self.state.constraints
+        rng, c = self.rng, self.constraints
         if self.photos and rng.random() < 0.6:
             n, photos = rng.randint(1, len(self.photos)), []
             options = [f"photo {n}", f"photo #{n}", f"pic {n}"]
