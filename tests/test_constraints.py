@@ -64,6 +64,14 @@ def test_the_dialogue_state_persists_constraints_in_order():
     assert "constraints: color=Red, category=Tees" in loaded.compact()
 
 
+def test_the_tracker_keeps_constraints_in_the_order_the_shopper_set_them(vocab):
+    """The tuned model's prompt lists the state's constraints in this order, as in its training."""
+    state = DialogueState("s")
+    for message in ("women's jackets under $60", "in blue instead", "for men instead"):
+        apply(read(message, state, vocab), state)
+    assert "constraints: price_max=60.0, gender=Men, category=Jackets, color=Blue" in state.compact()
+
+
 @pytest.mark.parametrize("name", list(FIELDS))
 def test_sql_and_python_agree_for_every_field(name, catalog, vocab):
     c = Constraints(**{name: some_value(name, catalog, vocab)})
