@@ -125,7 +125,7 @@ def cmd_train(args, settings: Settings) -> int:
                                    train_limit=None if args.turns == 0 else args.turns,
                                    weights_dir=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
-        from assistant.training.dialogues import build_dataset
+        from assistant.training.dialogue_dataset import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues,
                                 Path(args.dialogues_dir) if args.dialogues_dir else settings.data_dir / "controller")
     _print_table(f"train {args.what}", figures)

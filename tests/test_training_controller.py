@@ -7,7 +7,8 @@ import torch
 
 from assistant.models.projector import ImageProjector
 from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, turn_examples
-from assistant.training.dialogues import generate, write
+from assistant.training.dialogue_dataset import write
+from assistant.training.dialogues import generate
 from assistant.training.price_twins import add_price_twins
 from assistant.dialogue.tracker import Reading, read_prices
 

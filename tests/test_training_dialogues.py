@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from assistant.training import dialogues as gen
+from assistant.training import dialogue_dataset as dataset, dialogues as gen
+from assistant.training.dialogue_wording import KINDS
 from tools.catalog_filter import normalise, satisfies
 from tools.registry import ToolRegistry
 
@@ -37,7 +38,7 @@ def test_dialogue_and_turn_format(train, test_split):
         assert set(d) >= {"id", "split", "turns"} and d["turns"]
         for t in d["turns"]:
             assert set(t) >= {"user", "photos", "kind", "gold", "constraints"}
-            assert t["kind"] in gen.KINDS and isinstance(t["user"], str) and isinstance(t["photos"], list)
+            assert t["kind"] in KINDS and isinstance(t["user"], str) and isinstance(t["photos"], list)
             if t["gold"]["tool"] is None:
                 assert t["gold"]["reply_kind"] == t["kind"] in ("chit_chat", "out_of_scope", "clarify")
                 assert t["gold"]["arguments"] == {}
@@ -46,8 +47,8 @@ def test_dialogue_and_turn_format(train, test_split):
 
 
 def test_every_kind_appears(train, test_split):
-    assert {t["kind"] for t in turns(train)} == set(gen.KINDS)
-    assert {t["kind"] for t in turns(test_split)} == set(gen.KINDS)
+    assert {t["kind"] for t in turns(train)} == set(KINDS)
+    assert {t["kind"] for t in turns(test_split)} == set(KINDS)
 
 
 def test_gold_calls_fit_the_registry_schema(train, test_split):
@@ -101,8 +102,8 @@ def test_held_out_templates_and_products(train, test_split, catalog):
         return {t["meta"]["template"] for t in turns(dialogues) if t["kind"] != "photo_only"}
     train_ids, test_ids = used(train), used(test_split)
     assert train_ids and test_ids and not train_ids & test_ids
-    train_texts = {t for kind in gen.KINDS for _, t in gen.templates(kind, "train") if t}
-    assert not train_texts & {t for kind in gen.KINDS for _, t in gen.templates(kind, "test") if t}
+    train_texts = {t for kind in KINDS for _, t in gen.templates(kind, "train") if t}
+    assert not train_texts & {t for kind in KINDS for _, t in gen.templates(kind, "test") if t}
 
     splits = gen.product_splits(catalog)
     assert 0.1 < sum(s == "test" for s in splits.values()) / len(splits) < 0.3
@@ -149,11 +150,11 @@ def test_cheaper_is_flagged_and_keeps_the_constraints(train):
 
 
 def test_write_and_summary(train, tmp_path):
-    path = gen.write(train[:20], tmp_path / "dialogues.jsonl")
+    path = dataset.write(train[:20], tmp_path / "dialogues.jsonl")
     assert [json.loads(line) for line in path.read_text().splitlines()] == train[:20]
-    s = gen.summary(train)
+    s = dataset.summary(train)
     assert s["dialogues"] == 300 and s["turns"] == len(turns(train))
-    assert set(s["kinds"]) == set(gen.KINDS) and sum(s["tools"].values()) == s["turns"]
+    assert set(s["kinds"]) == set(KINDS) and sum(s["tools"].values()) == s["turns"]
     assert s["templates"] > 50
 
 

@@ -59,7 +59,7 @@ def slots(args: dict) -> set:
 def load_test_dialogues(settings, path: Path | None = None) -> list[dict]:
     path = Path(path or settings.data_dir / "controller" / "dialogues_test.jsonl")
     if not path.exists():
-        from assistant.training.dialogues import build_dataset
+        from assistant.training.dialogue_dataset import build_dataset
         build_dataset(settings, 2000, 300, path.parent)
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 

@@ -176,3 +176,9 @@ ORDINALS = ["first", "second", "third", "fourth", "fifth"]
 # clothing-dataset-small classes with a catalog counterpart (hats, shoes, dresses, skirts have none).
 SHOPPER_CLASSES = {"outwear": "Jackets", "t-shirt": "Tees", "longsleeve": "Tees", "shirt": "Tees",
                    "pants": "Pants", "shorts": "Shorts"}
+
+
+def said_and_query(entry: str) -> tuple[str, str]:
+    """'for the rain=rain' -> ('for the rain', 'rain'); 'hooded' -> ('hooded', 'hooded')."""
+    text, _, query = entry.partition("=")
+    return text, query or text

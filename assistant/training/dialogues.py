@@ -18,7 +18,6 @@ import json
 import math
 import random
 import re
-from collections import Counter
 from pathlib import Path
 
 from assistant.dialogue.state import DialogueState
@@ -26,13 +25,15 @@ from assistant.dialogue.tracker import Reading, apply
 from tools.catalog_filter import normalise, satisfies
 from assistant.catalog.vocabulary import NUMBER_WORDS
 
-from assistant.training.dialogue_wording import (TEMPLATES, KINDS, NO_TOOL, FOLLOW, OPENERS, NOUNS, STYLE_NOUNS,
-                               TANK_WORDS, DESCRIBE, PHOTO_CHANGES, COLOUR_WORDS, GENDER_WORDS,
-                               SIZE_WORDS, SIMPLE_MATERIALS, PATTERN_WORDS, PRICE_FORMS, ORDINALS,
-                               SHOPPER_CLASSES)
+from assistant.training.dialogue_turns import TurnKinds
+from assistant.training.dialogue_wording import (COLOUR_WORDS, DESCRIBE, FOLLOW, GENDER_WORDS, NO_TOOL, NOUNS,
+                                                OPENERS, PATTERN_WORDS, PRICE_FORMS, SHOPPER_CLASSES,
+                                                SIMPLE_MATERIALS, SIZE_WORDS, STYLE_NOUNS, TANK_WORDS, TEMPLATES,
+                                                said_and_query)
 
 TEST_PERCENT = 20  # share of parent SKUs held out for the test split
 SHOWN = 5          # Settings.top_k: how many positions a reference can point at
+
 
 def product_splits(catalog) -> dict[str, str]:
     """Parent SKU -> "train" or "test" (~TEST_PERCENT%), by a hash that does not change between runs.
@@ -68,12 +69,6 @@ def _words(n: int, rng) -> str | None:
     return tens + (rng.choice([" five", "-five"]) if n % 10 else "")
 
 
-def _said(entry: str) -> tuple[str, str]:
-    """'for the rain=rain' -> ('for the rain', 'rain'); 'hooded' -> ('hooded', 'hooded')."""
-    text, _, query = entry.partition("=")
-    return text, query or text
-
-
 def _typo(text: str, rng) -> tuple[str, bool]:
     """One swapped, dropped or doubled letter in one word (never a number or a number word)."""
     spots = [m for m in re.finditer(r"[A-Za-z]{4,}", text) if m.group().lower() not in NUMBER_WORDS]
@@ -86,15 +81,10 @@ def _typo(text: str, rng) -> tuple[str, bool]:
     return typo, typo != text  # swapping "ll" changes nothing
 
 
-def _without(constraints: dict, *names: str) -> dict:
-    return {k: v for k, v in constraints.items() if k not in names}
+class _Generator(TurnKinds):
+    """The dialogue machinery: state, products of the split, surface forms and the turn record;
+    what each kind of turn says is in `TurnKinds`."""
 
-
-def _other_gender(gender: str | None, rng) -> str:
-    return {"Men": "Women", "Women": "Men"}.get(gender) or rng.choice(["Men", "Women"])
-
-
-class _Generator:
     def __init__(self, catalog, vocab, split: str, seed: int, photos_root):
         self.vocab, self.split, self.rng = vocab, split, random.Random(f"{seed}:{split}")
         splits = product_splits(catalog)
@@ -168,7 +158,7 @@ class _Generator:
             said.update(values)
         options = [d for v in p.style + p.climate + p.features + p.activity for d in DESCRIBE.get(v, [])]
         if "describe" in fields and options and rng.random() < 0.35:  # query words, not constraints
-            text, q = _said(rng.choice(options))
+            text, q = said_and_query(rng.choice(options))
             post.append(text) if text.startswith(("for ", "with ")) else pre.append(text)
             query.append(q)
         rng.shuffle(post)
@@ -275,194 +265,6 @@ class _Generator:
     def tool_turns(self) -> bool:
         return any(t["gold"]["tool"] for t in self.turns)
 
-    # -- requests and refinements -----------------------------------------------------------------
-
-    def request(self) -> bool:
-        want, said, self.query, form = self.phrase(self.anchor(self.pool))
-        tid, _, text = self.template("request")
-        text, reset = text.format(want=want), self.tool_turns()
-        if reset:
-            text = self.rng.choice(["start over: ", "new search: ", "let's start over. ", "start over, "]) + text
-        self.fold(said, reset=reset)
-        return self.search("request", tid, text, form=form)
-
-    def sorted_request(self) -> bool:
-        want, said, self.query, form = self.phrase(self.anchor(self.pool), True, ("gender", "color", "size", "price"))
-        tid, sort, text = self.template("sorted_request")
-        self.fold(said, reset=self.tool_turns())
-        self.listed(self.matching(self.constraints))
-        return self.add("sorted_request", tid, text.format(want=want), "catalog_filter",
-                        {**self.constraints, "sort": sort}, form=form)
-
-    # Refinements change the words-search so far; after a photo-only search there is no topic to refine.
-
-    def refine_color(self) -> bool:
-        c = self.constraints
-        options = [p for p in self.matching(_without(c, "color")) if p.color and p.color != c.get("color")]
-        if not self.query or not options:
-            return False
-        p = self.anchor(options)
-        tid, _, text = self.template("refine_color")
-        self.fold({"color": p.color})
-        return self.search("refine_color", tid, text.format(color=self.colour_word(p.color)))
-
-    def refine_price(self) -> bool:
-        kind = self.rng.choice(["max", "max", "range", "min"])
-        if not self.query:
-            return False
-        # "under $40" keeps a minimum and "over $20" a maximum
-        drop = {"range": ("price_min", "price_max"), "max": ("price_max",), "min": ("price_min",)}[kind]
-        p = self.anchor(self.matching(_without(self.constraints, *drop)))
-        words, said, form = self.price(p.price, (kind,))
-        if kind == "min" and "price_min" not in said:  # too cheap for a minimum: a maximum would drop nothing
-            return False
-        if all(self.constraints.get(k) == v for k, v in said.items()):
-            return False
-        tid, _, text = self.template("refine_price")
-        self.fold(said)
-        return self.search("refine_price", tid, text.format(price=words), form=form)
-
-    def cheaper(self) -> bool:
-        # "Cheaper" means below the median price shown, which only the running assistant knows:
-        # the gold is the same search, flagged.
-        if not self.query:
-            return False
-        tid, _, text = self.template("cheaper")
-        return self.search("cheaper", tid, text, cheaper=True)
-
-    def switch_gender(self) -> bool:
-        g = _other_gender(self.constraints.get("gender"), self.rng)
-        options = self.matching({**self.constraints, "gender": g})
-        if not self.query or not options:
-            return False
-        self.anchor(options)
-        tid, _, text = self.template("switch_gender")
-        self.fold({"gender": g})
-        prefix, suffix = GENDER_WORDS[g]
-        return self.search("switch_gender", tid, text.format(for_g=self.rng.choice(suffix), gs=self.rng.choice(prefix)))
-
-    def drop(self, kind: str, name: str) -> bool:
-        if not self.query or name not in self.constraints:
-            return False
-        tid, _, text = self.template(kind)
-        self.fold(unset=[name])
-        return self.search(kind, tid, text)
-
-    # -- references, recommendations, explanations ------------------------------------------------
-
-    def ref(self, pronouns=("it", "this one", "that one")) -> tuple[str, str]:
-        """(words, gold item) for an item of the last list: a position, a colour or a pronoun."""
-        rng, r = self.rng, self.rng.random()
-        if r < 0.2 and len(self.colours) > 1:  # a colour some product meeting the constraints has
-            words = f"the {rng.choice(self.colours).lower()} one"
-            return words, words
-        if r < 0.4:  # the item last pointed at, else the top of the list (as DialogueState.resolve)
-            return rng.choice(pronouns), self.focus or "1"
-        if r < 0.45:
-            return rng.choice(["the last one", "the last"]), "last"
-        k = rng.randint(1, self.shown)
-        form = rng.choice(["the {w} one", "the {w}", "the {n} one", "#{k}", "number {k}", "item {k}", "option {k}"])
-        return form.format(w=ORDINALS[k - 1], n=f"{k}{['st', 'nd', 'rd', 'th', 'th'][k - 1]}", k=k), str(k)
-
-    def recommend(self, kind: str, relation: str, with_item: bool = True) -> bool:
-        if not self.shown or (kind == "liked_more" and not self.liked):
-            return False
-        tid, tag, text = self.template(kind)
-        args = {}
-        if with_item:
-            words, args["item"] = self.ref()
-            text = text.format(ref=words)
-        args["relation"] = relation
-        # Recommendations keep who they are for and the budget (as the controller grounds them).
-        args.update({k: self.constraints[k] for k in ("gender", "price_max") if k in self.constraints})
-        self.liked |= tag == "liked"
-        self.shown, self.colours, self.focus = 3, [], None  # a new list, whose colours are unknown here
-        return self.add(kind, tid, text, "recommend", args)
-
-    def explain(self) -> bool:
-        if not self.shown:
-            return False
-        tid, _, text = self.template("explain")
-        words, self.focus = self.ref(("this one", "that one"))
-        return self.add("explain", tid, text.format(ref=words), "explain", {"item": self.focus})
-
-    # -- photos -----------------------------------------------------------------------------------
-
-    def new_photo(self) -> tuple[str, list]:
-        """(path, products it stands for): at the start a shopper photo of a class the catalog sells,
-        else a catalog image of a product meeting the constraints so far (so the words stay satisfiable)."""
-        classes = sorted(c for c in self.shopper if any(p.category == c for p in self.pool))
-        if not self.constraints and classes and self.rng.random() < 0.5:
-            cat = self.rng.choice(classes)
-            path, products = self.rng.choice(self.shopper[cat]), [p for p in self.pool if p.category == cat]
-        else:
-            p = self.anchor(self.matching(self.constraints))
-            path, products = self.rng.choice([p.image_path] + p.extra_images), [p]
-        self.photos.append(products)
-        return path, f"photo {len(self.photos)}"
-
-    def photo_like(self) -> bool:
-        path, name = self.new_photo()
-        tid, _, text = self.template("photo_like")
-        extra, said, form = "", {}, None
-        if "{extra}" in text and self.rng.random() < 0.5:  # "... for women under $50"
-            product = self.anchor(self.photos[-1])
-            _, post, said, _, form = self.attributes(product, ("gender", "color", "size", "price"), 0.8)
-            extra = "".join(" " + w for w in post)
-        self.fold(said)
-        return self.search("photo_like", tid, text.format(extra=extra), name, "", photos=[path], form=form)
-
-    def photo_only(self) -> bool:
-        path, name = self.new_photo()
-        return self.search("photo_only", "photo_only/0", "", name, "", photos=[path])
-
-    def photo_modify(self) -> bool:
-        """'like photo 1 but in red': an earlier photo or one sent now, with one change."""
-        rng, c = self.rng, self.constraints
-        if self.photos and rng.random() < 0.6:
-            n, photos = rng.randint(1, len(self.photos)), []
-            options = [f"photo {n}", f"photo #{n}", f"pic {n}"]
-            options += [f"my {ORDINALS[n - 1]} photo", f"the {ORDINALS[n - 1]} picture"] if n <= len(ORDINALS) else []
-            name, words = f"photo {n}", rng.choice(options)
-        else:
-            path, name = self.new_photo()
-            photos, words = [path], rng.choice(["this", "this one"])
-        pictured = self.photos[int(name.split()[1]) - 1]
-
-        def same_kind(options):  # prefer the pictured product's variants, then its category
-            return ([q for q in options if len(pictured) == 1 and q.parent_sku == pictured[0].parent_sku]
-                    or [q for q in options if q.category == pictured[0].category] or options)
-        change = rng.choice(["color", "gender", "describe", "cheaper", "price"])
-        said, query, extra, form = {}, "", {}, None
-        g = _other_gender(c.get("gender") or pictured[0].gender, rng)
-        colours = [q for q in self.matching(_without(c, "color")) if q.color and q.color != c.get("color")]
-        if change == "color" and colours:
-            q = self.anchor(same_kind(colours))
-            said, how = {"color": q.color}, f"in {self.colour_word(q.color)}"
-        elif change == "gender" and self.matching({**c, "gender": g}):
-            self.anchor(same_kind(self.matching({**c, "gender": g})))
-            said, how = {"gender": g}, rng.choice(GENDER_WORDS[g][1])
-        elif change == "cheaper":
-            how, extra = rng.choice(["cheaper", "less expensive", "more affordable"]), {"cheaper": True}
-        elif change == "price":
-            q = self.anchor(same_kind(self.matching(_without(c, "price_max"))))
-            how, said, form = self.price(q.price, ("max",))
-        else:  # descriptive words move the photo's embedding: they are the query
-            how, query = _said(rng.choice(PHOTO_CHANGES.get(pictured[0].category, []) + PHOTO_CHANGES[""]))
-        tid, _, text = self.template("photo_modify")
-        self.fold(said)
-        return self.search("photo_modify", tid, text.format(photo=words, change=how), name, query,
-                           photos=photos, form=form, **extra)
-
-    # -- turns that need no tool ------------------------------------------------------------------
-
-    def reply(self, kind: str) -> bool:
-        if kind == "clarify" and self.tool_turns():  # "I want the thing" only before anything was searched
-            return False
-        tid, _, text = self.template(kind, "end" if not self.turns else "start")
-        return self.add(kind, tid, text, reply_kind=kind)
-
-
 def generate(catalog, vocab, n_dialogues: int, seed: int, split: str, photos_root=None) -> list[dict]:
     """`n_dialogues` dialogues of `split` ("train" or "test"), the same for the same seed.
     photos_root: the clothing-dataset-small tree (default: the data mirror's, when present)."""
@@ -474,66 +276,3 @@ def generate(catalog, vocab, n_dialogues: int, seed: int, split: str, photos_roo
         photos_root = shopper_photos_root(Settings.from_env())
     gen = _Generator(catalog, vocab, split, seed, photos_root)
     return [gen.dialogue(f"{split}-{seed}-{i:05d}") for i in range(n_dialogues)]
-
-
-def write(dialogues: list[dict], path) -> Path:
-    """One dialogue per line (JSONL)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in dialogues)
-    return path
-
-
-def summary(dialogues: list[dict]) -> dict:
-    turns = [t for d in dialogues for t in d["turns"]]
-    count = lambda values: dict(Counter(values).most_common())  # noqa: E731
-    return {"dialogues": len(dialogues), "turns": len(turns), "kinds": count(t["kind"] for t in turns),
-            "tools": count(t["gold"]["tool"] or "none" for t in turns),
-            "templates": len({t["meta"]["template"] for t in turns}),
-            "price_forms": count(t["meta"]["price_form"] for t in turns if t["meta"]["price_form"]),
-            "typo_turns": sum(t["meta"]["typo"] for t in turns), "photo_turns": sum(bool(t["photos"]) for t in turns),
-            "products": len({s for d in dialogues for s in d["products"]})}
-
-
-def build_dataset(settings, n_train: int, n_test: int, out_dir: Path) -> dict:
-    """`python -m assistant train dialogues`: both splits as JSONL in out_dir, their summaries,
-    and a plot of turns per kind."""
-    from assistant.catalog.store import Catalog
-    from assistant.catalog.vocabulary import Vocabulary
-    from tqdm.auto import tqdm
-    catalog = Catalog(settings.db_path)
-    vocab = Vocabulary.from_catalog(catalog)
-    out_dir = Path(out_dir)
-    summaries = {}
-    for split, n in tqdm((("train", n_train), ("test", n_test)), desc="dialogues"):
-        dialogues = generate(catalog, vocab, n, settings.seed, split)
-        write(dialogues, out_dir / f"dialogues_{split}.jsonl")
-        summaries[split] = summary(dialogues)
-    (out_dir / "dialogues_summary.json").write_text(json.dumps(summaries, indent=2))
-    _plot(summaries, out_dir / "dialogues_kinds.png")
-    figures = {}
-    for split, s in summaries.items():
-        figures.update({f"{split}_{k}": s[k] for k in ("dialogues", "turns", "templates", "typo_turns", "photo_turns", "products")})
-        figures.update({f"{split}_tool_{tool}": n for tool, n in s["tools"].items()})
-    return figures
-
-
-def _plot(summaries: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    kinds = list(summaries["train"]["kinds"])
-    fig, ax = plt.subplots(figsize=(10, 5))
-    for offset, split in ((-0.2, "train"), (0.2, "test")):
-        total = summaries[split]["turns"]
-        ax.barh([i + offset for i in range(len(kinds))], [summaries[split]["kinds"].get(k, 0) / total for k in kinds],
-                height=0.4, label=f"{split} ({total} turns)")
-    ax.set_yticks(range(len(kinds)), kinds)
-    ax.invert_yaxis()
-    ax.set_xlabel("share of turns")
-    ax.set_title("self-instruct dialogues: turns per kind")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
