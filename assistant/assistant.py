@@ -23,7 +23,7 @@ from assistant.recommender.retail_log import CatalogCF
 from assistant.planning.compact_format import photo_words, query_words, value_options
 from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
-from assistant.dialogue.state import DialogueState, ShownItem
+from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 from assistant.uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,7 @@ class Assistant:
                 state = DialogueState.from_dict(json.loads(before))
                 reply = Reply(f"Sorry, something went wrong on my side ({type(exc).__name__}). "
                               "Your conversation is intact; please try again or rephrase.", [], [], session_id)
-                state.history.append({"role": "user", "text": (text or "")[:500]})
-                state.history.append({"role": "assistant", "text": reply.text})
+                state.history += [HistoryEntry("user", (text or "")[:500]), HistoryEntry("assistant", reply.text)]
             self.sessions.save(state)
             return reply
 
@@ -147,23 +146,23 @@ class Assistant:
         photos = self._store_photos(state, images, notices)
         state.turn += 1
         if not text.strip() and not (photos and self.photo_reader):
-            lead = t["photo_received"].format(photos=", ".join(p["name"] for p in photos)) if photos else t["empty_message"]
+            lead = t["photo_received"].format(photos=", ".join(p.name for p in photos)) if photos else t["empty_message"]
             return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
 
-        reading = tracker.read(text, state, self.vocab, self.catalog, [p["name"] for p in photos])
+        reading = tracker.read(text, state, self.vocab, self.catalog, [p.name for p in photos])
         before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
         tracker.apply(reading, state)
-        ctx = ToolContext(self.catalog, self.vocab, self.settings, self.text_index, self.embedder, state,
-                          self.image_index, self.fused_index,
-                          {p["name"]: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},
-                          self.recommender)
-        outcome = self.controller.run(state, text, reading, ctx, [p["name"] for p in photos], before)
+        ctx = ToolContext(catalog=self.catalog, vocab=self.vocab, settings=self.settings, text_index=self.text_index,
+                          embedder=self.embedder, state=state, image_index=self.image_index,
+                          fused_index=self.fused_index, recommender=self.recommender,
+                          photo_vectors={p.name: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
+        outcome = self.controller.run(state, text, reading, ctx, [p.name for p in photos], before)
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
         for photo in photos:
-            lines.append(t["photo_read"].format(name=photo["name"], reading=photo["reading"]) if "reading" in photo
-                         else t["photo_received"].format(photos=photo["name"]))
+            lines.append(t["photo_read"].format(name=photo.name, reading=photo.reading) if photo.reading is not None
+                         else t["photo_received"].format(photos=photo.name))
         if final is not None and final.error and not final.hits:
             lines.append(t["tool_error"].format(error=final.error))
         elif final is not None and final.hits:
@@ -200,7 +199,7 @@ class Assistant:
                 remove.remove(sku)
             message = self.templates["feedback_liked" if liked else "feedback_rejected"].format(
                 name=state.shown_item(sku).name)
-            state.history.append({"role": "assistant", "text": message})
+            state.history.append(HistoryEntry("assistant", message))
             self.sessions.save(state)
             return message
 
@@ -235,7 +234,7 @@ class Assistant:
                                     explanation(hit.evidence), hit.evidence))
         return items
 
-    def _store_photos(self, state, images: list, notices: list[str]) -> list[dict]:
+    def _store_photos(self, state, images: list, notices: list[str]) -> list[Photo]:
         stored = []
         for image in images[: self.settings.max_images_per_message]:
             try:
@@ -245,12 +244,12 @@ class Assistant:
             except ImageRejected as exc:
                 notices.append(str(exc))
                 continue
-            record = photo.to_dict()
+            record = Photo(name=photo.name, path=photo.path, sha256=photo.sha256)
             if self.photo_reader is not None:
                 reading = self.photo_reader.read(self._photo_vector(record))
-                record["reading"] = reading.summary()
-                record["looks"] = photo_words(reading)
-                record["category_guess"] = reading.category_guess(self.settings.photo_category_min)
+                record.reading = reading.summary()
+                record.looks = photo_words(reading)
+                record.category_guess = reading.category_guess(self.settings.photo_category_min)
             state.photos.append(record)
             stored.append(record)
         if len(images) > self.settings.max_images_per_message:
@@ -258,14 +257,13 @@ class Assistant:
                            f"the other {len(images) - self.settings.max_images_per_message} were not used.")
         return stored
 
-    def _photo_vector(self, photo: dict):
+    def _photo_vector(self, photo: Photo):
         """A stored photo's embedding; computed once per process (photos are content-addressed)."""
-        if photo["sha256"] not in self._photo_vectors:
-            self._photo_vectors[photo["sha256"]] = self.photo_reader.embed([photo["path"]])[0]
-        return self._photo_vectors[photo["sha256"]]
+        if photo.sha256 not in self._photo_vectors:
+            self._photo_vectors[photo.sha256] = self.photo_reader.embed([photo.path])[0]
+        return self._photo_vectors[photo.sha256]
 
     def _finish(self, state, text: str, reply: Reply) -> Reply:
-        state.history.append({"role": "user", "text": text[:500]})
-        state.history.append({"role": "assistant", "text": reply.text.split("\n")[0],
-                              "tool_calls": reply.tool_calls})
+        state.history += [HistoryEntry("user", text[:500]),
+                          HistoryEntry("assistant", reply.text.split("\n")[0], reply.tool_calls)]
         return reply

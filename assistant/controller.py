@@ -95,9 +95,9 @@ class Controller:
         """The tuned model's prompt: the dialogue before this turn, the photos (soft tokens when the
         model has a projector and the photo an embedding, else the reader's words), the message."""
         sent = set(new_photos)
-        context = {**before, "photos": [p["name"] for p in state.photos if p["name"] not in sent], "shown": len(state.shown)}
-        names = [p["name"] for p in state.photos][-MAX_PHOTOS:]
-        words = {p["name"]: (None if self.image_tokens and p["name"] in vectors else p.get("looks") or "not read")
+        context = {**before, "photos": [p.name for p in state.photos if p.name not in sent], "shown": len(state.shown)}
+        names = [p.name for p in state.photos][-MAX_PHOTOS:]
+        words = {p.name: (None if self.image_tokens and p.name in vectors else p.looks or "not read")
                  for p in state.photos}
         content = render_turn(context, text, list(new_photos), words, self.image_tokens)
         pictured = [vectors[n] for n in names if words.get(n) is None]
@@ -108,14 +108,14 @@ class Controller:
         # Past assistant turns are shown as the tool calls they made (what the model did), not
         # as the templated reply text, which the model would otherwise learn to copy.
         for turn in state.history[-2 * self.settings.history_turns:]:
-            if turn["role"] == "user":
-                out.append(HumanMessage(content=turn["text"][:300]))
-            elif turn.get("tool_calls"):
-                call = turn["tool_calls"][0]
+            if turn.role == "user":
+                out.append(HumanMessage(content=turn.text[:300]))
+            elif turn.tool_calls:
+                call = turn.tool_calls[0]
                 out.append(AIMessage(content="", tool_calls=[{"name": call["name"], "args": call["arguments"],
                                                               "id": "h", "type": "tool_call"}]))
             else:
-                out.append(AIMessage(content=turn["text"].split("\n")[0][:200]))
+                out.append(AIMessage(content=turn.text.split("\n")[0][:200]))
         similar = [render_example(e) for e in self.selector.nearest(text)]
         parts = (["[similar requests]\n" + "\n\n".join(similar)] if similar else []) + [
             f"[dialogue]\n{state.compact()}", f"[shopper]\n{text}"]

@@ -9,7 +9,7 @@ import hashlib
 import io
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +29,12 @@ class ImageRejected(ValueError):
 
 @dataclass
 class StoredPhoto:
+    """The normalised copy of an upload on disk (the dialogue's record of it: dialogue.state.Photo)."""
     name: str
     path: str
     sha256: str
     width: int
     height: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _read_source(source, max_bytes: int) -> tuple[bytes, str]:

@@ -84,7 +84,8 @@ def text_index(settings):
 
 @pytest.fixture
 def ctx(catalog, vocab, settings, text_index, embedder) -> ToolContext:
-    return ToolContext(catalog, vocab, settings, text_index, embedder, DialogueState("test"))
+    return ToolContext(catalog=catalog, vocab=vocab, settings=settings, text_index=text_index, embedder=embedder,
+                       state=DialogueState("test"))
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,7 @@ def test_photos_are_accepted_and_bad_files_explained(real_bot, session_id, tmp_p
     reply = real_bot.respond(session_id, "", images=[str(good), str(bad)])
     assert "photo 1" in reply.text and reply.notices
     state = real_bot.sessions.load(session_id)
-    assert len(state.photos) == 1 and state.photos[0]["name"] == "photo 1"
+    assert len(state.photos) == 1 and state.photos[0].name == "photo 1"
 
 
 def test_a_restart_loses_no_conversation(real_bot, session_id, settings):

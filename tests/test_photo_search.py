@@ -24,8 +24,8 @@ def test_photo_readings_name_catalog_categories(bot, catalog):
 
 def test_colour_swap_with_the_production_search(bot, catalog):
     """A product photo in one colour plus a colour constraint finds the same product in that colour."""
-    ctx = ToolContext(catalog, bot.vocab, bot.settings, bot.text_index, bot.embedder, None,
-                      bot.image_index, bot.fused_index)
+    ctx = ToolContext(catalog=catalog, vocab=bot.vocab, settings=bot.settings, text_index=bot.text_index,
+                      embedder=bot.embedder, image_index=bot.image_index, fused_index=bot.fused_index)
     parents = sorted({p.parent_sku for p in catalog.all() if len(catalog.variants(p.parent_sku)) >= 2})[::10]
     found = []
     for parent in parents:
@@ -63,8 +63,8 @@ def test_not_like_this_pushes_results_away(bot, session_id, catalog):
 
 
 def test_without_words_push_a_photo_query_away(bot, catalog):
-    ctx = ToolContext(catalog, bot.vocab, bot.settings, bot.text_index, bot.embedder, None,
-                      bot.image_index, bot.fused_index)
+    ctx = ToolContext(catalog=catalog, vocab=bot.vocab, settings=bot.settings, text_index=bot.text_index,
+                      embedder=bot.embedder, image_index=bot.image_index, fused_index=bot.fused_index)
     hoodie = [p for p in catalog.all() if "Hoodie" in p.name][0]
     photo = bot.photo_reader.embed([hoodie.image_path])[0]
     hood = bot.embedder.encode_one("hood")

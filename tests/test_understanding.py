@@ -1,7 +1,7 @@
 """The dialogue-state tracker: what the shopper's words say about constraints and references."""
 import pytest
 
-from assistant.dialogue.state import DialogueState, ShownItem
+from assistant.dialogue.state import DialogueState, Photo, ShownItem
 from assistant.dialogue.tracker import apply, read
 
 
@@ -82,7 +82,7 @@ def test_synonyms_and_topic(vocab, catalog):
 
 def test_photo_references(vocab, catalog):
     state = DialogueState("u")
-    state.photos = [{"name": "photo 1"}, {"name": "photo 2"}]
+    state.photos = [Photo(name=f"photo {n}", path=f"/uploads/{n}.jpg", sha256=str(n)) for n in (1, 2)]
     assert read("", state, vocab, catalog, ["photo 2"]).photo == "photo 2"  # a photo sent with no words is the query
     assert read("like my first photo but in red", state, vocab, catalog).photo == "photo 1"
     assert read("something like photo 2", state, vocab, catalog).photo == "photo 2"

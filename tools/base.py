@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tools.evidence import Evidence
+
+if TYPE_CHECKING:  # types only: importing tools/ never imports the assistant's modules (many import tools)
+    import numpy as np
+
+    from assistant.catalog.store import Catalog
+    from assistant.catalog.vocabulary import Vocabulary
+    from assistant.dialogue.state import DialogueState
+    from assistant.models.text_embedder import TextEmbedder
+    from assistant.recommender.retail_log import CatalogCF
+    from assistant.settings import Settings
+    from tools.index import VectorIndex
 
 
 @dataclass
@@ -39,16 +50,23 @@ class ToolResult:
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ToolContext:
-    """Everything a tool may read; built once per process, `state` set per turn."""
-    catalog: Any
-    vocab: Any
-    settings: Any
-    text_index: Any = None      # tools.index.VectorIndex over product text embeddings
-    embedder: Any = None        # assistant.models.text_embedder.TextEmbedder
-    state: Any = None           # assistant.dialogue.state.DialogueState of the current session
-    image_index: Any = None     # product image embeddings (the trained image encoder)
-    fused_index: Any = None     # image + text, normalised
-    photo_vectors: dict = field(default_factory=dict)  # photo name -> embedding, this session
-    recommender: Any = None     # assistant.recommender.retail_log.CatalogCF, when a log was ingested
+    """Everything a tool may read; built once per process (by keyword), `state` set per turn."""
+    catalog: Catalog
+    vocab: Vocabulary
+    settings: Settings
+    text_index: VectorIndex | None = None    # product text embeddings
+    embedder: TextEmbedder | None = None
+    state: DialogueState | None = None       # the current session's dialogue state
+    image_index: VectorIndex | None = None   # product image embeddings (the trained image encoder)
+    fused_index: VectorIndex | None = None   # image + text, normalised
+    photo_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # photo name -> embedding, this session
+    recommender: CatalogCF | None = None     # collaborative scores, when a retailer's log was ingested
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        # langchain builds a pydantic model of each tool's arguments, the injected context among
+        # them: accept an instance as is, without resolving the type-checking-only annotations above.
+        from pydantic_core import core_schema
+        return core_schema.is_instance_schema(cls)

@@ -71,7 +71,7 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
         avoid += [ctx.image_index.vector(ctx.catalog.get(s).id) for s in _exclude(ctx) if ctx.catalog.get(s)]
     guess = None
     if names and ctx.state is not None:
-        guess = next((p.get("category_guess") for p in ctx.state.photos if p["name"] == names[0]), None)
+        guess = next((p.category_guess for p in ctx.state.photos if p.name == names[0]), None)
     return hybrid_search(ctx, query, constraints, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess)
 

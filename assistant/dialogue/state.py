@@ -33,6 +33,30 @@ class ShownItem:
 
 
 @dataclass
+class Photo:
+    """A photo the shopper sent: where it is stored (assistant/uploads.py) and what it looks like."""
+    name: str                          # "photo 1", "photo 2", ... in the order sent
+    path: str                          # the normalised copy under data/uploads/
+    sha256: str                        # of that copy: the key of its cached embedding
+    reading: str | None = None         # "looks like Jackets (81%), colour Red (64%), ..."; None: not read
+    looks: str | None = None           # the reading's top guesses, "Jackets, Red, Women", for prompts
+    category_guess: str | None = None  # a category read confidently enough to search within
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Photo":
+        # Sessions saved before this record kept more of the upload (its width, height): dropped.
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class HistoryEntry:
+    """One message of the conversation, the shopper's or the assistant's."""
+    role: str                                              # "user" or "assistant"
+    text: str
+    tool_calls: list[dict] = field(default_factory=list)  # the assistant's calls that turn, in order
+
+
+@dataclass
 class DialogueState:
     session_id: str
     constraints: Constraints = field(default_factory=Constraints)  # the tracker's, carried across turns
@@ -41,8 +65,8 @@ class DialogueState:
     liked: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)    # items the shopper asked about ("why the second?")
-    history: list[dict] = field(default_factory=list)  # {"role", "text", "tool_calls"?}
-    photos: list[dict] = field(default_factory=list)   # {"name", "path", "sha256"}
+    history: list[HistoryEntry] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
     focus: str | None = None                           # the item last pointed at ("it")
     avoid_photos: list[str] = field(default_factory=list)  # photos the shopper said "not like"
     turn: int = 0
@@ -56,6 +80,8 @@ class DialogueState:
     def from_dict(cls, data: dict) -> "DialogueState":
         data = dict(data)
         data["shown"] = [ShownItem.from_dict(s) for s in data.get("shown", [])]
+        data["history"] = [HistoryEntry(**h) for h in data.get("history", [])]
+        data["photos"] = [Photo.from_dict(p) for p in data.get("photos", [])]
         data["constraints"] = Constraints.from_dict(data.get("constraints", {}))
         return cls(**data)
 
@@ -65,7 +91,7 @@ class DialogueState:
         """The few lines the chat model reads about the dialogue so far."""
         cons = ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in self.constraints.to_dict().items())
         lines = [f"looking for: {self.topic or '-'}", f"constraints: {cons or 'none'}"]
-        last = next((h["text"] for h in reversed(self.history) if h["role"] == "user"), None)
+        last = next((h.text for h in reversed(self.history) if h.role == "user"), None)
         if last:
             lines.append(f"previous request: {last[:200]}")
         if self.shown:
@@ -74,7 +100,7 @@ class DialogueState:
         if self.liked:
             lines.append("liked: " + ", ".join(self.liked))
         if self.photos:
-            lines.append("photos: " + "; ".join(f"{p['name']} ({p.get('reading', 'not read')})"
+            lines.append("photos: " + "; ".join(f"{p.name} ({p.reading or 'not read'})"
                                                 for p in self.photos[-3:]))
         return "\n".join(lines)
 
@@ -91,11 +117,11 @@ class DialogueState:
         match = re.search(r"(\d+)", text)
         if match:
             n = int(match.group(1))
-            return self.photos[n - 1]["name"] if 1 <= n <= len(self.photos) else None
+            return self.photos[n - 1].name if 1 <= n <= len(self.photos) else None
         for word in re.findall(r"[a-z0-9]+", text):
             if word in ORDINALS and ORDINALS[word] <= len(self.photos):
-                return self.photos[ORDINALS[word] - 1]["name"]
-        return self.photos[-1]["name"]  # "my photo", "this", "the last picture"
+                return self.photos[ORDINALS[word] - 1].name
+        return self.photos[-1].name  # "my photo", "this", "the last picture"
 
     def resolve(self, reference: str | int | None, catalog=None) -> str | None:
         """'the second one', '2', 'the red one', 'that hoodie', 'last', a sku or a name -> a sku."""

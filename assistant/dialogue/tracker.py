@@ -211,7 +211,7 @@ def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
     elif new_photos:
         reading.photo = new_photos[-1]
     elif re.search(r"\blike (?:this|that|these|it)\b", t) and not negative:
-        reading.photo = state.photos[-1]["name"]
+        reading.photo = state.photos[-1].name
     if reading.photo == reading.avoid_photo:
         reading.photo = None
 

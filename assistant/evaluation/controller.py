@@ -120,18 +120,20 @@ class Replay:
 
     def ctx(self) -> ToolContext:
         b = self.bot
-        return ToolContext(b.catalog, b.vocab, b.settings, b.text_index, b.embedder, self.state,
-                           b.image_index, b.fused_index, self.vectors, b.recommender)
+        return ToolContext(catalog=b.catalog, vocab=b.vocab, settings=b.settings, text_index=b.text_index,
+                           embedder=b.embedder, state=self.state, image_index=b.image_index,
+                           fused_index=b.fused_index, photo_vectors=self.vectors, recommender=b.recommender)
 
     def send(self, paths: list[str], vector_of) -> list[str]:
+        from assistant.dialogue.state import Photo
         from assistant.planning.compact_format import photo_words
         names = []
         for path in paths:
             name = f"photo {len(self.state.photos) + 1}"
             vector = vector_of(path)
             reading = self.bot.photo_reader.read(vector)
-            self.state.photos.append({"name": name, "path": path, "sha256": "", "reading": reading.summary(),
-                                      "looks": photo_words(reading)})
+            self.state.photos.append(Photo(name=name, path=path, sha256="", reading=reading.summary(),
+                                           looks=photo_words(reading)))
             self.vectors[name] = vector
             names.append(name)
         return names
@@ -159,13 +161,13 @@ class Replay:
 
     def advance(self, turn: dict) -> None:
         """Teacher forcing: the state the gold call leaves."""
-        from assistant.dialogue.state import ShownItem
+        from assistant.dialogue.state import HistoryEntry, ShownItem
         gold = turn["gold"]
         self.state.constraints = Constraints.from_dict(turn["constraints"])
         self.state.topic = turn["gold"]["arguments"].get("query") or self.state.topic
-        self.state.history += [{"role": "user", "text": turn["user"]},
-                               {"role": "assistant", "text": "", "tool_calls": [
-                                   {"name": gold["tool"], "arguments": gold["arguments"]}] if gold["tool"] else []}]
+        self.state.history += [HistoryEntry("user", turn["user"]),
+                               HistoryEntry("assistant", "", [{"name": gold["tool"], "arguments": gold["arguments"]}]
+                                            if gold["tool"] else [])]
         if gold["tool"] in ("search", "catalog_filter", "recommend"):
             hits = self.run(gold["tool"], gold["arguments"]).hits[: self.bot.settings.top_k]
             if hits:

@@ -121,7 +121,8 @@ def recommend_in_turn(settings, turns: int) -> dict:
         reply = bot.respond(session, prompts[n % len(prompts)])
         turn_s.append(time.perf_counter() - start)
         state = bot.sessions.load(session)
-        ctx = ToolContext(bot.catalog, bot.vocab, settings, bot.text_index, bot.embedder, state, recommender=bot.recommender)
+        ctx = ToolContext(catalog=bot.catalog, vocab=bot.vocab, settings=settings, text_index=bot.text_index,
+                          embedder=bot.embedder, state=state, recommender=bot.recommender)
         call = next((c for c in reply.tool_calls if c["name"] == "recommend"), {"arguments": {}})
         start = time.perf_counter()
         bot.registry.run("recommend", call["arguments"], ctx)

@@ -43,8 +43,8 @@ def colour_swap(bot, limit: int = 10) -> dict:
              for a in catalog.variants(parent) for b in catalog.variants(parent)
              if a.sku != b.sku and a.color and b.color and a.color != b.color]
     ranks = {m: [] for m in ("image_only", "text_only", "naive_sum", "ours")}
-    ctx = ToolContext(catalog, bot.vocab, bot.settings, bot.text_index, bot.embedder, None,
-                      image_index, bot.fused_index)
+    ctx = ToolContext(catalog=catalog, vocab=bot.vocab, settings=bot.settings, text_index=bot.text_index,
+                      embedder=bot.embedder, image_index=image_index, fused_index=bot.fused_index)
     examples = []
     for a, b in tqdm(pairs, desc="colour-swap queries"):
         photo = embed([a.image_path])[0]
@@ -71,8 +71,8 @@ def shopper_photos(bot, limit: int = 10) -> tuple[dict, list]:
     root = shopper_photos_root(bot.settings)
     if root is None:
         return {}, []
-    ctx = ToolContext(bot.catalog, bot.vocab, bot.settings, bot.text_index, bot.embedder, None,
-                      bot.image_index, bot.fused_index)
+    ctx = ToolContext(catalog=bot.catalog, vocab=bot.vocab, settings=bot.settings, text_index=bot.text_index,
+                      embedder=bot.embedder, image_index=bot.image_index, fused_index=bot.fused_index)
     precisions, per_class, examples = [], {}, []
     for label, wanted in SHOPPER_TO_CATALOG.items():
         paths = sorted((root / "validation" / label).glob("*.jpg"))
