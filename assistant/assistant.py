@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,9 +20,11 @@ from assistant.controller import Controller
 from assistant.explain import explanation, replies, unsupported_claims
 from assistant.recommender.retail_log import CatalogCF
 from assistant.planning.compact_format import photo_words, query_words, value_options
+from assistant.dialogue.session_locks import SessionLocks
 from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
+from assistant.lru_cache import LRUCache
 from assistant.uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Assistant:
         self.settings = settings
         self.recommender = recommender  # collaborative scores, only when a real log was ingested
         self.photo_reader, self.image_index, self.fused_index = photo_reader, image_index, fused_index
-        self._photo_vectors: dict[str, object] = {}  # sha256 -> embedding, computed once
+        self._photo_vectors = LRUCache(settings.photo_cache_size)  # sha256 -> embedding, shared by sessions
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
         # The tuned model's values and query words come from the catalog (unless its maker gave them).
@@ -91,16 +92,17 @@ class Assistant:
         self.sessions = SessionStore(settings.sessions_path)
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
-        self._session_locks: dict[str, threading.Lock] = {}
+        self._session_locks = SessionLocks()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, chat_model=None) -> "Assistant":
         """Build everything once: catalog, indexes, embedder, chat model (setup runs if needed)."""
         from assistant.models.text_embedder import get_text_embedder
         from assistant.models.chat_model import LocalChatModel
-        from assistant.setup import run_setup
+        from assistant.setup import image_index_stale, run_setup
         settings = settings or Settings.from_env()
-        if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
+        if (not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists()
+                or image_index_stale(settings)):  # e.g. another image encoder was chosen
             run_setup(settings, with_model=False)
         if chat_model is None:
             chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
@@ -111,7 +113,7 @@ class Assistant:
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
             from assistant.models.photo_reader import PhotoReader
             from assistant.models.image_encoder import get_image_encoder
-            photo_reader = PhotoReader(get_image_encoder(), embedder, catalog)
+            photo_reader = PhotoReader(get_image_encoder(settings.image_encoder), embedder, catalog)
             image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
         bot = cls(settings, catalog, chat_model, embedder, load_index(settings.index_dir / "text"),
                   photo_reader, image_index, fused_index, CatalogCF.load(settings.recommender_dir))
@@ -122,8 +124,7 @@ class Assistant:
     # -- one turn -----------------------------------------------------------------------
 
     def respond(self, session_id: str, text: str | None, images: list | None = None) -> Reply:
-        lock = self._session_locks.setdefault(session_id, threading.Lock())
-        with lock:
+        with self._session_locks.hold(session_id):
             state = self.sessions.load(session_id)
             before = json.dumps(state.to_dict())
             try:
@@ -186,8 +187,7 @@ class Assistant:
 
     def feedback(self, session_id: str, position: int, liked: bool) -> str:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
-        lock = self._session_locks.setdefault(session_id, threading.Lock())
-        with lock:
+        with self._session_locks.hold(session_id):
             state = self.sessions.load(session_id)
             sku = state.resolve(position) if isinstance(position, int) else None
             if sku is None:
@@ -258,10 +258,8 @@ class Assistant:
         return stored
 
     def _photo_vector(self, photo: Photo):
-        """A stored photo's embedding; computed once per process (photos are content-addressed)."""
-        if photo.sha256 not in self._photo_vectors:
-            self._photo_vectors[photo.sha256] = self.photo_reader.embed([photo.path])[0]
-        return self._photo_vectors[photo.sha256]
+        """A stored photo's embedding, kept while recently used (photos are content-addressed)."""
+        return self._photo_vectors.get_or_compute(photo.sha256, lambda: self.photo_reader.embed([photo.path])[0])
 
     def _finish(self, state, text: str, reply: Reply) -> Reply:
         state.history += [HistoryEntry("user", text[:500]),

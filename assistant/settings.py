@@ -33,7 +33,9 @@ class Settings:
     # Its LoRA adapter + image projector: "shipped" = assistant/weights/controller/, a directory,
     # or "none" for the base model with the instruction prompt and in-context examples.
     chat_adapter: str = "shipped"
-    # Image tower: "shipped" = the trained weights in assistant/weights/, else a .safetensors path.
+    # Image tower: "shipped" = the trained weights in assistant/weights/, else a .safetensors path
+    # with its .json config beside it (as ImageEncoder.save writes them). The image index is rebuilt
+    # for it; the controller's projector was trained on the shipped tower's embeddings.
     image_encoder: str = "shipped"
     max_steps: int = 3            # tool calls the controller may make in one turn
     max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
@@ -51,6 +53,7 @@ class Settings:
     max_images_per_message: int = 4
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    photo_cache_size: int = 1024  # photo embeddings kept in memory, all sessions together (LRU)
     host: str = "127.0.0.1"
     port: int = 7860
     seed: int = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -53,26 +54,50 @@ def build_text_index(settings: Settings, force: bool = False) -> list[str]:
             f"in {time.perf_counter() - start:.1f}s"]
 
 
-def build_image_index(settings: Settings, force: bool = False) -> list[str]:
-    """Image embeddings of every product (main + alternate views, averaged) with the shipped
-    encoder, and the fused image+text vector, each as its own index."""
+def image_index_stamp(settings: Settings) -> dict | None:
+    """What the image index is built from (the chosen encoder's weights, the catalog); None when
+    there is nothing to build it with (no shipped encoder, and no other chosen)."""
     import hashlib
 
+    from assistant.models.image_encoder import SHIPPED, get_image_encoder, image_encoder_weights
+
+    weights = image_encoder_weights(settings.image_encoder)
+    if not weights.is_file():
+        if settings.image_encoder == SHIPPED:
+            return None
+        get_image_encoder(settings.image_encoder)  # raises, saying what is missing
+    return {"version": INDEX_VERSION, "weights": hashlib.sha256(weights.read_bytes()).hexdigest()[:16],
+            "catalog_mtime": settings.db_path.stat().st_mtime}
+
+
+def _built_from(index_path: Path) -> dict | None:
+    stamp = index_path / "stamp.json"
+    return json.loads(stamp.read_text()) if stamp.exists() else None
+
+
+def image_index_stale(settings: Settings) -> bool:
+    """Whether the image index must be (re)built, e.g. after choosing another image encoder."""
+    stamp = image_index_stamp(settings)
+    return stamp is not None and stamp != _built_from(settings.index_dir / "image")
+
+
+def build_image_index(settings: Settings, force: bool = False) -> list[str]:
+    """Image embeddings of every product (main + alternate views, averaged) with the chosen
+    encoder, and the fused image+text vector, each as its own index."""
     import numpy as np
     from PIL import Image
 
     from tools.index import build_index, load_index
-    from assistant.models.image_encoder import SHIPPED_WEIGHTS, get_image_encoder
+    from assistant.models.image_encoder import get_image_encoder
 
-    if not SHIPPED_WEIGHTS.is_file():
+    stamp = image_index_stamp(settings)
+    if stamp is None:
         return ["image index: skipped (no trained image encoder; run `python -m assistant train vision`)"]
     path = settings.index_dir / "image"
-    stamp = {"version": INDEX_VERSION, "weights": hashlib.sha256(SHIPPED_WEIGHTS.read_bytes()).hexdigest()[:16],
-             "catalog_mtime": settings.db_path.stat().st_mtime}
-    if not force and (path / "stamp.json").exists() and json.loads((path / "stamp.json").read_text()) == stamp:
+    if not force and stamp == _built_from(path):
         return ["image index: up to date"]
     catalog = Catalog(settings.db_path)
-    encoder = get_image_encoder()
+    encoder = get_image_encoder(settings.image_encoder)
     start = time.perf_counter()
     products = catalog.all()
     vectors = []

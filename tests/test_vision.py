@@ -11,8 +11,9 @@ from PIL import Image
 from assistant.training.vision import contrastive_loss, make_optimizer, train_step
 from assistant.training.vision_data import (AugmentConfig, augment, decode_all, foreground_mask, luma_items,
                                             product_text)
-from assistant.models.image_encoder import (SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig, get_image_encoder,
-                              load_hf_clip, normalise)
+from assistant.models.image_encoder import (SHIPPED, SHIPPED_WEIGHTS, ImageEncoder, ImageEncoderConfig,
+                                            get_image_encoder, load_hf_clip, normalise)
+from assistant.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +119,27 @@ def test_save_load_roundtrip(tmp_path):
     img = Image.new("RGB", (50, 40), (30, 120, 200))
     np.testing.assert_allclose(loaded.encode([img]), model.encode([img]), atol=1e-6)
     assert loaded.config == model.config
+
+
+def test_the_image_encoder_setting_chooses_the_tower(tmp_path, monkeypatch):
+    """SHOPASSIST_IMAGE_ENCODER names another tower: a .safetensors with its .json config beside it."""
+    chosen = ImageEncoder(ImageEncoderConfig(image_size=32, widths=(4, 8), depths=(0,), embed_dim=16)).eval()
+    chosen.save(tmp_path / "chosen.safetensors")
+    monkeypatch.setenv("SHOPASSIST_IMAGE_ENCODER", str(tmp_path / "chosen.safetensors"))
+    loaded = get_image_encoder(Settings.from_env().image_encoder)
+    img = Image.new("RGB", (50, 40), (200, 30, 30))
+    assert loaded.config == chosen.config and loaded.encode([img]).shape == (1, 16)
+    np.testing.assert_allclose(loaded.encode([img]), chosen.encode([img]), atol=1e-6)
+    assert Settings().image_encoder == SHIPPED and get_image_encoder(SHIPPED).config != chosen.config
+
+
+def test_a_missing_image_encoder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="SHOPASSIST_IMAGE_ENCODER must name"):
+        get_image_encoder(str(tmp_path / "missing.safetensors"))
+    ImageEncoder(ImageEncoderConfig(image_size=32, widths=(4, 8), depths=(0,))).save(tmp_path / "bare.safetensors")
+    (tmp_path / "bare.json").unlink()
+    with pytest.raises(FileNotFoundError, match="no config bare.json"):
+        get_image_encoder(str(tmp_path / "bare.safetensors"))
 
 
 def test_hf_clip_loading_path_with_a_tiny_random_clip(tmp_path):

@@ -38,10 +38,6 @@ class Product:
     rating: float | None = None
     id: int | None = None
 
-    @property
-    def display_name(self) -> str:
-        return f"{self.name} ({self.color})" if self.color else self.name
-
     def search_text(self) -> str:
         """The text that represents this product for keyword and dense retrieval."""
         parts = [self.name, self.color or "", self.gender, self.category_path.replace("/", " "),

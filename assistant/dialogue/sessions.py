@@ -27,17 +27,9 @@ class SessionStore:
             row = db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return DialogueState.from_dict(json.loads(row[0])) if row else DialogueState(session_id)
 
-    def exists(self, session_id: str) -> bool:
-        with self._connect() as db:
-            return db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
-
     def save(self, state: DialogueState) -> None:
         payload = json.dumps(state.to_dict())
         with self._lock, self._connect() as db:
             db.execute("INSERT INTO sessions (id, state, updated) VALUES (?, ?, ?) ON CONFLICT(id) DO "
                        "UPDATE SET state = excluded.state, updated = excluded.updated",
                        (state.session_id, payload, time.time()))
-
-    def delete(self, session_id: str) -> None:
-        with self._lock, self._connect() as db:
-            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))

@@ -146,12 +146,23 @@ def normalise(x: torch.Tensor, config: ImageEncoderConfig) -> torch.Tensor:
     return (x - mean) / std
 
 
+def image_encoder_weights(name: str = SHIPPED) -> Path:
+    """The weights file the `image_encoder` setting names: 'shipped' or a .safetensors path."""
+    return SHIPPED_WEIGHTS if name == SHIPPED else Path(name).expanduser()
+
+
 @lru_cache(maxsize=2)
 def get_image_encoder(name: str = SHIPPED) -> ImageEncoder:
-    """The encoder, loaded once per process: 'shipped' (the trained weights) or a .safetensors path."""
-    path = SHIPPED_WEIGHTS if name == SHIPPED else Path(name)
+    """The encoder, loaded once per process: 'shipped' (the trained weights) or a .safetensors path
+    with its .json config beside it (as `ImageEncoder.save` writes them)."""
+    path = image_encoder_weights(name)
     if not path.is_file():
-        raise FileNotFoundError(f"no image encoder weights at {path}; run `python -m assistant train vision`")
+        fix = ("run `python -m assistant train vision`" if name == SHIPPED else
+               "SHOPASSIST_IMAGE_ENCODER must name a .safetensors file written by ImageEncoder.save")
+        raise FileNotFoundError(f"no image encoder weights at {path}; {fix}")
+    if not path.with_suffix(".json").is_file():
+        raise FileNotFoundError(f"the image encoder {path} has no config {path.with_suffix('.json').name} "
+                                "beside it (ImageEncoder.save writes both)")
     return ImageEncoder.load(path)
 
 
