@@ -1,8 +1,8 @@
 """Dialogue state: references against the last list, and persistence across restarts."""
-from assistant.catalog.constraints import Constraints
 import json
 import sqlite3
 
+from assistant.catalog.constraints import Constraints
 from assistant.dialogue.sessions import SessionStore
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 
