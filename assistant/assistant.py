@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from tools.base import ToolContext
 from tools.evidence import Evidence
@@ -19,7 +18,9 @@ from assistant.catalog.store import Catalog
 from assistant.controller import Controller
 from assistant.explain import explanation, replies, unsupported_claims
 from assistant.recommender.retail_log import CatalogCF
-from assistant.planning.compact_format import photo_words, query_words, value_options
+from assistant.planning.compact_format import photo_words
+from assistant.planning.loader import load_planner
+from assistant.planning.planner import Planner, Turn
 from assistant.dialogue.session_locks import SessionLocks
 from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
@@ -61,53 +62,33 @@ class Reply:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
 
-def controller_adapter(settings: Settings) -> Path | None:
-    """The LoRA adapter directory the chat model uses, or None for the base model. A missing
-    shipped adapter falls back to the base model (with a warning); a missing chosen one is an error."""
-    path = settings.controller_adapter_dir
-    if path is None or (path / "adapter_config.json").exists():
-        return path
-    if settings.chat_adapter == "shipped":
-        log.warning("no trained controller adapter in %s: using the base chat model "
-                    "(python -m assistant train controller)", path)
-        return None
-    raise FileNotFoundError(f"SHOPASSIST_CHAT_ADAPTER={settings.chat_adapter}: no adapter_config.json there")
-
-
 class Assistant:
-    def __init__(self, settings: Settings, catalog: Catalog, chat_model, embedder, text_index,
+    def __init__(self, settings: Settings, catalog: Catalog, planner: Planner | None, embedder, text_index,
                  photo_reader=None, image_index=None, fused_index=None, recommender=None):
+        """planner: None for the one the settings ask for (assistant/planning/loader.py)."""
         self.settings = settings
         self.recommender = recommender  # collaborative scores, only when a real log was ingested
         self.photo_reader, self.image_index, self.fused_index = photo_reader, image_index, fused_index
         self._photo_vectors = LRUCache(settings.photo_cache_size)  # sha256 -> embedding, shared by sessions
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
-        # The tuned model's values and query words come from the catalog (unless its maker gave them).
-        if getattr(chat_model, "tuned", False) and not chat_model.value_options:
-            chat_model.value_options = value_options(self.vocab)
-            chat_model.query_words = query_words(self.vocab, catalog)
         self.registry = ToolRegistry()
-        self.controller = Controller(chat_model, self.registry, settings, embedder)
+        planner = planner or load_planner(settings, self.registry, self.vocab, catalog, embedder)
+        self.controller = Controller(planner, self.registry, settings)
         self.sessions = SessionStore(settings.sessions_path)
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
         self._session_locks = SessionLocks()
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, chat_model=None) -> "Assistant":
-        """Build everything once: catalog, indexes, embedder, chat model (setup runs if needed)."""
+    def from_settings(cls, settings: Settings | None = None, planner: Planner | None = None) -> "Assistant":
+        """Build everything once: catalog, indexes, embedder, planner (setup runs if needed)."""
         from assistant.models.text_embedder import get_text_embedder
-        from assistant.models.chat_model import LocalChatModel
         from assistant.setup import image_index_stale, run_setup
         settings = settings or Settings.from_env()
         if (not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists()
                 or image_index_stale(settings)):  # e.g. another image encoder was chosen
             run_setup(settings, with_model=False)
-        if chat_model is None:
-            chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
-                                        max_new_tokens=settings.max_new_tokens, calibrate=settings.calibrate,
-                                        adapter_dir=controller_adapter(settings))
         catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
         photo_reader = image_index = fused_index = None
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
@@ -115,10 +96,9 @@ class Assistant:
             from assistant.models.image_encoder import get_image_encoder
             photo_reader = PhotoReader(get_image_encoder(settings.image_encoder), embedder, catalog)
             image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
-        bot = cls(settings, catalog, chat_model, embedder, load_index(settings.index_dir / "text"),
+        bot = cls(settings, catalog, planner, embedder, load_index(settings.index_dir / "text"),
                   photo_reader, image_index, fused_index, CatalogCF.load(settings.recommender_dir))
-        if hasattr(chat_model, "warm_up"):  # load weights and cache the system prompt now
-            chat_model.warm_up([bot.controller.system])
+        bot.controller.planner.warm_up()  # load weights and cache the system prompt now
         return bot
 
     # -- one turn -----------------------------------------------------------------------
@@ -157,7 +137,8 @@ class Assistant:
                           embedder=self.embedder, state=state, image_index=self.image_index,
                           fused_index=self.fused_index, recommender=self.recommender,
                           photo_vectors={p.name: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
-        outcome = self.controller.run(state, text, reading, ctx, [p.name for p in photos], before)
+        turn = Turn(state, text, reading, before, tuple(p.name for p in photos), ctx.photo_vectors)
+        outcome = self.controller.run(turn, ctx)
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
@@ -176,7 +157,7 @@ class Assistant:
                                          i.explanation, i.evidence) for i in items]
         elif final is not None:
             lines.append(t["nothing"] + (" " + "; ".join(final.notes) if final.notes else ""))
-        elif outcome.reply_kind:  # the tuned model chose the kind of reply; the words are ours
+        elif outcome.reply_kind:  # the planner chose the kind of reply; the words are ours
             lines.append(t.get(f"reply_{outcome.reply_kind}", t["fallback"]))
         else:
             said = outcome.reply.strip()

@@ -1,77 +1,36 @@
-"""The bounded plan-act loop: the chat model proposes tool calls, the registry runs them.
+"""The bounded plan-act loop: a planner proposes steps, the controller grounds and runs them.
 
-Arguments are grounded before a tool runs: constraints come from the dialogue state (what the
-shopper actually said, across turns); a constraint value the model proposes is kept only when
-the shopper's words contain it. So the model chooses and phrases, but cannot invent a filter.
+The dialogue-state tracker owns the constraints: a tool's constraint argument is the tracker's
+value whenever the tracker holds one, and the model's proposal only fills a field the tracker left
+empty, with a value the shopper said in so many words (each tool declares this beside it, with
+`@grounded` in tools/registry.py; the filtering tools never take the model's price). So the model
+chooses the tool and phrases, but cannot invent a filter. When the model's first step does not
+give the shopper what they plainly asked for, one policy (`fallback`) decides the call instead.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
-from importlib import resources
-
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
-from assistant.planning.compact_format import MAX_PHOTOS, SYSTEM as PLANNING_SYSTEM, render_turn
-from tools.base import ToolResult
+from assistant.planning.planner import Observation, Planner, Step, Turn
+from tools.base import ToolContext, ToolResult
+from tools.grounding import Source
 from tools.registry import ToolRegistry
 from tools.retriever import query_terms
 
 log = logging.getLogger(__name__)
-ITEM_TOOLS = ("search", "catalog_filter", "recommend")
-
-
-def load_examples() -> list[dict]:
-    return json.loads(resources.files("prompts").joinpath("examples.json").read_text())
-
-
-def render_example(example: dict) -> str:
-    answer = (f"<tool_call>\n{json.dumps(example['call'])}\n</tool_call>" if "call" in example
-              else f"<reply>{example['reply']}")
-    return f"Shopper: {example['user']}\nAssistant: {answer}"
-
-
-def system_prompt(registry: ToolRegistry, examples: list[dict]) -> str:
-    template = resources.files("prompts").joinpath("system.txt").read_text()
-    tools = []
-    for schema in registry.schemas():
-        args = ", ".join(schema["parameters"]["properties"])
-        tools.append(f"- {schema['name']}({args}): {schema['description']}")
-    # One fixed example per kind of answer; the nearest ones are added to each turn.
-    seen, fixed = set(), []
-    for ex in examples:
-        kind = ex["call"]["name"] if "call" in ex else "reply"
-        if kind not in seen:
-            seen.add(kind)
-            fixed.append(render_example(ex))
-    return template.replace("{tools}", "\n".join(tools)).replace("{examples}", "\n\n".join(fixed))
-
-
-class ExampleSelector:
-    """Nearest demonstrations by MiniLM similarity (k-NN in-context example selection):
-    a small model copies a close example far more reliably than it follows instructions."""
-
-    def __init__(self, examples: list[dict], embedder, k: int = 3):
-        self.examples, self.embedder, self.k = examples, embedder, k
-        self.vectors = embedder.encode([e["user"] for e in examples]) if embedder is not None else None
-
-    def nearest(self, text: str) -> list[dict]:
-        if self.vectors is None or self.k == 0:
-            return []
-        scores = self.vectors @ self.embedder.encode_one(text)
-        return [self.examples[i] for i in scores.argsort()[::-1][: self.k]][::-1]  # closest last
+FILTER_TOOLS = ("search", "catalog_filter")
 
 
 @dataclass
 class TurnOutcome:
-    calls: list[dict] = field(default_factory=list)        # {"name", "arguments"} as run
+    calls: list[dict] = field(default_factory=list)        # {"name", "arguments", "planned_by"} as run
     results: list[ToolResult] = field(default_factory=list)
     reply: str = ""                                        # the model's own words, if any
-    reply_kind: str | None = None                          # the tuned model's kind of reply (chit_chat, ...)
-    proposed: list = field(default_factory=list)           # the model's own choice per step
+    reply_kind: str | None = None                          # the kind of reply the planner chose (chit_chat, ...)
+    proposed: list = field(default_factory=list)           # the planner's own choice per step
 
     @property
     def final(self) -> ToolResult | None:
@@ -80,181 +39,153 @@ class TurnOutcome:
         return with_items[-1] if with_items else (self.results[-1] if self.results else None)
 
 
+def fallback(step: Step, reading) -> dict | None:
+    """The call a turn's first step is replaced by, or None to keep it (marked "fallback"):
+    "what else would I like?" / "what goes with it?" gets the recommender; a turn that states a
+    constraint and gets only chat, or points at a photo ("like photo 1") and gets no search with
+    it, gets a search. A turn that asks for products gets them."""
+    called = step.call["name"] if step.call else None
+    if wants_recommendation(reading) and called != "recommend":
+        return {"name": "recommend", "args": {"relation": reading.recommend}, "id": "fallback"}
+    if (called is None and reading.set) or (reading.photo and called not in FILTER_TOOLS):
+        return {"name": "search", "args": {}, "id": "fallback"}
+    return None
+
+
+def wants_recommendation(reading) -> bool:
+    """A recommendation request, unless it names a new kind of product with no item
+    ("recommend a jacket under $50" is a search)."""
+    return bool(reading.recommend) and not reading.photo and (bool(reading.reference) or "category" not in reading.set)
+
+
 class Controller:
-    def __init__(self, chat_model, registry: ToolRegistry, settings, embedder=None):
-        self.registry = registry
-        self.settings = settings
-        self.tuned = bool(getattr(chat_model, "tuned", False))
-        self.image_tokens = int(getattr(chat_model, "image_tokens", 0)) if self.tuned else 0  # 0: photos as words
-        examples = load_examples()
-        self.system = SystemMessage(PLANNING_SYSTEM if self.tuned else system_prompt(registry, examples))
-        self.selector = ExampleSelector(examples, embedder, settings.nearest_examples)
-        self.llm = chat_model.bind_tools(list(registry.tools.values()))
+    def __init__(self, planner: Planner, registry: ToolRegistry, settings):
+        self.planner, self.registry, self.settings = planner, registry, settings
 
-    def planning_messages(self, before: dict, text: str, state, new_photos: list[str], vectors: dict) -> list:
-        """The tuned model's prompt: the dialogue before this turn, the photos (soft tokens when the
-        model has a projector and the photo an embedding, else the reader's words), the message."""
-        sent = set(new_photos)
-        context = {**before, "photos": [p.name for p in state.photos if p.name not in sent], "shown": len(state.shown)}
-        names = [p.name for p in state.photos][-MAX_PHOTOS:]
-        words = {p.name: (None if self.image_tokens and p.name in vectors else p.looks or "not read")
-                 for p in state.photos}
-        content = render_turn(context, text, list(new_photos), words, self.image_tokens)
-        pictured = [vectors[n] for n in names if words.get(n) is None]
-        return [self.system, HumanMessage(content=content, additional_kwargs={"images": pictured} if pictured else {})]
-
-    def messages(self, state, text: str) -> list:
-        out = [self.system]
-        # Past assistant turns are shown as the tool calls they made (what the model did), not
-        # as the templated reply text, which the model would otherwise learn to copy.
-        for turn in state.history[-2 * self.settings.history_turns:]:
-            if turn.role == "user":
-                out.append(HumanMessage(content=turn.text[:300]))
-            elif turn.tool_calls:
-                call = turn.tool_calls[0]
-                out.append(AIMessage(content="", tool_calls=[{"name": call["name"], "args": call["arguments"],
-                                                              "id": "h", "type": "tool_call"}]))
-            else:
-                out.append(AIMessage(content=turn.text.split("\n")[0][:200]))
-        similar = [render_example(e) for e in self.selector.nearest(text)]
-        parts = (["[similar requests]\n" + "\n\n".join(similar)] if similar else []) + [
-            f"[dialogue]\n{state.compact()}", f"[shopper]\n{text}"]
-        out.append(HumanMessage(content="\n".join(parts)))
-        return out
-
-    def run(self, state, text: str, reading, ctx, new_photos: list[str] = (), before: dict | None = None) -> TurnOutcome:
-        """before: {"topic", "constraints"} as they were before this turn's message (the tuned model
-        updates them itself)."""
-        outcome = TurnOutcome()
-        said = f"(sent {', '.join(new_photos)}) {text}".strip() if new_photos else text
-        if self.tuned:
-            before = before or {"topic": state.topic, "constraints": state.constraints.to_dict()}
-            messages = self.planning_messages(before, text, state, list(new_photos), ctx.photo_vectors or {})
-        else:
-            messages = self.messages(state, said)
-        for step in range(self.settings.max_steps):
-            try:
-                # After a tool has answered, the model only decides whether to call another:
-                # the reply for items is composed from evidence, not free text.
-                message = self.llm.invoke(messages, reply_tokens=0 if outcome.results else None)
-            except Exception:  # a model failure must not end the turn: fall back to the state
-                log.exception("chat model failed")
-                message = AIMessage(content="")
+    def run(self, turn: Turn, ctx: ToolContext) -> TurnOutcome:
+        """At most max_steps calls: each proposed step is grounded (the first may fall back), run,
+        and shown to the planner, until it replies, repeats a call or has no more to plan."""
+        outcome, observations = TurnOutcome(), []
+        for number in range(self.settings.max_steps):
+            step = self.propose(turn, observations)
+            if step is None:
+                break
+            outcome.proposed.append(step.call["name"] if step.call else None)
+            call = self.ground_call(step.call, turn, ctx.catalog) if step.call else None
+            if step.call and call is None:  # e.g. "explain" with no item the shopper pointed at
+                step = Step()
             planned_by = "model"
-            outcome.proposed.append(message.tool_calls[0]["name"] if message.tool_calls else None)
-            if message.tool_calls:
-                call = message.tool_calls[0]
-                args = self.ground(call["name"], dict(call.get("args") or {}), state, text, reading, ctx.catalog)
-                if args is None:  # e.g. "explain" with no item the shopper pointed at
-                    message = AIMessage(content="")
-            if step == 0 and self.wants_recommendation(reading) and (
-                    not message.tool_calls or message.tool_calls[0]["name"] != "recommend"):
-                # "What else would I like?" / "what goes with it?": the dialogue-state reading
-                # asks for the recommender; marked, like the search fallback below.
-                call = {"name": "recommend", "args": {"relation": reading.recommend}, "id": "fallback", "type": "tool_call"}
-                args = self.ground("recommend", dict(call["args"]), state, text, reading, ctx.catalog)
-                if args is not None:
-                    message = AIMessage(content="", tool_calls=[call])
-                    planned_by = "fallback"
-            chats = not message.tool_calls
-            if step == 0 and ((chats and reading.set) or (reading.photo and (
-                    chats or message.tool_calls[0]["name"] not in ("search", "catalog_filter")))):
-                # The shopper stated a constraint but the model chose to chat, or pointed at a photo
-                # ("like photo 1") and the model did not search with it: a turn that asks for
-                # products gets them. Marked, so evaluation can tell them apart.
-                call = {"name": "search", "args": {}, "id": "fallback", "type": "tool_call"}
-                message = AIMessage(content="", tool_calls=[call])
-                args = self.ground("search", {}, state, text, reading, ctx.catalog)
-                planned_by = "fallback"
-            if not message.tool_calls:
-                outcome.reply = message.content if isinstance(message.content, str) else ""
-                outcome.reply_kind = message.additional_kwargs.get("reply_kind")
+            if number == 0 and (rescue := fallback(step, turn.reading)) is not None:
+                if (grounded := self.ground_call(rescue, turn, ctx.catalog)) is not None:
+                    call, planned_by = grounded, "fallback"
+            if call is None:
+                outcome.reply, outcome.reply_kind = step.reply, step.reply_kind
                 break
-            name = call["name"]
-            if any(c["name"] == name and c["arguments"] == args for c in outcome.calls):
+            if any(c["name"] == call["name"] and c["arguments"] == call["args"] for c in outcome.calls):
                 break  # the same call again would return the same thing
-            result = self.registry.run(name, args, ctx)
-            outcome.calls.append({"name": name, "arguments": args, "planned_by": planned_by})
+            result = self.registry.run(call["name"], call["args"], ctx)
+            outcome.calls.append({"name": call["name"], "arguments": call["args"], "planned_by": planned_by})
             outcome.results.append(result)
-            if self.tuned:  # trained to plan one call per turn, which the gold dialogues always need
-                break
-            messages += [AIMessage(content="", tool_calls=[{**call, "args": args}]),
-                         ToolMessage(content=result.summary(ctx.catalog), tool_call_id=call.get("id") or name)]
+            observations.append(Observation(call, result.summary(ctx.catalog)))
         return outcome
+
+    def propose(self, turn: Turn, observations: list[Observation]) -> Step | None:
+        try:
+            return self.planner.propose(turn, observations)
+        except Exception:  # a model failure must not end the turn: fall back to the state
+            log.exception("planner failed")
+            return Step()
+
+    def ground_call(self, call: dict, turn: Turn, catalog) -> dict | None:
+        args = self.ground(call["name"], dict(call.get("args") or {}), turn, catalog)
+        return None if args is None else {**call, "args": args}
 
     # -- grounding ----------------------------------------------------------------------
 
-    def ground(self, name: str, args: dict, state, text: str, reading, ctx_catalog=None) -> dict | None:
-        """Arguments the shopper's words support, or None when the call cannot be grounded."""
-        properties = self.registry.schema(name)["parameters"]["properties"] if name in self.registry.tools else {}
-        words = text.lower()
-        grounded = {}
-        for key, value in args.items():
-            if key in CONSTRAINT_FIELDS:
-                said = str(value).lower().rstrip("s")  # a whole word, plural allowed: "C" is not in "coral"
-                mentioned = re.search(rf"\b{re.escape(said)}(?:s|es)?\b", words) or (
-                    isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words))
-                if mentioned:
-                    grounded[key] = value
-            else:
-                grounded[key] = value
-        if name in ("search", "catalog_filter"):
-            for key in ("price_min", "price_max"):  # "under 50" is not a minimum: the tracker's price grammar decides
-                if key not in state.constraints:
-                    grounded.pop(key, None)
-            for key in CONSTRAINT_FIELDS:
-                if key in properties and key in state.constraints:
-                    grounded[key] = state.constraints.get(key)
-                elif key in reading.unset:
-                    grounded.pop(key, None)
-        if name == "search":
-            grounded["query"] = self.query(grounded.get("query", ""), state, reading)
-            # A photo is searched with only when the shopper's words or upload point at it.
-            grounded.pop("photo", None)
-            if reading.photo:
-                grounded["photo"] = reading.photo
-        if name in ("recommend", "explain"):
-            # The item must be one the shopper pointed at, in their own words; a recommendation
-            # asked for with no item ("what else would I like?") is for the session instead.
-            item = reading.reference or self.item_named(str(grounded.get("item", "")), state, text, ctx_catalog)
-            if name == "recommend" and item is None and reading.recommend:
-                grounded.pop("item", None)
-            elif item is None or (name == "explain" and state.shown_item(item) is None):
-                return None
-            else:
-                grounded["item"] = item
-        if name == "recommend":
-            # Recommendations keep who they are for and the budget, not the anchor's category.
-            for key in ("gender", "price_max"):
-                if key in state.constraints:
-                    grounded[key] = state.constraints.get(key)
-            for key in ("category", "color"):
-                if key in reading.set:
-                    grounded[key] = reading.set[key]
-                else:
-                    grounded.pop(key, None)
-        return grounded
-
-    @staticmethod
-    def wants_recommendation(reading) -> bool:
-        """A recommendation request, unless it names a new kind of product with no item
-        ("recommend a jacket under $50" is a search)."""
-        return bool(reading.recommend) and not reading.photo and (bool(reading.reference) or "category" not in reading.set)
-
-    @staticmethod
-    def item_named(proposed: str, state, text: str, catalog) -> str | None:
-        """The model's item argument, if every word of it is in the shopper's message (a position
-        counts as a word: "2" for "item 2", "#2", "option 2")."""
-        terms = lambda t: set(query_terms(t)) | set(re.findall(r"\b\d+\b", t.lower()))  # noqa: E731
-        words = terms(proposed)
-        if not words or not words <= terms(text):
+    def ground(self, name: str, proposed: dict, turn: Turn, catalog=None) -> dict | None:
+        """The arguments the shopper's words support, by each argument's declared source
+        (tools/grounding.py), or None when the call cannot be grounded."""
+        args = {k: v for k, v in proposed.items() if k not in CONSTRAINT_FIELDS or shopper_said(v, turn.text)}
+        try:
+            for key, source in self.registry.grounding(name).items():
+                SOURCES[source](args, key, turn, catalog)
+        except NotGrounded:
             return None
-        return state.resolve(proposed, catalog)
+        return args
 
-    @staticmethod
-    def query(proposed: str, state, reading) -> str:
-        """The search words: the topic so far plus the descriptive words of the model's query
-        that the shopper said (prices and constraint words are filters, not search words)."""
-        said = set(reading.topic_words) | set(query_terms(state.topic))
-        kept = [w for w in query_terms(proposed) if w in said]
-        return " ".join(dict.fromkeys(query_terms(state.topic) + kept))
+
+class NotGrounded(Exception):
+    """The call needs what the shopper did not give (an item they pointed at)."""
+
+
+def shopper_said(value, text: str) -> bool:
+    """The shopper said this value: as a whole word, plural allowed ("C" is not in "coral"), or a number."""
+    words, word = text.lower(), str(value).lower().rstrip("s")
+    return bool(re.search(rf"\b{re.escape(word)}(?:s|es)?\b", words) or (
+        isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words)))
+
+
+# -- the sources of tools/grounding.py: each sets or drops args[key] in place ----------------------
+
+def _put(args: dict, key: str, value) -> None:
+    if value is None:
+        args.pop(key, None)
+    else:
+        args[key] = value  # where the model put it, else last
+
+
+def _tracker(args, key, turn, catalog):
+    if key in turn.state.constraints:
+        args[key] = turn.state.constraints.get(key)
+    elif key in turn.reading.unset:
+        args.pop(key, None)
+
+
+def _tracker_only(args, key, turn, catalog):
+    _put(args, key, turn.state.constraints.get(key) if key in turn.state.constraints else None)
+
+
+def _this_turn(args, key, turn, catalog):
+    _put(args, key, turn.reading.set[key] if key in turn.reading.set else None)
+
+
+def _topic(args, key, turn, catalog):
+    """The topic so far plus the descriptive words of the model's query that the shopper said
+    (prices and constraint words are filters, not search words)."""
+    topic = query_terms(turn.state.topic)
+    heard = set(turn.reading.topic_words) | set(topic)
+    args[key] = " ".join(dict.fromkeys(topic + [w for w in query_terms(args.get(key, "")) if w in heard]))
+
+
+def _photo(args, key, turn, catalog):
+    args.pop(key, None)  # never the model's choice: searched with only when the words or upload point at it
+    _put(args, key, turn.reading.photo)
+
+
+def _item_pointed_at(args, key, turn, catalog):
+    item = turn.reading.reference or item_named(str(args.get(key, "")), turn, catalog)
+    if item is None and not turn.reading.recommend:
+        raise NotGrounded
+    _put(args, key, item)  # no item: recommendations for the session ("what else would I like?")
+
+
+def _item_on_screen(args, key, turn, catalog):
+    item = turn.reading.reference or item_named(str(args.get(key, "")), turn, catalog)
+    if item is None or turn.state.shown_item(item) is None:
+        raise NotGrounded
+    args[key] = item
+
+
+def item_named(proposed: str, turn: Turn, catalog) -> str | None:
+    """The model's item argument, if every word of it is in the shopper's message (a position
+    counts as a word: "2" for "item 2", "#2", "option 2")."""
+    terms = lambda t: set(query_terms(t)) | set(re.findall(r"\b\d+\b", t.lower()))  # noqa: E731
+    words = terms(proposed)
+    if not words or not words <= terms(turn.text):
+        return None
+    return turn.state.resolve(proposed, catalog)
+
+
+SOURCES = {Source.TRACKER: _tracker, Source.TRACKER_ONLY: _tracker_only, Source.THIS_TURN: _this_turn,
+           Source.TOPIC: _topic, Source.PHOTO: _photo, Source.ITEM_POINTED_AT: _item_pointed_at,
+           Source.ITEM_ON_SCREEN: _item_on_screen}

@@ -1,57 +1,44 @@
-"""Shared fixtures: the real catalog and models (built by setup once), and a scripted chat model."""
+"""Shared fixtures: the real catalog and models (built by setup once), and a scripted planner."""
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import pytest
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 from assistant.catalog.store import Catalog
 from assistant.settings import Settings
 from assistant.setup import run_setup
 from assistant.dialogue.state import DialogueState
+from assistant.planning.planner import Step
 from tools.base import ToolContext
 from tools.index import load_index
 from tools.registry import ToolRegistry
 from assistant.catalog.vocabulary import Vocabulary
 
 
-class ScriptedChatModel(BaseChatModel):
-    """A deterministic chat model for controller tests (the openai-agents-python way).
+class ScriptedPlanner:
+    """A deterministic planner for controller tests (the openai-agents-python way), the same
+    protocol as the real ones (assistant/planning/planner.py).
 
-    `script` is a list of steps; each is an AIMessage, a dict {"name", "args"} for a tool call,
-    a str for a plain reply, an Exception to raise, or a callable(messages) -> one of those.
-    Every prompt it receives is kept in `seen`.
+    `script` is a list of steps, one per `propose`: a dict {"name", "args"} for a tool call, a str
+    for a reply in the model's words, a Step, or an Exception to raise; after it, empty replies.
+    Every (turn, observations) it was asked about is kept in `seen`.
     """
-    script: list = []
-    seen: list = []
-    _steps: Any = None
 
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
+    def __init__(self, script: list):
+        self.steps, self.seen = iter(list(script)), []
 
-    def bind_tools(self, tools, **kwargs):
-        return self
+    def warm_up(self) -> None:
+        pass  # nothing to load
 
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        if self._steps is None:
-            self._steps = itertools.chain(self.script, itertools.repeat(""))
-        self.seen.append(messages)
-        step = next(self._steps)
-        if callable(step) and not isinstance(step, (dict, str, AIMessage)):
-            step = step(messages)
+    def propose(self, turn, observations):
+        self.seen.append((turn, list(observations)))
+        step = next(self.steps, "")
         if isinstance(step, Exception):
             raise step
         if isinstance(step, dict):
-            step = AIMessage(content="", tool_calls=[{"name": step["name"], "args": step.get("args", {}),
-                                                      "id": f"call_{len(self.seen)}", "type": "tool_call"}])
+            return Step(call={"name": step["name"], "args": dict(step.get("args", {})), "id": f"call_{len(self.seen)}"})
         if isinstance(step, str):
-            step = AIMessage(content=step)
-        return ChatResult(generations=[ChatGeneration(message=step)])
+            return Step(reply=step)
+        return step
 
 
 @pytest.fixture(scope="session")
@@ -95,13 +82,29 @@ def registry() -> ToolRegistry:
 
 @pytest.fixture
 def scripted_bot(settings, catalog, embedder, text_index):
-    """An Assistant whose chat model follows a script: make_bot([steps...])."""
+    """An Assistant whose planner follows a script: bot, planner = make_bot([steps...])."""
     from assistant import Assistant
 
     def make(script: list):
-        model = ScriptedChatModel(script=list(script), seen=[])
-        return Assistant(settings, catalog, model, embedder, text_index), model
+        planner = ScriptedPlanner(script)
+        return Assistant(settings, catalog, planner, embedder, text_index), planner
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_model(tmp_path_factory, real_bot):
+    """A LocalChatModel over a tiny randomly initialised Llama saved locally (SmolLM2's tokenizer):
+    the non-default loading path, and a fast model for planner mechanics."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from assistant.models.chat_model import LocalChatModel
+    path = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = real_bot.controller.planner.chat_model.decoder.tok
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096)
+    LlamaForCausalLM(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return LocalChatModel(model_name=str(path))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
-"""The controller and the Assistant turn, driven by a scripted chat model (deterministic)."""
-from langchain_core.messages import AIMessage
-
+"""The controller and the Assistant turn, driven by a scripted planner (deterministic)."""
+from assistant.controller import fallback
+from assistant.dialogue.tracker import Reading
+from assistant.planning.planner import Step
 from tools.catalog_filter import Constraints, satisfies
 
 
@@ -9,8 +10,8 @@ def search(**args):
 
 
 def test_state_carries_across_turns(scripted_bot, session_id, catalog):
-    bot, model = scripted_bot([search(query="jacket"), "", search(query="jacket"), "",
-                               search(query="jacket"), ""])
+    bot, planner = scripted_bot([search(query="jacket"), "", search(query="jacket"), "",
+                                 search(query="jacket"), ""])
     first = bot.respond(session_id, "women's jackets under $60")
     assert first.items and first.tool_calls[0]["name"] == "search"
     second = bot.respond(session_id, "in blue instead")
@@ -19,8 +20,14 @@ def test_state_carries_across_turns(scripted_bot, session_id, catalog):
     third = bot.respond(session_id, "forget the price limit")
     assert "price_max" not in third.tool_calls[0]["arguments"]
     assert all(i.color == "Blue" and i.category == "Jackets" for i in third.items)
-    # The model saw the dialogue state, not just the last message.
-    assert "constraints: gender=Women" in model.seen[-2][-1].content
+    # The planner saw the dialogue before the message and the tracker's reading of it.
+    turn, observations = planner.seen[-2]
+    assert turn.text == "forget the price limit" and not observations
+    assert turn.before["constraints"]["price_max"] == 60 and "price_max" in turn.reading.unset
+    assert turn.state.constraints.gender == "Women" and "price_max" not in turn.state.constraints
+    # After the search, it saw the call as grounded and what it returned.
+    assert planner.seen[-1][1][0].call["args"] == third.tool_calls[0]["arguments"]
+    assert third.items[0].name in planner.seen[-1][1][0].result
 
 
 def test_references_resolve_against_the_last_list(scripted_bot, session_id):
@@ -76,15 +83,15 @@ def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id
 
 def test_steps_are_bounded(scripted_bot, session_id, settings):
     sorts = ["price_asc", "price_desc", "rating"] * 3
-    bot, model = scripted_bot([{"name": "catalog_filter", "args": {"sort": s}} for s in sorts])
+    bot, planner = scripted_bot([{"name": "catalog_filter", "args": {"sort": s}} for s in sorts])
     reply = bot.respond(session_id, "tees")
-    assert len(reply.tool_calls) == len(model.seen) == settings.max_steps == 3
+    assert len(reply.tool_calls) == len(planner.seen) == settings.max_steps == 3
 
 
 def test_a_repeated_call_ends_the_loop(scripted_bot, session_id):
-    bot, model = scripted_bot([search(query="tee"), search(query="tee"), search(query="tee")])
+    bot, planner = scripted_bot([search(query="tee"), search(query="tee"), search(query="tee")])
     reply = bot.respond(session_id, "tees")
-    assert len(reply.tool_calls) == 1 and len(model.seen) == 2
+    assert len(reply.tool_calls) == 1 and len(planner.seen) == 2
 
 
 def test_chit_chat_reply_is_checked_for_invented_facts(scripted_bot, session_id):
@@ -94,6 +101,43 @@ def test_chit_chat_reply_is_checked_for_invented_facts(scripted_bot, session_id)
     assert "$3" not in text and "Chaz" not in text
 
 
-def test_model_reply_with_empty_tool_calls(scripted_bot, session_id):
-    bot, _ = scripted_bot([AIMessage(content="", tool_calls=[])])
-    assert bot.respond(session_id, "hmm").text
+def test_a_step_with_neither_call_nor_words_gets_the_fallback_reply(scripted_bot, session_id):
+    bot, _ = scripted_bot([Step()])
+    reply = bot.respond(session_id, "hmm")
+    assert reply.text == bot.templates["fallback"] and not reply.tool_calls
+
+
+def test_recommendations_keep_who_and_budget_but_take_category_and_colour_only_when_said(scripted_bot, session_id):
+    bot, _ = scripted_bot([search(query="hoodie"), "",
+                           {"name": "recommend", "args": {"item": "1", "relation": "goes_with", "category": "Shorts",
+                                                          "color": "Blue", "gender": "Women"}}, ""])
+    shown = bot.respond(session_id, "men's hoodies under $60")
+    more = bot.respond(session_id, "what goes with the first one in red?")
+    args = more.tool_calls[0]["arguments"]
+    assert args["item"] == shown.items[0].sku and args["relation"] == "goes_with"
+    assert args["gender"] == "Men" and args["price_max"] == 60 and args["color"] == "Red" and "category" not in args
+
+
+def test_fallback_policy():
+    chat, searched = Step(reply="Happy to help!"), Step(call={"name": "search", "args": {}})
+    explained = Step(call={"name": "explain", "args": {"item": "2"}})
+    recommended = Step(call={"name": "recommend", "args": {}})
+    assert fallback(chat, Reading(recommend="goes_with")) == {"name": "recommend", "args": {"relation": "goes_with"},
+                                                              "id": "fallback"}
+    assert fallback(explained, Reading(recommend="any"))["name"] == "recommend"
+    assert fallback(recommended, Reading(recommend="any")) is None
+    # "recommend a jacket under $50" names a new kind of product and no item: a search.
+    assert fallback(chat, Reading(recommend="any", set={"category": ["Jackets"]}))["name"] == "search"
+    assert fallback(chat, Reading(set={"color": "Red"}))["name"] == "search"
+    assert fallback(searched, Reading(set={"color": "Red"})) is None
+    assert fallback(explained, Reading(photo="photo 1"))["name"] == "search"
+    assert fallback(Step(call={"name": "catalog_filter", "args": {}}), Reading(photo="photo 1")) is None
+    assert fallback(chat, Reading()) is None and fallback(explained, Reading(reference="MH01-Black")) is None
+
+
+def test_a_fallback_call_is_marked_and_grounded(scripted_bot, session_id):
+    bot, _ = scripted_bot(["Sure!"])
+    reply = bot.respond(session_id, "red tees for men")
+    call = reply.tool_calls[0]
+    assert call["planned_by"] == "fallback" and call["name"] == "search" and reply.items
+    assert call["arguments"]["color"] == "Red" and call["arguments"]["gender"] == "Men"

@@ -1,4 +1,4 @@
-"""The tuned controller's prompt and answer format (assistant/planning.py)."""
+"""The tuned controller's prompt and answer format (assistant/planning/compact_format.py)."""
 import json
 
 import pytest
@@ -27,7 +27,7 @@ def test_a_reply_names_its_kind_and_unknown_arguments_are_refused(schemas):
 
 
 def test_answer_ids_decode_back_to_the_answer(schemas, real_bot):
-    tokenizer = real_bot.controller.llm.bound.decoder.tok
+    tokenizer = real_bot.controller.planner.chat_model.decoder.tok
     gold = {"tool": "recommend", "arguments": {"item": "the green one", "relation": "goes_with", "price_max": 45.5}}
     ids = answer_ids(lambda t: tokenizer.encode(t, add_special_tokens=False), gold, schemas)
     assert tokenizer.decode(ids) == "".join(answer_pieces(gold, schemas))

@@ -38,7 +38,7 @@ def test_word_accuracy_does_not_take_mens_for_womens():
 def test_short_run_learns_and_resumes(tmp_path, settings, real_bot):
     """A tiny random Llama stands in for the chat model, so the run takes seconds."""
     from transformers import LlamaConfig, LlamaForCausalLM
-    tokenizer = real_bot.controller.llm.bound.decoder.tok
+    tokenizer = real_bot.controller.planner.chat_model.decoder.tok
     torch.manual_seed(0)
     model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                                          num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2))

@@ -16,7 +16,7 @@ from assistant.dialogue.tracker import Reading, read_prices
 @pytest.fixture(scope="module")
 def tiny(real_bot):
     from transformers import LlamaConfig, LlamaForCausalLM
-    tokenizer = real_bot.controller.llm.bound.decoder.tok
+    tokenizer = real_bot.controller.planner.chat_model.decoder.tok
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from tools.base import ToolContext, ToolResult
 from tools.catalog_filter import catalog_filter as run_filter
 from tools.explainer import explain_shown
+from tools.grounding import Source, grounded, sources
 from tools.recommend import recommend_for
 from tools.retriever import hybrid_search
 from assistant.catalog.constraints import FIELDS
@@ -48,6 +49,8 @@ def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
 
+@grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY,
+          query=Source.TOPIC, photo=Source.PHOTO)
 @takes_constraints(after="query")
 def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **constraints) -> ToolResult:
     """Find catalog products that match a description, a photo and constraints.
@@ -76,6 +79,7 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess)
 
 
+@grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY)
 @takes_constraints()
 def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating", ctx: Ctx = None,
                    **constraints) -> ToolResult:
@@ -87,6 +91,9 @@ def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating"
     return run_filter(ctx, constraints, sort=sort, limit=ctx.settings.top_k)
 
 
+# Recommendations keep who they are for and the budget, not the anchor's category or colour.
+@grounded(item=Source.ITEM_POINTED_AT, gender=Source.TRACKER, price_max=Source.TRACKER,
+          category=Source.THIS_TURN, color=Source.THIS_TURN)
 @takes_constraints(after="relation")
 def recommend(item: Optional[str] = None, relation: Literal["goes_with", "similar", "any"] = "any",
               ctx: Ctx = None, **constraints) -> ToolResult:
@@ -107,6 +114,7 @@ def recommend(item: Optional[str] = None, relation: Literal["goes_with", "simila
     return recommend_for(ctx, sku, relation, constraints, ctx.settings.top_k, exclude=_exclude(ctx))
 
 
+@grounded(item=Source.ITEM_ON_SCREEN)
 def explain(item: str, ctx: Ctx = None) -> ToolResult:
     """Explain why an item in the last list was shown: the facts that ranked it.
 
@@ -139,6 +147,14 @@ class ToolRegistry:
 
     def schemas(self) -> list[dict]:
         return [self.schema(n) for n in self.names]
+
+    def grounding(self, name: str) -> dict[str, Source]:
+        """Where each argument of a call to `name` comes from (tools/grounding.py), in the order
+        the controller applies them; nothing for an unknown tool."""
+        if name not in self.tools:
+            return {}
+        properties = self.schema(name)["parameters"]["properties"]
+        return sources(self.tools[name].func, [f for f in FIELDS if f in properties])
 
     def repair(self, name: str, arguments) -> tuple[dict, list[str]]:
         """Drop unknown or invalid arguments rather than fail; say what was dropped."""

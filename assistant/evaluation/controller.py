@@ -176,51 +176,48 @@ class Replay:
                                     for i, p in enumerate(products, 1)]
 
 
-def _decide(controller, replay: Replay, turn: dict, sent: list[str]):
-    """The model's own first decision for a turn: (tool or None, arguments, seconds)."""
-    state = replay.state
+def _decide(planner, replay: Replay, turn: dict, sent: list[str]):
+    """The planner's own first step for a turn, before the controller's grounding:
+    (tool or None, arguments, seconds, prompt included)."""
+    from assistant.dialogue.tracker import Reading
+    from assistant.planning.planner import Turn
     before = {"topic": turn["context"]["topic"], "constraints": turn["context"]["constraints"]}
-    if controller.tuned:
-        messages = controller.planning_messages(before, turn["user"], state, sent, replay.vectors)
-    else:
-        kept = state.topic, state.constraints
-        state.topic, state.constraints = before["topic"], Constraints.from_dict(before["constraints"])
-        said = f"(sent {', '.join(sent)}) {turn['user']}".strip() if sent else turn["user"]
-        messages = controller.messages(state, said)
-        state.topic, state.constraints = kept
+    # The dialogue as it was before the message (what the prompted planner reads as the state).
+    state = replace(replay.state, topic=before["topic"], constraints=Constraints.from_dict(before["constraints"]))
     start = time.perf_counter()
-    message = controller.llm.invoke(messages)
+    step = planner.propose(Turn(state, turn["user"], Reading(), before, tuple(sent), replay.vectors), [])
     seconds = time.perf_counter() - start
-    if not message.tool_calls:
+    if step is None or step.call is None:
         return None, {}, seconds
-    call = message.tool_calls[0]
-    return call["name"], dict(call.get("args") or {}), seconds
+    return step.call["name"], dict(step.call["args"]), seconds
 
 
-def chat_models(settings, variants=VARIANTS) -> dict:
-    """The chat model of each variant (the two LoRA variants share one merged model)."""
-    from assistant.assistant import controller_adapter
+def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
+    """The planner of each variant (the two LoRA variants share one merged model)."""
     from assistant.catalog.store import Catalog
-    from assistant.models.chat_model import LocalChatModel
-    from assistant.planning.compact_format import query_words, value_options
     from assistant.catalog.vocabulary import Vocabulary
+    from assistant.models.chat_model import LocalChatModel
+    from assistant.planning.loader import controller_adapter
+    from assistant.planning.prompted import PromptedPlanner
+    from assistant.planning.tuned import TunedPlanner
     adapter = controller_adapter(settings) or controller_adapter(replace(settings, chat_adapter="shipped"))
     common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens)
-    models = {}
+    out = {}
     if "base" in variants:
-        models["base"] = LocalChatModel(**common, calibrate=settings.calibrate)
-    if adapter is None and set(variants) - {"base"}:
+        out["base"] = PromptedPlanner(LocalChatModel(**common), registry, settings, embedder)
+    if not set(variants) - {"base"}:
+        return out
+    if adapter is None:
         raise FileNotFoundError("no trained controller adapter: run `python -m assistant train controller`")
-    catalog = Catalog(settings.db_path)  # the tuned model's value and word lists, as the assistant sets them
-    vocab = Vocabulary.from_catalog(catalog)
-    lists = dict(value_options=value_options(vocab), query_words=query_words(vocab, catalog))
-    tuned = LocalChatModel(**common, adapter_dir=adapter, **lists) if adapter else None
+    catalog = Catalog(settings.db_path)  # the tuned planner's value and word lists, as the assistant's
+    tuned = TunedPlanner.for_catalog(LocalChatModel(**common, adapter_dir=adapter), registry,
+                                     Vocabulary.from_catalog(catalog), catalog)
     if "lora_projector" in variants:
-        models["lora_projector"] = tuned
+        out["lora_projector"] = tuned
     if "lora_text" in variants:
-        models["lora_text"] = LocalChatModel(**common, adapter_dir=adapter, images=False, **lists)
-        models["lora_text"]._decoder = tuned.decoder
-    return models
+        out["lora_text"] = TunedPlanner(tuned.chat_model, registry, tuned.value_options, tuned.query_words,
+                                        photos_as_tokens=False)
+    return out
 
 
 def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, base_limit: int | None = 40,
@@ -228,14 +225,14 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     """All figures; per-turn records and a plot go to out_dir. limit: the first N test dialogues;
     base_limit: the base model (slow: a long prompt with examples) only on the first N of those."""
     from assistant.assistant import Assistant
-    from assistant.controller import Controller
+    from assistant.models.text_embedder import get_text_embedder
+    from tools.registry import ToolRegistry
     dialogues = load_test_dialogues(settings)[:limit]
-    models = chat_models(settings, variants)
-    bot = Assistant.from_settings(settings, chat_model=models.get(SHIPPED) or next(iter(models.values())))
+    variant_planners = planners(settings, ToolRegistry(), get_text_embedder(settings.text_model), variants)
+    bot = Assistant.from_settings(settings, variant_planners.get(SHIPPED) or next(iter(variant_planners.values())))
     if bot.photo_reader is None:
         raise RuntimeError("the evaluation needs the image index: run `python -m assistant setup`")
-    controllers = {v: Controller(m, bot.registry, settings, bot.embedder) for v, m in models.items()}
-    scores = {v: Scores() for v in controllers}
+    scores = {v: Scores() for v in variant_planners}
     cache: dict[str, object] = {}
 
     def vector_of(path: str):
@@ -245,17 +242,17 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     records = []
     turns = sum(len(d["turns"]) for d in dialogues)
     base_dialogues = dialogues[:base_limit]
-    calls = turns * len(controllers) - ("base" in controllers) * (turns - sum(len(d["turns"]) for d in base_dialogues))
+    calls = turns * len(variant_planners) - ("base" in variant_planners) * (turns - sum(len(d["turns"]) for d in base_dialogues))
     with tqdm(total=calls, desc="controller eval (model calls)", unit="call") as bar:
         for number, d in enumerate(dialogues):
             replay = Replay(bot, d)
             for turn in d["turns"]:
                 sent = replay.send(turn["photos"], vector_of)
                 record = {"dialogue": d["id"], "kind": turn["kind"], "user": turn["user"], "gold": turn["gold"]}
-                for variant, controller in controllers.items():
+                for variant, planner in variant_planners.items():
                     if variant == "base" and number >= len(base_dialogues):
                         continue
-                    tool, args, seconds = _decide(controller, replay, turn, sent)
+                    tool, args, seconds = _decide(planner, replay, turn, sent)
                     valid = tool in bot.registry.tools and not bot.registry.repair(tool, args)[1]
                     end = replay.end_task(turn, tool, args)
                     scores[variant].add(turn["kind"], turn["gold"], tool, args, valid, end, seconds)
@@ -272,7 +269,7 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     if SHIPPED in scores:
         figures.update(scores[SHIPPED].figures())
         figures.update(_system(bot, dialogues[:system_dialogues]))
-        figures.update(_unmerged_latency(settings, models[SHIPPED], bot, dialogues, latency_turns, vector_of))
+        figures.update(_unmerged_latency(settings, variant_planners[SHIPPED], bot, dialogues, latency_turns, vector_of))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "controller_turns.json").write_text(json.dumps(records, indent=1))
@@ -321,12 +318,11 @@ def _system(bot, dialogues: list[dict]) -> dict:
 
 def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vector_of) -> dict:
     """Planning time per turn with the adapter kept apart (PeftModel), on the first n turns."""
-    from assistant.controller import Controller
     from assistant.models.chat_model import LocalChatModel
+    from assistant.planning.tuned import TunedPlanner
     unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
-                              adapter_dir=merged.adapter_dir, merge=False,
-                              value_options=merged.value_options, query_words=merged.query_words)
-    controller = Controller(unmerged, bot.registry, settings, bot.embedder)
+                              adapter_dir=merged.chat_model.adapter_dir, merge=False)
+    planner = TunedPlanner(unmerged, bot.registry, merged.value_options, merged.query_words)
     seconds = []
     for d in dialogues:
         replay = Replay(bot, d)
@@ -334,7 +330,7 @@ def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vect
             if len(seconds) >= n:
                 break
             sent = replay.send(turn["photos"], vector_of)
-            seconds.append(_decide(controller, replay, turn, sent)[2])
+            seconds.append(_decide(planner, replay, turn, sent)[2])
             replay.advance(turn)
     return {"planning_p50_unmerged_s": statistics.median(seconds) if seconds else 0.0}
 

@@ -2,13 +2,16 @@
 
 The LoRA-tuned model reads a compact view of the dialogue *before* the turn (what the shopper is
 looking for, the constraints so far, the photos, how many items are on screen) and the shopper's
-message, and writes the turn's tool call with every constraint that now holds: it keeps the
-dialogue state itself. Photos enter as soft tokens from the projector (placeholders in the text,
-replaced by embeddings) or, without a projector, as the words the photo reader predicts.
+message, and writes the turn's tool call with every constraint that now holds. (Those values are
+proposals: the controller keeps the dialogue-state tracker's wherever it holds one; see
+assistant/controller.py.) Photos enter as soft tokens from the projector (placeholders in the
+text, replaced by embeddings) or, without a projector, as the words the photo reader predicts.
 
-A call is tokenised piece by piece exactly as the grammar-constrained decoder of `llm.py` builds
-it (tool name, then each argument key in schema order, then its value), so what the model is
-trained on is token for token what it is asked to continue at inference.
+A call is tokenised piece by piece exactly as the grammar-constrained decoder
+(`assistant/models/decoding.py`, driven by `chat_model.py`) builds it (tool name, then each
+argument key in schema order, then its value), and the prompt is the one the tuned planner
+(`tuned.py`) renders, so what the model is trained on is token for token what it is asked to
+continue at inference.
 """
 from __future__ import annotations
 

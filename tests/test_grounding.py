@@ -1,0 +1,27 @@
+"""Each tool declares where its arguments come from (tools/grounding.py, beside the tools in
+tools/registry.py); the controller's grounding applies the declarations."""
+from tools.grounding import Source, grounded, sources
+
+
+def test_each_tool_declares_its_sources(registry):
+    search = registry.grounding("search")
+    assert list(search)[-2:] == ["query", "photo"]  # after the constraints, in the constraint table's order
+    assert search["query"] is Source.TOPIC and search["photo"] is Source.PHOTO
+    assert search["price_min"] is search["price_max"] is Source.TRACKER_ONLY
+    assert search["gender"] is search["color"] is search["size"] is Source.TRACKER
+    assert set(registry.grounding("catalog_filter")) >= {"activity", "gender", "price_max"}
+    assert "sort" not in registry.grounding("catalog_filter")  # the model's choice
+    assert registry.grounding("recommend") == {"item": Source.ITEM_POINTED_AT, "gender": Source.TRACKER,
+                                               "price_max": Source.TRACKER, "category": Source.THIS_TURN,
+                                               "color": Source.THIS_TURN}
+    assert registry.grounding("explain") == {"item": Source.ITEM_ON_SCREEN}
+    assert registry.grounding("teleport") == {}
+
+
+def test_a_named_constraint_keeps_its_place_and_other_arguments_follow_in_order():
+    @grounded(constraints=Source.TRACKER, price_max=Source.TRACKER_ONLY, query=Source.TOPIC)
+    def tool():
+        pass
+    assert sources(tool, ["gender", "price_max", "eco"]) == {
+        "gender": Source.TRACKER, "price_max": Source.TRACKER_ONLY, "eco": Source.TRACKER, "query": Source.TOPIC}
+    assert sources(lambda: None, ["gender"]) == {}
