@@ -9,7 +9,7 @@ import pytest
 
 from assistant.__main__ import main
 from assistant.recommender.retail_log import CatalogCF, LogError, ingest, read_log
-from conftest import synthetic_interaction_log
+from tests.conftest import synthetic_interaction_log
 
 
 def write(tmp_path, rows, name="log.csv", columns=("user_id", "item_id", "event", "rating", "timestamp")):

@@ -5,7 +5,7 @@ import dataclasses
 
 from assistant.explain import explanation
 from assistant.recommender.retail_log import CatalogCF, ingest
-from conftest import synthetic_interaction_log
+from tests.conftest import synthetic_interaction_log
 from tools.personalize import SessionSignals, session_scores
 
 

@@ -13,7 +13,7 @@ from tools.base import ToolContext
 from tools.catalog_filter import catalog_filter, normalise, satisfies, to_sql
 from tools.registry import ToolRegistry
 
-SCHEMAS = Path(__file__).parent / "fixtures" / "tool_schemas.json"
+SCHEMAS = Path(__file__).parents[1] / "fixtures" / "tool_schemas.json"
 
 
 def some_value(name, catalog, vocab):
