@@ -143,3 +143,22 @@ def movielens(settings):
     """MovieLens-100k from the recbole wheel on PyPI (downloaded once into data/)."""
     from assistant.evaluation import movielens as ml
     return ml.load(ml.fetch(settings.data_dir))
+
+
+@pytest.fixture(scope="session")
+def movielens_split(movielens):
+    """MovieLens-100k split leave-one-out by time: (training matrix, binary; validation interactions)."""
+    from assistant.evaluation import movielens as ml
+    from assistant.recommender.base import interaction_matrix
+    train, valid, _ = ml.leave_one_out(movielens.interactions)
+    X = interaction_matrix(train.user.to_numpy(), train.item.to_numpy(), None, movielens.n_users, movielens.n_items)
+    X.data[:] = 1.0
+    return X, valid
+
+
+@pytest.fixture(scope="session")
+def photo_bot(real_bot):
+    """The real assistant, which must read photos (the shipped image encoder and its index)."""
+    if real_bot.photo_reader is None:
+        pytest.fail("no image index: the shipped encoder weights must be in assistant/weights/")
+    return real_bot

@@ -1,5 +1,8 @@
-"""The real default assistant end to end: whole turns, and bad input answered with the session intact."""
+"""The real default assistant end to end: whole turns, photo turns, and bad input answered with the
+session intact."""
 import json
+
+import numpy as np
 
 from assistant import Reply
 from tools.catalog_filter import Constraints, satisfies
@@ -73,3 +76,27 @@ def test_a_restart_loses_no_conversation(real_bot, session_id, settings):
     first = real_bot.respond(session_id, "men's hoodies")
     state = SessionStore(settings.sessions_path).load(session_id)
     assert [s.sku for s in state.shown] == [i.sku for i in first.items]
+
+
+def test_a_photo_turn_like_this_but_in_blue(photo_bot, session_id, catalog):
+    photo = catalog.get("MJ09-Yellow") or [p for p in catalog.all() if p.category == "Jackets"][0]
+    reply = photo_bot.respond(session_id, "", images=[photo.image_path])
+    assert "photo 1: looks like" in reply.text and reply.items
+    assert reply.tool_calls[0]["arguments"].get("photo") == "photo 1"
+    again = photo_bot.respond(session_id, "like this but in blue")
+    assert again.items and all(i.color == "Blue" for i in again.items)
+    assert again.tool_calls[0]["arguments"].get("photo") == "photo 1"
+
+
+def test_not_like_this_pushes_results_away(photo_bot, session_id, catalog):
+    tee = [p for p in catalog.all() if p.category == "Tees"][0]
+    short = [p for p in catalog.all() if p.category == "Shorts"][0]
+    photo_bot.respond(session_id, "", images=[tee.image_path])
+    photo_bot.respond(session_id, "", images=[short.image_path])
+    liked = photo_bot.respond(session_id, "something like photo 1")
+    pushed = photo_bot.respond(session_id, "something like photo 1 but nothing like photo 2")
+    vector = photo_bot.photo_reader.embed([short.image_path])[0]
+    similarity = lambda reply: np.mean([photo_bot.image_index.vector(catalog.get(i.sku).id) @ vector  # noqa: E731
+                                        for i in reply.items])
+    assert photo_bot.sessions.load(session_id).avoid_photos == ["photo 2"]
+    assert similarity(pushed) <= similarity(liked)

@@ -33,12 +33,6 @@ def test_reviews_and_links(catalog):
     assert kinds == {"related", "upsell", "crosssell"}
 
 
-def test_fts_keyword_search_is_restricted_to_allowed_ids(catalog):
-    jackets = catalog.select_ids("p.category = ?", ["Jackets"])
-    hits = catalog.keyword_search('"jacket"', jackets[:5], 50)
-    assert hits and {i for i, _ in hits} <= set(jackets[:5])
-
-
 def test_clean_text_strips_html():
     assert clean_text("<p>Warm &amp; dry.</p><ul><li>Zip.</li></ul>") == "Warm & dry. Zip."
 

@@ -1,4 +1,7 @@
-"""The hybrid, filtered search tool."""
+"""The hybrid, filtered search tool (tools/retriever.py): words, constraints and photos."""
+import numpy as np
+
+from tools.base import ToolContext
 from tools.catalog_filter import Constraints, satisfies
 from tools.retriever import fts_query, hybrid_search, rrf
 
@@ -47,3 +50,36 @@ def test_fts_query_is_sanitised():
 def test_rrf_rewards_agreement():
     fused = rrf([[1, 2, 3], [2, 1, 4]], k=60)
     assert fused[1] == fused[2] > fused[3] > 0 and 4 in fused
+
+
+def photo_context(bot, catalog) -> ToolContext:
+    """The context the real assistant gives its tools, with the image indexes for photo search."""
+    return ToolContext(catalog=catalog, vocab=bot.vocab, settings=bot.settings, text_index=bot.text_index,
+                       embedder=bot.embedder, image_index=bot.image_index, fused_index=bot.fused_index)
+
+
+def test_colour_swap_with_the_production_search(photo_bot, catalog):
+    """A product photo in one colour plus a colour constraint finds the same product in that colour."""
+    ctx = photo_context(photo_bot, catalog)
+    parents = sorted({p.parent_sku for p in catalog.all() if len(catalog.variants(p.parent_sku)) >= 2})[::10]
+    found = []
+    for parent in parents:
+        a, b = catalog.variants(parent)[:2]
+        photo = photo_bot.photo_reader.embed([a.image_path])[0]
+        hits = hybrid_search(ctx, "", {"color": b.color}, 10, photos=[photo], photo_names=["photo 1"]).hits
+        assert all(catalog.get(h.sku).color == b.color for h in hits)
+        assert hits and all(any(f.kind == "photo" for f in h.evidence) for h in hits)
+        found.append(b.sku in [h.sku for h in hits])
+    assert np.mean(found) >= 0.7
+
+
+def test_without_words_push_a_photo_query_away(photo_bot, catalog):
+    ctx = photo_context(photo_bot, catalog)
+    hoodie = [p for p in catalog.all() if "Hoodie" in p.name][0]
+    photo = photo_bot.photo_reader.embed([hoodie.image_path])[0]
+    hood = photo_bot.embedder.encode_one("hood")
+    image = photo_bot.image_index.vector
+    mean_hood = lambda hits: np.mean([image(catalog.get(h.sku).id) @ hood for h in hits])  # noqa: E731
+    plain = hybrid_search(ctx, "", {}, 10, photos=[photo], photo_names=["photo 1"]).hits
+    without = hybrid_search(ctx, "without the hood", {}, 10, photos=[photo], photo_names=["photo 1"]).hits
+    assert mean_hood(without) < mean_hood(plain)
