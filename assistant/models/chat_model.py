@@ -233,8 +233,10 @@ class LocalChatModel(BaseChatModel):
         position = 0
         while position < len(properties):
             remaining = properties[position:]
+            # Keys come in schema order, so a key may be skipped only up to the next required one.
+            last = next((i for i, (key, _) in enumerate(remaining) if key in required), len(remaining) - 1)
             sep = ", " if args else ""
-            options = {f'{sep}"{key}": ': i for i, (key, _) in enumerate(remaining)}
+            options = {f'{sep}"{key}": ': i for i, (key, _) in enumerate(remaining[:last + 1])}
             if not (required - set(args)):
                 options["}"] = -1
             choice, ids = d.choose(ids, list(options))
