@@ -10,13 +10,17 @@ UV     := .uv/bin/uv
 # Where the lock finds the CPU torch wheel it pins (pip's find-links on these machines).
 TORCH_WHEELS ?= /opt/wheels
 
-.PHONY: run test setup install lock clean
+.PHONY: run test unit setup install lock clean
 
 run: setup
 	$(PY) -m assistant serve
 
 test: setup
 	$(PY) -m pytest -q
+
+# The unit tier alone, in well under a minute: no model loaded and no setup (it reads the Luma mirror).
+unit: $(STAMP)
+	$(PY) -m pytest -m unit -q
 
 setup: $(STAMP)
 	$(PY) -m assistant setup

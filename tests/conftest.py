@@ -1,17 +1,27 @@
-"""Shared fixtures: the real catalog and models (built by setup once), and a scripted planner."""
+"""Shared fixtures, in two tiers.
+
+The unit tier (`pytest -m unit`, tests marked `unit`) loads no model and needs no `make setup`: a
+small catalog built from the Luma mirror (tests/small_catalog.py), a ToolContext without embedder or
+index, and a scripted planner. For unit tests the model loaders raise, and the full tier's fixtures
+(which run setup or load models) are refused, so a unit test that would load a model fails loudly.
+
+The full tier (everything else, what CI runs) adds the real catalog and indexes built by setup, the
+MiniLM text embedder, the SmolLM2 controller and the image tower.
+"""
 from __future__ import annotations
+
+import importlib
+from pathlib import Path
 
 import pytest
 
-from assistant.catalog.store import Catalog
-from assistant.settings import Settings
-from assistant.setup import run_setup
+from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.vocabulary import Vocabulary
 from assistant.dialogue.state import DialogueState
 from assistant.planning.planner import Step
+from assistant.settings import Settings
 from tools.base import ToolContext
-from tools.index import load_index
 from tools.registry import ToolRegistry
-from assistant.catalog.vocabulary import Vocabulary
 
 
 class ScriptedPlanner:
@@ -41,8 +51,182 @@ class ScriptedPlanner:
         return step
 
 
+# -- both tiers ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def registry() -> ToolRegistry:
+    """The tool registry (model-free: both tiers)."""
+    return ToolRegistry()
+
+
+@pytest.fixture
+def session_id(request) -> str:
+    import uuid
+    return f"test-{request.node.name}-{uuid.uuid4().hex[:6]}"
+
+
+def synthetic_interaction_log(catalog, path, users: int = 120, seed: int = 0):
+    """TEST FIXTURE ONLY: a made-up interaction log with planted structure (each shopper
+    interacts with products from one small block of SKUs), written as CSV. The Luma catalog has
+    no real log; nothing outside tests uses this."""
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    parents = sorted({p.parent_sku for p in catalog.all()})[:60]  # the rest stay cold
+    rows = []
+    for u in range(users):
+        block = rng.integers(0, len(parents) // 6) * 6
+        for k in range(4):
+            sku = parents[block + rng.integers(0, 6)]
+            rows.append((f"shopper-{u}", sku, rng.choice(["view", "add_to_cart", "purchase"]), 1_700_000_000 + 60 * k))
+    pd.DataFrame(rows, columns=["user_id", "item_id", "event", "timestamp"]).to_csv(path, index=False)
+    return path
+
+
+# -- the unit tier: no model, no `make setup` ---------------------------------------------
+
+MODEL_LOADERS = (("assistant.models.text_embedder", "get_text_embedder"),
+                 ("assistant.models.text_embedder", "TextEmbedder"),
+                 ("sentence_transformers", "SentenceTransformer"),
+                 ("assistant.models.chat_model", "load_causal_lm"),
+                 ("assistant.models.chat_model", "fresh_causal_lm"),
+                 ("assistant.models.chat_model", "load_with_adapter"),
+                 ("assistant.models.image_encoder", "get_image_encoder"))
+# Fixtures that run setup or load a model: a unit test may not use them.
+FULL_TIER_FIXTURES = {"settings", "catalog", "vocab", "embedder", "text_index", "ctx", "scripted_bot", "real_bot",
+                      "photo_bot", "tiny_chat_model", "movielens", "movielens_split"}
+
+
+class ModelLoadedInUnitTest(BaseException):
+    """Raised by a model loader in a unit test; a BaseException, so no `except Exception` in the
+    code under test (the registry, the controller, a turn) can turn it into an answer."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture is set up: a unit test may not ask for a full-tier fixture."""
+    if item.get_closest_marker("unit") is not None:
+        refused = sorted(FULL_TIER_FIXTURES & set(item.fixturenames))
+        if refused:
+            pytest.fail(f"a unit test uses full-tier fixtures {refused} (they run setup or load a model); "
+                        "use the small_* fixtures or drop the unit mark", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_model_in_unit_tests(request, monkeypatch, tmp_path_factory):
+    """For tests marked unit, every model loader raises (a call is a failure even if caught), and the
+    settings read from the environment name an empty data dir, so nothing `make setup` built is used."""
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+    monkeypatch.setenv("SHOPASSIST_DATA_DIR", str(tmp_path_factory.mktemp("empty-data")))
+    calls = []
+    for module, name in MODEL_LOADERS:
+        def refuse(*args, _loader=f"{module}.{name}", **kwargs):
+            calls.append(_loader)
+            raise ModelLoadedInUnitTest(f"{_loader} was called in a unit test: the unit tier loads no model "
+                                        "(use the scripted planner and the small catalog, or drop the unit mark)")
+        monkeypatch.setattr(importlib.import_module(module), name, refuse)
+    yield
+    call = getattr(request.node, "call_report", None)
+    if calls and call is not None and call.passed:  # it raised, and the code under test swallowed it
+        pytest.fail(f"a unit test tried to load a model: {', '.join(calls)}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.call_report = report  # read by no_model_in_unit_tests at teardown
+    return report
+
+
+@pytest.fixture(scope="session")
+def luma_data():
+    """The real catalog as ingested from the Luma mirror (products, links, report): no model, no setup."""
+    from assistant.catalog.download import luma_root
+    from assistant.catalog.luma import read_luma
+    return read_luma(luma_root(Settings.from_env()))
+
+
+@pytest.fixture(scope="session")
+def tmp_settings(tmp_path_factory) -> Settings:
+    """The settings with a temporary data dir (sessions, uploads, models); the mirror as configured."""
+    return Settings.from_env(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def small_catalog(luma_data, tmp_path_factory) -> Catalog:
+    """A deterministic subset of the real catalog covering every category, gender and value
+    (tests/small_catalog.py), written with the real store to a temporary SQLite file."""
+    from tests.small_catalog import small_subset
+    products, links, _ = luma_data
+    path = Path(tmp_path_factory.mktemp("small-catalog")) / "catalog.sqlite"
+    write_catalog(path, *small_subset(products, links))
+    return Catalog(path)
+
+
+@pytest.fixture(scope="session")
+def small_vocab(small_catalog) -> Vocabulary:
+    return Vocabulary.from_catalog(small_catalog)
+
+
+@pytest.fixture(scope="session")
+def luma_catalog(luma_data, tmp_path_factory) -> Catalog:
+    """The whole real catalog, written from the mirror without setup, for the few unit tests about
+    the whole catalog (the evaluation's dialogue script must be answerable by it)."""
+    path = Path(tmp_path_factory.mktemp("luma-catalog")) / "catalog.sqlite"
+    write_catalog(path, *luma_data[:2])
+    return Catalog(path)
+
+
+class OneHotEmbedder:
+    """A stand-in for the MiniLM text embedder in the unit tier: each distinct text gets its own unit
+    vector, so a text is similar to itself only. For code that needs some embedder to run."""
+
+    def __init__(self, dim: int = 512):
+        self.dim, self.index = dim, {}
+
+    def encode(self, texts, **kwargs):
+        import numpy as np
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row, self.index.setdefault(text, len(self.index)) % self.dim] = 1.0
+        return out
+
+    def encode_one(self, text):
+        return self.encode([text])[0]
+
+
+@pytest.fixture
+def one_hot_embedder() -> OneHotEmbedder:
+    return OneHotEmbedder()
+
+
+@pytest.fixture
+def small_ctx(small_catalog, small_vocab, tmp_settings) -> ToolContext:
+    """What a tool reads, without embedder or indexes: catalog_filter, explain and link-based
+    recommendations run; search with words needs the full tier."""
+    return ToolContext(catalog=small_catalog, vocab=small_vocab, settings=tmp_settings, state=DialogueState("test"))
+
+
+@pytest.fixture
+def small_bot(tmp_settings, small_catalog):
+    """An Assistant over the small catalog whose planner follows a script, with no model, embedder or
+    index: bot, planner = small_bot([steps...]). Script catalog_filter, explain or recommend calls."""
+    from assistant import Assistant
+
+    def make(script: list):
+        planner = ScriptedPlanner(script)
+        return Assistant(tmp_settings, small_catalog, planner, None, None), planner
+    return make
+
+
+# -- the full tier: the real data and models ---------------------------------------------
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    from assistant.setup import run_setup
     settings = Settings.from_env()
     run_setup(settings, with_model=False)  # idempotent: a no-op when data/ is built
     return settings
@@ -66,6 +250,7 @@ def embedder(settings):
 
 @pytest.fixture(scope="session")
 def text_index(settings):
+    from tools.index import load_index
     return load_index(settings.index_dir / "text")
 
 
@@ -73,11 +258,6 @@ def text_index(settings):
 def ctx(catalog, vocab, settings, text_index, embedder) -> ToolContext:
     return ToolContext(catalog=catalog, vocab=vocab, settings=settings, text_index=text_index, embedder=embedder,
                        state=DialogueState("test"))
-
-
-@pytest.fixture(scope="session")
-def registry() -> ToolRegistry:
-    return ToolRegistry()
 
 
 @pytest.fixture
@@ -112,30 +292,6 @@ def real_bot(settings):
     """The real default assistant (SmolLM2-135M controller), loaded once for the session."""
     from assistant import Assistant
     return Assistant.from_settings(settings)
-
-
-@pytest.fixture
-def session_id(request) -> str:
-    import uuid
-    return f"test-{request.node.name}-{uuid.uuid4().hex[:6]}"
-
-
-def synthetic_interaction_log(catalog, path, users: int = 120, seed: int = 0):
-    """TEST FIXTURE ONLY: a made-up interaction log with planted structure (each shopper
-    interacts with products from one small block of SKUs), written as CSV. The Luma catalog has
-    no real log; nothing outside tests uses this."""
-    import numpy as np
-    import pandas as pd
-    rng = np.random.default_rng(seed)
-    parents = sorted({p.parent_sku for p in catalog.all()})[:60]  # the rest stay cold
-    rows = []
-    for u in range(users):
-        block = rng.integers(0, len(parents) // 6) * 6
-        for k in range(4):
-            sku = parents[block + rng.integers(0, 6)]
-            rows.append((f"shopper-{u}", sku, rng.choice(["view", "add_to_cart", "purchase"]), 1_700_000_000 + 60 * k))
-    pd.DataFrame(rows, columns=["user_id", "item_id", "event", "timestamp"]).to_csv(path, index=False)
-    return path
 
 
 @pytest.fixture(scope="session")
