@@ -1,11 +1,94 @@
-"""The real default assistant end to end: whole turns, photo turns, and bad input answered with the
-session intact."""
+"""The Assistant (assistant/assistant.py): a turn from words and photos to a ranked, explained list, with
+the session saved and bad input answered. The unit tests script the planner over the small catalog;
+the full ones run the real default assistant end to end, photo turns included."""
 import json
 
 import numpy as np
+import pytest
+from PIL import Image
 
 from assistant import Reply
 from tools.catalog_filter import Constraints, satisfies
+
+
+def catalog_filter(**args):
+    return {"name": "catalog_filter", "args": args}
+
+
+@pytest.mark.unit
+def test_a_turn_lists_products_that_meet_the_request_and_says_why(small_bot, session_id, small_catalog):
+    bot, _ = small_bot([catalog_filter(), ""])
+    reply = bot.respond(session_id, "women's jackets under $60")
+    assert isinstance(reply, Reply) and reply.session_id == session_id and reply.items
+    assert reply.tool_calls[0]["arguments"] == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0}
+    lines = reply.text.split("\n")
+    are = "are" if len(reply.items) > 1 else "is"
+    assert lines[0] == f"Here {are} {len(reply.items)} women's jackets under $60 for you:"
+    wanted = Constraints(gender="Women", category=["Jackets"], price_max=60)
+    for item, line in zip(reply.items, lines[1:]):
+        product = small_catalog.get(item.sku)
+        assert satisfies(product, wanted) and (item.name, item.price, item.color) == (product.name, product.price,
+                                                                                        product.color)
+        assert f"${product.price:.2f}" in item.explanation and item.image_path == product.image_path
+        colour = item.color or "-"
+        assert line == f"{item.position}. **{item.name}** ({colour}) — ${item.price:.2f}: {item.explanation}"
+    assert [s.sku for s in bot.sessions.load(session_id).shown] == [i.sku for i in reply.items]
+    assert json.loads(reply.to_json())["items"][0]["sku"] == reply.items[0].sku  # the CLI's --json form
+
+
+@pytest.mark.unit
+def test_thumbs_up_and_down_from_the_page(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter()])
+    reply = bot.respond(session_id, "hoodies")
+    first = reply.items[0]
+    assert bot.feedback(session_id, 1, liked=True) == f"Noted: you like {first.name}. I will rank similar items higher."
+    assert bot.sessions.load(session_id).liked == [first.sku]
+    bot.feedback(session_id, 1, liked=False)
+    state = bot.sessions.load(session_id)
+    assert state.rejected == [first.sku] and state.liked == []
+    assert "could not tell" in bot.feedback(session_id, 42, liked=True)
+
+
+@pytest.mark.unit
+def test_empty_long_and_invalid_messages_are_answered_and_the_session_goes_on(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter()])
+    bot.respond(session_id, "women's tees")
+    check_answered(bot, session_id, "", "empty")
+    check_answered(bot, session_id, "   \n\t ", "empty")
+    check_answered(bot, session_id, "please " * 3000, "first 2000 characters")
+    check_answered(bot, session_id, "in zorblax please", "valid colours")
+    check_answered(bot, session_id, "under -20 dollars", "negative")
+    state = bot.sessions.load(session_id)
+    assert state.constraints.category == ["Tees"] and state.constraints.gender == "Women"
+
+
+@pytest.mark.unit
+def test_a_turn_that_fails_answers_and_keeps_the_state_it_had(small_bot, session_id, monkeypatch):
+    bot, _ = small_bot([catalog_filter(), "", catalog_filter(), ""])
+    bot.respond(session_id, "men's shorts")
+
+    def broken(*args):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(bot, "_items", broken)
+    reply = bot.respond(session_id, "in red instead")
+    assert "something went wrong" in reply.text and "RuntimeError" in reply.text and not reply.items
+    state = bot.sessions.load(session_id)
+    assert "color" not in state.constraints and state.constraints.category == ["Shorts"]
+    assert [h.text for h in state.history[-2:]] == ["in red instead", reply.text]
+
+
+@pytest.mark.unit
+def test_photos_without_the_image_tower_are_kept_and_bad_files_explained(small_bot, session_id, tmp_path):
+    bot, _ = small_bot([])
+    good, bad = tmp_path / "shirt.jpg", tmp_path / "notes.jpg"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(good)
+    bad.write_text("not an image")
+    reply = bot.respond(session_id, "", images=[str(good), str(bad)] + [str(good)] * 4)
+    assert "photo 1" in reply.text and "train vision" in reply.text and not reply.items
+    assert any("notes.jpg" in n for n in reply.notices) and any("4 photos per message" in n for n in reply.notices)
+    state = bot.sessions.load(session_id)
+    assert [p.name for p in state.photos] == ["photo 1", "photo 2", "photo 3"] and state.photos[0].reading is None
+    assert state.photos[0].path.startswith(str(bot.settings.uploads_dir))
 
 
 def test_a_whole_turn_with_the_real_model(real_bot, session_id, catalog):

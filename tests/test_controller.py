@@ -1,4 +1,8 @@
-"""The controller and the Assistant turn, driven by a scripted planner (deterministic)."""
+"""The controller (assistant/controller.py) in whole Assistant turns, driven by a scripted planner
+(deterministic): grounding, the fallback policy, bounded steps. The unit tests run catalog_filter,
+explain and recommend turns over the small catalog; turns that search with words are full tier."""
+import pytest
+
 from assistant.controller import fallback
 from assistant.dialogue.tracker import Reading
 from assistant.planning.planner import Step
@@ -9,17 +13,21 @@ def search(**args):
     return {"name": "search", "args": args}
 
 
-def test_state_carries_across_turns(scripted_bot, session_id, catalog):
-    bot, planner = scripted_bot([search(query="jacket"), "", search(query="jacket"), "",
-                                 search(query="jacket"), ""])
+def catalog_filter(**args):
+    return {"name": "catalog_filter", "args": args}
+
+
+@pytest.mark.unit
+def test_state_carries_across_turns(small_bot, session_id, small_catalog):
+    bot, planner = small_bot([catalog_filter(), "", catalog_filter(), "", catalog_filter(), ""])
     first = bot.respond(session_id, "women's jackets under $60")
-    assert first.items and first.tool_calls[0]["name"] == "search"
+    assert first.items and first.tool_calls[0]["name"] == "catalog_filter"
     second = bot.respond(session_id, "in blue instead")
     wanted = Constraints(gender="Women", category=["Jackets"], color="Blue", price_max=60)
-    assert second.items and all(satisfies(catalog.get(i.sku), wanted) for i in second.items)
+    assert second.items and all(satisfies(small_catalog.get(i.sku), wanted) for i in second.items)
     third = bot.respond(session_id, "forget the price limit")
     assert "price_max" not in third.tool_calls[0]["arguments"]
-    assert all(i.color == "Blue" and i.category == "Jackets" for i in third.items)
+    assert third.items and all(i.color == "Blue" and i.category == "Jackets" for i in third.items)
     # The planner saw the dialogue before the message and the tracker's reading of it.
     turn, observations = planner.seen[-2]
     assert turn.text == "forget the price limit" and not observations
@@ -30,8 +38,9 @@ def test_state_carries_across_turns(scripted_bot, session_id, catalog):
     assert third.items[0].name in planner.seen[-1][1][0].result
 
 
-def test_references_resolve_against_the_last_list(scripted_bot, session_id):
-    bot, _ = scripted_bot([search(query="hoodie"), "", {"name": "explain", "args": {"item": "nonsense"}}, "",
+@pytest.mark.unit
+def test_references_resolve_against_the_last_list(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter(), "", {"name": "explain", "args": {"item": "nonsense"}}, "",
                            {"name": "recommend", "args": {"item": "x", "relation": "goes_with"}}, ""])
     shown = bot.respond(session_id, "men's hoodies")
     why = bot.respond(session_id, "why the second one?")
@@ -43,8 +52,9 @@ def test_references_resolve_against_the_last_list(scripted_bot, session_id):
     assert more.items and all(any(f.kind in ("link", "similar") for f in i.evidence) for i in more.items)
 
 
-def test_an_item_named_by_position_is_grounded_in_the_shoppers_words(scripted_bot, session_id):
-    bot, _ = scripted_bot([search(query="hoodie"), "", {"name": "recommend", "args": {"item": "3", "relation": "similar"}},
+@pytest.mark.unit
+def test_an_item_named_by_position_is_grounded_in_the_shoppers_words(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter(), "", {"name": "recommend", "args": {"item": "3", "relation": "similar"}},
                            "", {"name": "explain", "args": {"item": "4"}}, ""])
     shown = bot.respond(session_id, "men's hoodies")
     similar = bot.respond(session_id, "items close to #3?")
@@ -53,20 +63,21 @@ def test_an_item_named_by_position_is_grounded_in_the_shoppers_words(scripted_bo
     assert not made_up.tool_calls or made_up.tool_calls[0]["arguments"].get("item") != shown.items[3].sku
 
 
-def test_hallucinated_constraints_are_dropped(scripted_bot, session_id):
-    bot, _ = scripted_bot([search(query="tee", color="Red", price_max=5, gender="Men"), ""])
+@pytest.mark.unit
+def test_hallucinated_constraints_are_dropped(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter(color="Red", price_max=5, gender="Men"), ""])
     reply = bot.respond(session_id, "women's tees")
     args = reply.tool_calls[0]["arguments"]
     assert args["gender"] == "Women" and "color" not in args and "price_max" not in args
     assert reply.items
 
 
-def test_malformed_tool_calls_never_end_the_turn(scripted_bot, session_id):
-    bot, _ = scripted_bot([{"name": "teleport", "args": {"to": "moon"}},
-                           {"name": "search", "args": {"query": "tee", "price_max": "lots", "bogus": 1}}, ""])
+@pytest.mark.unit
+def test_malformed_tool_calls_never_end_the_turn(small_bot, session_id):
+    bot, _ = small_bot([{"name": "teleport", "args": {"to": "moon"}}, catalog_filter(sort="cheapest", bogus=1), ""])
     reply = bot.respond(session_id, "a tee please")
     assert reply.items  # the second, repaired call worked
-    assert [c["name"] for c in reply.tool_calls] == ["teleport", "search"]
+    assert [c["name"] for c in reply.tool_calls] == ["teleport", "catalog_filter"]
 
 
 def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id, monkeypatch):
@@ -81,34 +92,39 @@ def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id
     assert state.constraints.category == ["Shorts"] and len(state.history) == 4
 
 
-def test_steps_are_bounded(scripted_bot, session_id, settings):
+@pytest.mark.unit
+def test_steps_are_bounded(small_bot, session_id, tmp_settings):
     sorts = ["price_asc", "price_desc", "rating"] * 3
-    bot, planner = scripted_bot([{"name": "catalog_filter", "args": {"sort": s}} for s in sorts])
+    bot, planner = small_bot([catalog_filter(sort=s) for s in sorts])
     reply = bot.respond(session_id, "tees")
-    assert len(reply.tool_calls) == len(planner.seen) == settings.max_steps == 3
+    assert len(reply.tool_calls) == len(planner.seen) == tmp_settings.max_steps == 3
 
 
-def test_a_repeated_call_ends_the_loop(scripted_bot, session_id):
-    bot, planner = scripted_bot([search(query="tee"), search(query="tee"), search(query="tee")])
+@pytest.mark.unit
+def test_a_repeated_call_ends_the_loop(small_bot, session_id):
+    bot, planner = small_bot([catalog_filter(), catalog_filter(), catalog_filter()])
     reply = bot.respond(session_id, "tees")
     assert len(reply.tool_calls) == 1 and len(planner.seen) == 2
 
 
-def test_chit_chat_reply_is_checked_for_invented_facts(scripted_bot, session_id):
-    bot, _ = scripted_bot(["Hello! Happy to help.", "Our Chaz Kangeroo Hoodie costs $3."])
+@pytest.mark.unit
+def test_chit_chat_reply_is_checked_for_invented_facts(small_bot, session_id):
+    bot, _ = small_bot(["Hello! Happy to help.", "Our Chaz Kangeroo Hoodie costs $3."])
     assert bot.respond(session_id, "hello").text == "Hello! Happy to help."
     text = bot.respond(session_id, "anything cheap?").text
     assert "$3" not in text and "Chaz" not in text
 
 
-def test_a_step_with_neither_call_nor_words_gets_the_fallback_reply(scripted_bot, session_id):
-    bot, _ = scripted_bot([Step()])
+@pytest.mark.unit
+def test_a_step_with_neither_call_nor_words_gets_the_fallback_reply(small_bot, session_id):
+    bot, _ = small_bot([Step()])
     reply = bot.respond(session_id, "hmm")
     assert reply.text == bot.templates["fallback"] and not reply.tool_calls
 
 
-def test_recommendations_keep_who_and_budget_but_take_category_and_colour_only_when_said(scripted_bot, session_id):
-    bot, _ = scripted_bot([search(query="hoodie"), "",
+@pytest.mark.unit
+def test_recommendations_keep_who_and_budget_but_take_category_and_colour_only_when_said(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter(), "",
                            {"name": "recommend", "args": {"item": "1", "relation": "goes_with", "category": "Shorts",
                                                           "color": "Blue", "gender": "Women"}}, ""])
     shown = bot.respond(session_id, "men's hoodies under $60")
@@ -118,6 +134,7 @@ def test_recommendations_keep_who_and_budget_but_take_category_and_colour_only_w
     assert args["gender"] == "Men" and args["price_max"] == 60 and args["color"] == "Red" and "category" not in args
 
 
+@pytest.mark.unit
 def test_fallback_policy():
     chat, searched = Step(reply="Happy to help!"), Step(call={"name": "search", "args": {}})
     explained = Step(call={"name": "explain", "args": {"item": "2"}})

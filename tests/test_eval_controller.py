@@ -4,6 +4,7 @@ import pytest
 from assistant.evaluation.controller import Scores, evaluate_controller, slots
 
 
+@pytest.mark.unit
 def test_scores_count_tools_slots_and_validity():
     s = Scores()
     gold = {"tool": "search", "arguments": {"query": "jacket", "color": "Red", "price_max": 60.0}}
@@ -21,6 +22,7 @@ def test_scores_count_tools_slots_and_validity():
     assert f["max_read_as_min"] == 0.0 and f["min_read_as_max"] == 0.0  # two maximums, neither swapped
 
 
+@pytest.mark.unit
 def test_scores_count_price_bounds_written_the_wrong_way_round():
     s = Scores()
     over = {"tool": "search", "arguments": {"query": "coat", "price_min": 65.0}}

@@ -1,79 +1,72 @@
-"""The dialogue evaluation's scoring logic and its script, on the real catalog (no chat model)."""
+"""The dialogue evaluation's scoring logic and its script (assistant/evaluation/dialogues.py), on the whole
+catalog read from the mirror (no chat model, no setup), and the latency bench's percentile."""
 from __future__ import annotations
 
 import pytest
 
 from assistant.evaluation.dialogues import (TOOLS, checked_constraints, load_dialogues, score_turn,
                                             tool_correct)
-from assistant.evaluation.latency import _percentile
-from assistant.settings import Settings
 from assistant.catalog.constraints import FIELDS
 from assistant.catalog.vocabulary import Vocabulary
+from assistant.evaluation.latency import _percentile
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    from assistant.catalog.store import Catalog
-    path = Settings.from_env().db_path
-    if not path.exists():
-        pytest.skip("catalog not built; run `python -m assistant setup`")
-    return Catalog(path)
-
-
-@pytest.fixture(scope="module")
-def vocab(catalog):
-    return Vocabulary.from_catalog(catalog)
+def luma_vocab(luma_catalog):
+    return Vocabulary.from_catalog(luma_catalog)
 
 
 def pick(catalog, **want):
     return next(p for p in catalog.all() if all(getattr(p, k) == v for k, v in want.items()))
 
 
-def test_items_meeting_every_constraint_pass(catalog, vocab):
+def test_items_meeting_every_constraint_pass(luma_catalog, luma_vocab):
     turn = {"user": "women's jackets under $60", "constraints": {"gender": "women", "category": "jackets", "price_max": 60}}
-    jackets = [p for p in catalog.all() if p.category_path == "Women/Tops/Jackets" and p.price <= 60][:3]
+    jackets = [p for p in luma_catalog.all() if p.category_path == "Women/Tops/Jackets" and p.price <= 60][:3]
     assert jackets
-    assert score_turn(jackets, checked_constraints(turn, vocab), "search") == {"passed": True, "violations": {}}
+    assert score_turn(jackets, checked_constraints(turn, luma_vocab), "search") == {"passed": True, "violations": {}}
 
 
-def test_one_violating_item_fails_the_turn_and_is_named(catalog, vocab):
+def test_one_violating_item_fails_the_turn_and_is_named(luma_catalog, luma_vocab):
     turn = {"user": "blue women's jackets", "constraints": {"gender": "women", "category": "jackets", "color": "navy"}}
-    good = pick(catalog, category_path="Women/Tops/Jackets", color="Blue")
-    wrong_colour = pick(catalog, category_path="Women/Tops/Jackets", color="Red")
-    mens = pick(catalog, category_path="Men/Tops/Jackets", color="Blue")
-    score = score_turn([good, wrong_colour, mens], checked_constraints(turn, vocab), "search")
+    good = pick(luma_catalog, category_path="Women/Tops/Jackets", color="Blue")
+    wrong_colour = pick(luma_catalog, category_path="Women/Tops/Jackets", color="Red")
+    mens = pick(luma_catalog, category_path="Men/Tops/Jackets", color="Blue")
+    score = score_turn([good, wrong_colour, mens], checked_constraints(turn, luma_vocab), "search")
     assert not score["passed"]
     assert score["violations"] == {wrong_colour.sku: ["color"], mens.sku: ["gender"]}
 
 
-def test_unisex_satisfies_either_gender(catalog, vocab):
-    bag = pick(catalog, gender="Unisex", category="Bags")
+def test_unisex_satisfies_either_gender(luma_catalog, luma_vocab):
+    bag = pick(luma_catalog, gender="Unisex", category="Bags")
     for gender in ("men", "women"):
         turn = {"user": "a bag", "constraints": {"gender": gender, "category": "bags"}}
-        assert score_turn([bag], checked_constraints(turn, vocab), "search")["passed"]
+        assert score_turn([bag], checked_constraints(turn, luma_vocab), "search")["passed"]
 
 
-def test_price_bounds_are_checked(catalog, vocab):
+def test_price_bounds_are_checked(luma_catalog, luma_vocab):
     turn = {"user": "between 30 and 60", "constraints": {"price_min": 30, "price_max": 60}}
-    cheap = next(p for p in catalog.all() if p.price < 30)
-    dear = next(p for p in catalog.all() if p.price > 60)
-    c = checked_constraints(turn, vocab)
+    cheap = next(p for p in luma_catalog.all() if p.price < 30)
+    dear = next(p for p in luma_catalog.all() if p.price > 60)
+    c = checked_constraints(turn, luma_vocab)
     assert score_turn([cheap], c, "search")["violations"] == {cheap.sku: ["price_min"]}
     assert score_turn([dear], c, "search")["violations"] == {dear.sku: ["price_max"]}
 
 
-def test_check_list_limits_the_constraints(catalog, vocab):
+def test_check_list_limits_the_constraints(luma_catalog, luma_vocab):
     # A recommendation for a women's jacket may be a bag: only gender and budget are checked.
     turn = {"user": "what goes with it?", "check": ["gender", "price_max"],
             "constraints": {"gender": "women", "category": "jackets", "color": "blue", "price_max": 80}}
-    bag = next(p for p in catalog.all() if p.category == "Bags" and p.price <= 80 and p.color != "Blue")
-    assert score_turn([bag], checked_constraints(turn, vocab), "recommend")["passed"]
-    over_budget = next(p for p in catalog.all() if p.gender == "Women" and p.price > 80)
-    assert not score_turn([over_budget], checked_constraints(turn, vocab), "recommend")["passed"]
+    bag = next(p for p in luma_catalog.all() if p.category == "Bags" and p.price <= 80 and p.color != "Blue")
+    assert score_turn([bag], checked_constraints(turn, luma_vocab), "recommend")["passed"]
+    over_budget = next(p for p in luma_catalog.all() if p.gender == "Women" and p.price > 80)
+    assert not score_turn([over_budget], checked_constraints(turn, luma_vocab), "recommend")["passed"]
 
 
-def test_empty_list_passes_only_when_nothing_was_asked_for(vocab):
-    c = checked_constraints({"user": "x", "constraints": {"category": "jackets"}}, vocab)
+def test_empty_list_passes_only_when_nothing_was_asked_for(luma_vocab):
+    c = checked_constraints({"user": "x", "constraints": {"category": "jackets"}}, luma_vocab)
     assert not score_turn([], c, "search")["passed"]
     assert not score_turn([], c, "explain")["passed"]
     assert score_turn([], c, None)["passed"]
@@ -89,7 +82,7 @@ def test_tool_correct_uses_the_first_call():
     assert not tool_correct("search", [])
 
 
-def test_dialogues_script_is_valid(catalog, vocab):
+def test_dialogues_script_is_valid(luma_catalog, luma_vocab):
     dialogues = load_dialogues()
     turns = [t for d in dialogues for t in d["turns"]]
     assert len(dialogues) >= 12 and len(turns) >= 45
@@ -101,9 +94,10 @@ def test_dialogues_script_is_valid(catalog, vocab):
         kinds.add(turn["expected_tool"])
         assert set(turn.get("check", [])) | set(turn["constraints"]) <= set(FIELDS)
         # Every checked constraint maps to catalog values, and the catalog can answer it.
-        constraints = checked_constraints(turn, vocab)
+        constraints = checked_constraints(turn, luma_vocab)
         if turn["expected_tool"] is not None:
-            assert any(not score_turn([p], constraints, "search")["violations"] for p in catalog.all()), turn["user"]
+            answers = (p for p in luma_catalog.all() if not score_turn([p], constraints, "search")["violations"])
+            assert any(answers), turn["user"]
     assert kinds == set(TOOLS)
 
 

@@ -1,6 +1,10 @@
-"""Explanations come from evidence only; the grounding check catches claims that do not."""
+"""Explanations (assistant/explain.py) come from evidence only; the grounding check catches claims that do not."""
+import pytest
+
 from assistant.explain import explanation, unsupported_claims
 from tools.evidence import ConstraintMet, Link, Match, PhotoMatch, Rating, SortRank
+
+pytestmark = pytest.mark.unit
 
 
 def test_explanation_states_only_the_evidence():
@@ -38,8 +42,8 @@ def test_no_likeness_is_claimed_without_a_positive_image_similarity():
         assert text == f"Not a visual match for photo 1 (image similarity {score:.2f})."
 
 
-def test_unsupported_claims(catalog):
-    jacket = catalog.get("WJ03-Blue")
-    assert unsupported_claims(f"The {jacket.name} in blue is ${jacket.price:.2f}.", [jacket], catalog) == []
-    claims = unsupported_claims("The Chaz Kangeroo Hoodie in red costs $12.", [jacket], catalog)
+def test_unsupported_claims(small_catalog):
+    jacket = small_catalog.get("WJ03-Blue")
+    assert unsupported_claims(f"The {jacket.name} in blue is ${jacket.price:.2f}.", [jacket], small_catalog) == []
+    claims = unsupported_claims("The Chaz Kangeroo Hoodie in red costs $12.", [jacket], small_catalog)
     assert "price $12" in claims and "product chaz kangeroo hoodie" in claims and "colour red" in claims

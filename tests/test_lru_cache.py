@@ -5,6 +5,8 @@ import pytest
 
 from assistant.lru_cache import LRUCache
 
+pytestmark = pytest.mark.unit
+
 
 def test_holds_at_most_size_values_and_drops_the_least_recently_used():
     cache = LRUCache(2)

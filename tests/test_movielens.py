@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.evaluation import movielens as ml
 from assistant.evaluation.recommender import ranking_metrics
@@ -28,6 +29,7 @@ def test_atomic_files_for_recbole(tmp_path, movielens):
     assert lines[0] == ml.HEADER.strip() and len(lines) == 944
 
 
+@pytest.mark.unit
 def test_ranking_metrics_by_hand():
     scores = np.tile(np.arange(12, 0, -1, dtype=float), (2, 1))  # item i ranked i + 1
     m = ranking_metrics(scores, [np.array([1]), np.array([3, 11])], k=10)

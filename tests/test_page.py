@@ -1,10 +1,14 @@
-"""The web page end to end: a real Assistant behind the Gradio app, driven over loopback by gradio_client."""
+"""The web page (assistant/page.py): product cards and the API form of an item, what the page may serve,
+and, end to end, a real Assistant behind the Gradio app driven over loopback by gradio_client."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import socket
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +16,34 @@ gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from assistant.page import build_app, launch_options  # noqa: E402
+from assistant.catalog.download import luma_root  # noqa: E402
+from assistant.catalog.luma import MEDIA  # noqa: E402
+from assistant.page import build_app, caption, item_dict, launch_options, media_roots  # noqa: E402
+
+
+@pytest.mark.unit
+def test_a_card_says_position_name_price_colour_and_why(small_bot, session_id):
+    bot, _ = small_bot([{"name": "catalog_filter", "args": {}}])
+    item = bot.respond(session_id, "women's jackets").items[0]
+    assert caption(item) == f"{item.position}. {item.name} — ${item.price:.2f} — {item.color}: {item.explanation}"
+    no_colour = dataclasses.replace(item, color=None)
+    assert caption(no_colour) == f"1. {item.name} — ${item.price:.2f} — {item.explanation}"
+    data = json.loads(json.dumps(item_dict(item)))  # the API's JSON form
+    assert {k: data[k] for k in ("position", "sku", "name", "price", "color")} == {
+        "position": 1, "sku": item.sku, "name": item.name, "price": item.price, "color": item.color}
+    assert data["caption"] == caption(item) and [f["kind"] for f in data["evidence"]] == [f.kind for f in item.evidence]
+
+
+@pytest.mark.unit
+def test_the_page_serves_only_catalog_photos_and_uploads(small_bot):
+    bot, _ = small_bot([])
+    roots = media_roots(bot)
+    photos = luma_root(bot.settings, download=False) / MEDIA
+    assert roots == [str(bot.settings.uploads_dir.resolve()), str(photos.resolve())]
+    assert not any(Path(r) in bot.settings.sessions_path.parents for r in roots)  # the sessions stay unreachable
+    options = launch_options(bot)
+    assert (options["server_name"], options["server_port"]) == (bot.settings.host, bot.settings.port)
+    assert options["allowed_paths"] == roots
 
 
 def free_port() -> int:

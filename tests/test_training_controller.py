@@ -24,11 +24,12 @@ def tiny(real_bot):
 
 
 @pytest.fixture(scope="module")
-def dialogues(catalog, vocab, tmp_path_factory):
-    found = generate(catalog, vocab, 12, 0, "train")
+def dialogues(small_catalog, small_vocab, tmp_path_factory):
+    found = generate(small_catalog, small_vocab, 12, 0, "train")
     return write(found, tmp_path_factory.mktemp("dialogues") / "dialogues_train.jsonl"), found
 
 
+@pytest.mark.unit
 def test_examples_carry_the_state_before_the_turn_and_photo_names(dialogues):
     _, found = dialogues
     examples = turn_examples(found)
@@ -39,6 +40,7 @@ def test_examples_carry_the_state_before_the_turn_and_photo_names(dialogues):
     assert first["context"] == {"topic": "", "constraints": {}, "photos": [], "shown": 0}
 
 
+@pytest.mark.unit
 def test_the_training_subset_gives_rare_kinds_more_than_their_share():
     examples = [{"kind": "request", "i": i} for i in range(900)] + [{"kind": "cheaper", "i": i} for i in range(100)]
     sample = balanced_sample(examples, 300, seed=0)
@@ -48,8 +50,9 @@ def test_the_training_subset_gives_rare_kinds_more_than_their_share():
     assert sample == balanced_sample(examples, 300, seed=0) and balanced_sample(examples, 2000, 0) == examples
 
 
-def test_price_twins_swap_only_the_price_direction(catalog, vocab):
-    examples = turn_examples(generate(catalog, vocab, 80, 0, "train"))
+@pytest.mark.unit
+def test_price_twins_swap_only_the_price_direction(small_catalog, small_vocab):
+    examples = turn_examples(generate(small_catalog, small_vocab, 80, 0, "train"))
     assert add_price_twins(examples, 0.0, seed=0) == examples
     augmented = add_price_twins(examples, 1.0, seed=0)
     twins = [(a, b) for a, b in zip(augmented, augmented[1:]) if "twin_of" in b]

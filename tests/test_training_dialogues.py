@@ -1,4 +1,5 @@
-"""The self-instruct dialogue generator: deterministic, schema-valid, satisfiable, held out."""
+"""The self-instruct dialogue generator (assistant/training/dialogues.py, dialogue_dataset.py), on the small
+catalog: deterministic, schema-valid, satisfiable, held out."""
 from __future__ import annotations
 
 import json
@@ -11,26 +12,27 @@ from assistant.training.dialogue_wording import KINDS
 from tools.catalog_filter import normalise, satisfies
 from tools.registry import ToolRegistry
 
+pytestmark = pytest.mark.unit
 VALUE_FIELDS = {"gender": "genders", "color": "colors", "size": "sizes", "material": "materials", "pattern": "patterns"}
 
 
 @pytest.fixture(scope="module")
-def train(catalog, vocab):
-    return gen.generate(catalog, vocab, 300, seed=7, split="train")
+def train(small_catalog, small_vocab):
+    return gen.generate(small_catalog, small_vocab, 300, seed=7, split="train")
 
 
 @pytest.fixture(scope="module")
-def test_split(catalog, vocab):
-    return gen.generate(catalog, vocab, 150, seed=7, split="test")
+def test_split(small_catalog, small_vocab):
+    return gen.generate(small_catalog, small_vocab, 150, seed=7, split="test")
 
 
 def turns(dialogues):
     return [t for d in dialogues for t in d["turns"]]
 
 
-def test_same_seed_same_dialogues_other_seed_differs(catalog, vocab, train):
-    assert gen.generate(catalog, vocab, 300, seed=7, split="train") == train
-    assert gen.generate(catalog, vocab, 300, seed=8, split="train") != train
+def test_same_seed_same_dialogues_other_seed_differs(small_catalog, small_vocab, train):
+    assert gen.generate(small_catalog, small_vocab, 300, seed=7, split="train") == train
+    assert gen.generate(small_catalog, small_vocab, 300, seed=8, split="train") != train
 
 
 def test_dialogue_and_turn_format(train, test_split):
@@ -64,15 +66,15 @@ def test_gold_calls_fit_the_registry_schema(train, test_split):
         assert not problems, (t["gold"], problems)
 
 
-def test_gold_values_are_catalog_values(train, test_split, vocab):
+def test_gold_values_are_catalog_values(train, test_split, small_vocab):
     for t in turns(train + test_split):
         args = t["gold"]["arguments"]
         for name, values in VALUE_FIELDS.items():
             if name in args:
-                assert args[name] in getattr(vocab, values), (name, args[name])
+                assert args[name] in getattr(small_vocab, values), (name, args[name])
         if "category" in args:
             cats = args["category"] if isinstance(args["category"], list) else [args["category"]]
-            assert set(cats) <= set(vocab.categories)
+            assert set(cats) <= set(small_vocab.categories)
         for name in ("price_min", "price_max"):
             if name in args:
                 assert isinstance(args[name], float) and 0 < args[name] < 1000
@@ -87,17 +89,17 @@ def test_gold_values_are_catalog_values(train, test_split, vocab):
             assert ("item" in args) == (t["kind"] in ("reference", "goes_with"))
 
 
-def test_constraints_are_satisfiable_in_their_split(train, test_split, catalog, vocab):
+def test_constraints_are_satisfiable_in_their_split(train, test_split, small_catalog, small_vocab):
     for dialogues, split in ((train, "train"), (test_split, "test")):
-        splits = gen.product_splits(catalog)
-        pool = [p for p in catalog.all() if splits[p.parent_sku] == split]
+        splits = gen.product_splits(small_catalog)
+        pool = [p for p in small_catalog.all() if splits[p.parent_sku] == split]
         for t in turns(dialogues):
-            constraints, _, errors = normalise(t["constraints"], vocab)
+            constraints, _, errors = normalise(t["constraints"], small_vocab)
             assert not errors
             assert any(satisfies(p, constraints) for p in pool), t
 
 
-def test_held_out_templates_and_products(train, test_split, catalog):
+def test_held_out_templates_and_products(train, test_split, small_catalog):
     def used(dialogues):  # photo_only has no words, so its empty template is shared
         return {t["meta"]["template"] for t in turns(dialogues) if t["kind"] != "photo_only"}
     train_ids, test_ids = used(train), used(test_split)
@@ -105,9 +107,9 @@ def test_held_out_templates_and_products(train, test_split, catalog):
     train_texts = {t for kind in KINDS for _, t in gen.templates(kind, "train") if t}
     assert not train_texts & {t for kind in KINDS for _, t in gen.templates(kind, "test") if t}
 
-    splits = gen.product_splits(catalog)
+    splits = gen.product_splits(small_catalog)
     assert 0.1 < sum(s == "test" for s in splits.values()) / len(splits) < 0.3
-    images = {path: p.parent_sku for p in catalog.all() for path in [p.image_path, *p.extra_images]}
+    images = {path: p.parent_sku for p in small_catalog.all() for path in [p.image_path, *p.extra_images]}
     for dialogues, split in ((train, "train"), (test_split, "test")):
         for d in dialogues:
             assert all(splits[s] == split for s in d["products"])
@@ -128,7 +130,7 @@ def test_wording_varies(train):
     assert any(t["user"].islower() for t in turns(train)) and any(t["user"][:1].isupper() for t in turns(train))
 
 
-def test_the_words_say_the_gold_constraints(train, vocab):
+def test_the_words_say_the_gold_constraints(train, small_vocab):
     """The tracker reads most first requests back to the same constraints (it has known gaps, e.g. it also
     reads "no more than $50" as a minimum), so the wording carries what the gold says."""
     from assistant.dialogue.tracker import read
@@ -137,7 +139,7 @@ def test_the_words_say_the_gold_constraints(train, vocab):
         got = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in reading.items()}
         return {k: str(v).lower() for k, v in got.items()} == {k: str(v).lower() for k, v in gold.items()}
     requests = [t for t in turns(train) if t["kind"] == "request" and not t["meta"]["typo"]]
-    agree = sum(same(read(t["user"], None, vocab).set, t["constraints"]) for t in requests)
+    agree = sum(same(read(t["user"], None, small_vocab).set, t["constraints"]) for t in requests)
     assert agree >= 0.9 * len(requests)
 
 
@@ -158,8 +160,12 @@ def test_write_and_summary(train, tmp_path):
     assert s["templates"] > 50
 
 
-def test_cli_writes_both_splits_and_a_plot(tmp_path, capsys):
+def test_cli_writes_both_splits_and_a_plot(tmp_path, capsys, monkeypatch, small_catalog):
     from assistant.__main__ import main
+    data = tmp_path / "data"  # the CLI reads the catalog in SHOPASSIST_DATA_DIR: here, the small one
+    data.mkdir()
+    (data / "catalog.sqlite").write_bytes(small_catalog.db_path.read_bytes())
+    monkeypatch.setenv("SHOPASSIST_DATA_DIR", str(data))
     out = tmp_path / "controller"
     assert main(["train", "dialogues", "--dialogues", "20", "--test-dialogues", "5", "--dialogues-dir", str(out)]) == 0
     assert len((out / "dialogues_train.jsonl").read_text().splitlines()) == 20

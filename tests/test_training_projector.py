@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from assistant.training.projector import ImageProjector, descriptions, train_projector, word_accuracy
 
 
-def test_targets_describe_category_colour_and_gender(catalog, settings):
+@pytest.mark.unit
+def test_targets_describe_category_colour_and_gender(small_catalog, tmp_settings):
     from assistant.catalog.download import shopper_photos_root
-    train = descriptions(catalog.all(), shopper_photos_root(settings), "train")
-    held = descriptions(catalog.all(), shopper_photos_root(settings), "heldout")
-    assert not {p for p, _, _ in train} & {p for p, _, _ in held}
-    target = {p: (t, w) for p, t, w in train}[catalog.get("MH01-Black").image_path]
+    train = descriptions(small_catalog.all(), shopper_photos_root(tmp_settings), "train")
+    held = descriptions(small_catalog.all(), shopper_photos_root(tmp_settings), "heldout")
+    assert train and held and not {p for p, _, _ in train} & {p for p, _, _ in held}
+    target = {p: (t, w) for p, t, w in train}[small_catalog.get("MH01-Black").image_path]
     assert target == ("men's black hoodie", {"category": "hoodie", "colour": "black", "gender": "men's"})
 
 
+@pytest.mark.unit
 def test_word_accuracy_does_not_take_mens_for_womens():
     said = ["women's red jacket", "men's blue tee"]
     wanted = [{"gender": "men's", "colour": "red"}, {"gender": "men's", "colour": "red"}]

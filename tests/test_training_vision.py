@@ -3,6 +3,7 @@ augmentation, foreground masks and a short run whose loss falls."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from assistant.models.image_encoder import ImageEncoder, ImageEncoderConfig, normalise
@@ -16,6 +17,7 @@ def _spread(records, n):
     return ordered[:: max(1, len(ordered) // n)][:n]
 
 
+@pytest.mark.unit
 def test_contrastive_loss_treats_duplicate_captions_as_positives():
     texts = torch.nn.functional.normalize(torch.randn(3, 384, generator=torch.Generator().manual_seed(0)), dim=-1)
     captions = torch.tensor([0, 0, 1, 2])  # two images share caption 0: neither is the other's negative
@@ -26,6 +28,7 @@ def test_contrastive_loss_treats_duplicate_captions_as_positives():
     assert contrastive_loss(wrong, captions, groups, texts, torch.tensor(100.0)) > 10
 
 
+@pytest.mark.unit
 def test_augment_never_changes_hue():
     red = torch.zeros(8, 40, 40, 3, dtype=torch.uint8)
     red[..., 0], red[..., 1:] = 200, 60
@@ -36,6 +39,7 @@ def test_augment_never_changes_hue():
     assert torch.allclose(out[:, 1], out[:, 2]) and (out[:, 0] > out[:, 1]).all()  # still pure red hue
 
 
+@pytest.mark.unit
 def test_foreground_mask_keeps_the_product_and_drops_the_white_backdrop():
     img = np.full((30, 30, 3), 255, np.uint8)
     img[5:25, 5:25] = (20, 40, 200)

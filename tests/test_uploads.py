@@ -15,6 +15,8 @@ from PIL import Image
 from assistant import uploads
 from assistant.uploads import ImageRejected, StoredPhoto, load_image, store_photo
 
+pytestmark = pytest.mark.unit
+
 
 def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from tools.base import ToolContext
 from tools.catalog_filter import catalog_filter, normalise, satisfies, to_sql
 from tools.registry import ToolRegistry
 
+pytestmark = pytest.mark.unit
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "tool_schemas.json"
 
 
@@ -64,41 +65,41 @@ def test_the_dialogue_state_persists_constraints_in_order():
     assert "constraints: color=Red, category=Tees" in loaded.compact()
 
 
-def test_the_tracker_keeps_constraints_in_the_order_the_shopper_set_them(vocab):
+def test_the_tracker_keeps_constraints_in_the_order_the_shopper_set_them(small_vocab):
     """The tuned model's prompt lists the state's constraints in this order, as in its training."""
     state = DialogueState("s")
     for message in ("women's jackets under $60", "in blue instead", "for men instead"):
-        apply(read(message, state, vocab), state)
+        apply(read(message, state, small_vocab), state)
     assert "constraints: price_max=60.0, gender=Men, category=Jackets, color=Blue" in state.compact()
 
 
 @pytest.mark.parametrize("name", list(FIELDS))
-def test_sql_and_python_agree_for_every_field(name, catalog, vocab):
-    c = Constraints(**{name: some_value(name, catalog, vocab)})
+def test_sql_and_python_agree_for_every_field(name, small_catalog, small_vocab):
+    c = Constraints(**{name: some_value(name, small_catalog, small_vocab)})
     where, params = to_sql(c)
-    ids = set(catalog.select_ids(where, params))
-    assert ids and ids == {p.id for p in catalog.all() if satisfies(p, c)}
+    ids = set(small_catalog.select_ids(where, params))
+    assert ids and ids == {p.id for p in small_catalog.all() if satisfies(p, c)}
 
 
 @pytest.mark.parametrize("name", list(FIELDS))
-def test_every_field_filters_and_is_explained(name, catalog, vocab, settings):
-    ctx = ToolContext(catalog=catalog, vocab=vocab, settings=settings)
-    value = some_value(name, catalog, vocab)
+def test_every_field_filters_and_is_explained(name, small_catalog, small_vocab, tmp_settings):
+    ctx = ToolContext(catalog=small_catalog, vocab=small_vocab, settings=tmp_settings)
+    value = some_value(name, small_catalog, small_vocab)
     result = catalog_filter(ctx, {name: value})
     assert result.ok and result.hits
     for hit in result.hits:
-        assert satisfies(catalog.get(hit.sku), Constraints(**{name: value}))
+        assert satisfies(small_catalog.get(hit.sku), Constraints(**{name: value}))
         met = [e for e in hit.evidence if e.kind == "constraint"]
         assert len(met) == 1 and met[0].phrase()
 
 
-def test_normalise_maps_each_field_with_its_own_vocabulary(vocab):
+def test_normalise_maps_each_field_with_its_own_vocabulary(small_vocab):
     c, notes, errors = normalise({"color": "navy", "category": ["tank", "hoodie"], "eco": "yes", "size": "large",
-                                  "price_max": "fifty bucks", "query": "not a constraint"}, vocab)
+                                  "price_max": "fifty bucks", "query": "not a constraint"}, small_vocab)
     assert not errors and any("Blue" in n for n in notes)
     assert c.to_dict() == {"category": ["Tanks", "Bras & Tanks", "Hoodies & Sweatshirts"], "color": "Blue",
                            "size": "L", "price_max": 50.0, "eco": True}
-    c, _, errors = normalise({"price_min": 90, "price_max": 10, "color": "red"}, vocab)
+    c, _, errors = normalise({"price_min": 90, "price_max": 10, "color": "red"}, small_vocab)
     assert errors == ["the minimum price $90.00 is above the maximum $10.00"] and c.to_dict() == {"color": "Red"}
 
 
@@ -138,23 +139,23 @@ def test_a_tool_docstring_rewords_a_field_for_that_tool_only():
     assert described["recommend"] == "limit to a category, e.g. Shorts."
 
 
-def test_the_tracker_reads_each_fields_words_and_phrases(vocab):
+def test_the_tracker_reads_each_fields_words_and_phrases(small_vocab):
     for f in FIELDS.values():
         for word in f.words:
-            assert f.name in read(f"forget the {word}", None, vocab).unset, word
+            assert f.name in read(f"forget the {word}", None, small_vocab).unset, word
         for phrase, value in (f.reads.items() if isinstance(f.reads, dict) else ()):
-            assert read(f"something {phrase} please", None, vocab).set.get(f.name) == value, phrase
+            assert read(f"something {phrase} please", None, small_vocab).set.get(f.name) == value, phrase
 
 
-def test_a_new_category_drops_the_fields_that_do_not_carry_over(catalog, vocab):
+def test_a_new_category_drops_the_fields_that_do_not_carry_over(small_catalog, small_vocab):
     state = DialogueState("s")
-    apply(Reading(set={name: some_value(name, catalog, vocab) for name in FIELDS}), state)
+    apply(Reading(set={name: some_value(name, small_catalog, small_vocab) for name in FIELDS}), state)
     apply(Reading(set={"category": ["Shorts"]}), state)
     kept = {n for n, f in FIELDS.items() if f.carries_over}
     assert set(state.constraints.to_dict()) == kept and state.constraints.category == ["Shorts"]
 
 
-def test_the_decoder_values_come_from_the_table(vocab):
-    options = value_options(vocab)
+def test_the_decoder_values_come_from_the_table(small_vocab):
+    options = value_options(small_vocab)
     assert list(options) == [n for n, f in FIELDS.items() if f.options is not None]
     assert "Tanks/Bras & Tanks" in options["category"] and "Blue" in options["color"]

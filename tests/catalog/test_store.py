@@ -1,7 +1,56 @@
-"""The SQLite catalog store: products, links and the FTS5 keyword index."""
+"""The SQLite catalog store (assistant/catalog/store.py): products and links round-trip, parameterised
+filters, the FTS5 keyword index restricted to allowed ids."""
+import dataclasses
+
+import pytest
+
+from assistant.catalog.store import Catalog, write_catalog
+
+pytestmark = pytest.mark.unit
 
 
-def test_fts_keyword_search_is_restricted_to_allowed_ids(catalog):
-    jackets = catalog.select_ids("p.category = ?", ["Jackets"])
-    hits = catalog.keyword_search('"jacket"', jackets[:5], 50)
+def test_products_and_links_round_trip(luma_data, tmp_path):
+    products, links, _ = luma_data
+    some = products[:40]
+    parents = {p.parent_sku for p in some}
+    some_links = {parent: targets for parent, targets in links.items() if parent in parents}
+    assert some_links
+    path = tmp_path / "catalog.sqlite"
+    write_catalog(path, some, some_links)
+    write_catalog(path, some, some_links)  # a rebuild replaces the file, leaving no temporary one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.sqlite"]
+    catalog = Catalog(path)
+    assert len(catalog) == 40
+    for product in some:
+        stored = catalog.get(product.sku)
+        assert dataclasses.replace(stored, id=None) == product and catalog.by_id(stored.id) is stored
+    for parent, targets in some_links.items():
+        assert catalog.links(parent) == targets
+    assert catalog.links("no-such-parent") == [] and catalog.get("no-such-sku") is None
+
+
+def test_variants_and_distinct_values(small_catalog):
+    assert sorted(p.color for p in small_catalog.variants("MH01")) == ["Black", "Gray", "Orange"]
+    colours = small_catalog.values("color")
+    assert colours == sorted(set(colours)) and "Red" in colours and None not in colours
+    assert "M" in small_catalog.values("sizes")  # a list field: each of its values
+
+
+def test_filters_bind_their_values(small_catalog):
+    red = small_catalog.select_ids("p.color = ?", ["Red"])
+    assert red and {small_catalog.by_id(i).color for i in red} == {"Red"}
+    assert small_catalog.select_ids("p.color = ?", ["Red' OR 1=1 --"]) == []
+
+
+def test_fts_keyword_search_is_restricted_to_allowed_ids(small_catalog):
+    jackets = small_catalog.select_ids("p.category = ?", ["Jackets"])
+    hits = small_catalog.keyword_search('"jacket"', jackets[:5], 50)
     assert hits and {i for i, _ in hits} <= set(jackets[:5])
+    everywhere = small_catalog.keyword_search('"jacket"', None, 50)
+    scores = [s for _, s in everywhere]
+    assert len(everywhere) > len(hits) and scores == sorted(scores, reverse=True)
+
+
+def test_a_missing_catalog_says_how_to_build_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="assistant setup"):
+        Catalog(tmp_path / "nowhere.sqlite")

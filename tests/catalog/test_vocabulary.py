@@ -1,33 +1,44 @@
-"""Normalising shopper words to catalog values."""
+"""Normalising shopper words to catalog values (assistant/catalog/vocabulary.py)."""
 import pytest
 
-from assistant.catalog.vocabulary import VocabularyError, parse_number
+from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.vocabulary import Vocabulary, VocabularyError, parse_number
+
+pytestmark = pytest.mark.unit
 
 
-def test_colours_synonyms_and_typos(vocab):
-    assert vocab.color("red").value == "Red"
-    mapped = vocab.color("navy")
+def test_the_small_catalog_has_the_whole_catalogs_vocabulary(luma_data, small_catalog, small_vocab, tmp_path):
+    """What the unit tier's small catalog is for: every value a shopper can name is there."""
+    products, links, _ = luma_data
+    write_catalog(tmp_path / "whole.sqlite", products, links)
+    assert Vocabulary.from_catalog(Catalog(tmp_path / "whole.sqlite")) == small_vocab
+    assert len(small_catalog) < len(products) / 2
+
+
+def test_colours_synonyms_and_typos(small_vocab):
+    assert small_vocab.color("red").value == "Red"
+    mapped = small_vocab.color("navy")
     assert mapped.value == "Blue" and "nearest" in mapped.note
-    assert vocab.color("grey").value == "Gray"
-    assert vocab.color("purpel").value == "Purple"
-    assert vocab.color("chartreuse").value == "Green"
-    assert vocab.color("salmon").value == "Red"
+    assert small_vocab.color("grey").value == "Gray"
+    assert small_vocab.color("purpel").value == "Purple"
+    assert small_vocab.color("chartreuse").value == "Green"
+    assert small_vocab.color("salmon").value == "Red"
 
 
-def test_unknown_colour_lists_valid_values(vocab):
+def test_unknown_colour_lists_valid_values(small_vocab):
     with pytest.raises(VocabularyError) as err:
-        vocab.color("zorblax")
+        small_vocab.color("zorblax")
     assert "valid colours" in str(err.value) and "Red" in str(err.value)
 
 
-def test_categories_plural_singular_and_synonyms(vocab):
-    assert vocab.category("jackets").value == ["Jackets"]
-    assert vocab.category("Jacket").value == ["Jackets"]
-    assert vocab.category("hoodies").value == ["Hoodies & Sweatshirts"]
-    assert vocab.category("t-shirts").value == ["Tees"]
-    assert set(vocab.category("tanks").value) == {"Tanks", "Bras & Tanks"}
+def test_categories_plural_singular_and_synonyms(small_vocab):
+    assert small_vocab.category("jackets").value == ["Jackets"]
+    assert small_vocab.category("Jacket").value == ["Jackets"]
+    assert small_vocab.category("hoodies").value == ["Hoodies & Sweatshirts"]
+    assert small_vocab.category("t-shirts").value == ["Tees"]
+    assert set(small_vocab.category("tanks").value) == {"Tanks", "Bras & Tanks"}
     with pytest.raises(VocabularyError, match="valid categories"):
-        vocab.category("spaceships")
+        small_vocab.category("spaceships")
 
 
 @pytest.mark.parametrize("text,value", [("$49.99", 49.99), ("50 bucks", 50), ("fifty", 50),
@@ -36,16 +47,16 @@ def test_prices_in_words(text, value):
     assert parse_number(text) == value
 
 
-def test_absurd_prices_rejected(vocab):
+def test_absurd_prices_rejected(small_vocab):
     with pytest.raises(VocabularyError, match="negative"):
-        vocab.price(-5)
+        small_vocab.price(-5)
     with pytest.raises(VocabularyError, match="far above"):
-        vocab.price("10000000")
-    assert vocab.price("fifty bucks").value == 50.0
+        small_vocab.price("10000000")
+    assert small_vocab.price("fifty bucks").value == 50.0
 
 
-def test_gender_and_size(vocab):
-    assert vocab.gender("women's").value == "Women"
-    assert vocab.gender("male").value == "Men"
-    assert vocab.size("medium").value == "M"
-    assert vocab.size("xl").value == "XL"
+def test_gender_and_size(small_vocab):
+    assert small_vocab.gender("women's").value == "Women"
+    assert small_vocab.gender("male").value == "Men"
+    assert small_vocab.size("medium").value == "M"
+    assert small_vocab.size("xl").value == "XL"

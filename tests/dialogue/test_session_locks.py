@@ -7,6 +7,8 @@ import pytest
 
 from assistant.dialogue.session_locks import SessionLocks
 
+pytestmark = pytest.mark.unit
+
 
 def wait_until(condition, timeout: float = 10.0) -> None:
     """Wait for observable state (not for a fixed time); fail if it never comes."""

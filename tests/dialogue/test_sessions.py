@@ -2,9 +2,13 @@
 import json
 import sqlite3
 
+import pytest
+
 from assistant.catalog.constraints import Constraints
 from assistant.dialogue.sessions import SessionStore
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
+
+pytestmark = pytest.mark.unit
 
 
 def shown_state() -> DialogueState:

@@ -1,6 +1,11 @@
-"""Dialogue state: references against the last list and the catalog, and the compact view."""
+"""Dialogue state (assistant/dialogue/state.py): references against the last list and the catalog, and
+the compact view."""
+import pytest
+
 from assistant.catalog.constraints import Constraints
 from assistant.dialogue.state import DialogueState, ShownItem
+
+pytestmark = pytest.mark.unit
 
 
 def shown_state() -> DialogueState:
@@ -26,10 +31,10 @@ def test_positions_ordinals_colours_and_names():
     assert state.resolve("what goes with it?") == "WS03-Green"
 
 
-def test_references_to_catalog_skus_and_names(catalog):
+def test_references_to_catalog_skus_and_names(small_catalog):
     state = DialogueState("s")
-    assert state.resolve("MH01-Black", catalog) == "MH01-Black"
-    assert catalog.get(state.resolve("the Chaz Kangeroo Hoodie", catalog)).name == "Chaz Kangeroo Hoodie"
+    assert state.resolve("MH01-Black", small_catalog) == "MH01-Black"
+    assert small_catalog.get(state.resolve("the Chaz Kangeroo Hoodie", small_catalog)).name == "Chaz Kangeroo Hoodie"
 
 
 def test_compact_view_lists_constraints_and_shown():

@@ -1,8 +1,11 @@
-"""The dialogue-state tracker: what the shopper's words say about constraints and references."""
+"""The dialogue-state tracker (assistant/dialogue/tracker.py): what the shopper's words say about
+constraints, references, photos and recommendations."""
 import pytest
 
 from assistant.dialogue.state import DialogueState, Photo, ShownItem
 from assistant.dialogue.tracker import apply, read
+
+pytestmark = pytest.mark.unit
 
 
 def run(vocab, catalog, *messages, state=None):
@@ -23,72 +26,74 @@ def run(vocab, catalog, *messages, state=None):
     ("$60 or less", None, 60), ("no more than 45 dollars", None, 45), ("above $25", 25, None),
     ("40 dollars or more", 40, None), ("2 or more jackets", None, None),
 ])
-def test_price_forms(vocab, catalog, text, low, high):
-    state, _ = run(vocab, catalog, text)
+def test_price_forms(small_vocab, small_catalog, text, low, high):
+    state, _ = run(small_vocab, small_catalog, text)
     assert state.constraints.get("price_min") == low and state.constraints.get("price_max") == high
 
 
-def test_constraints_carry_and_change(vocab, catalog):
-    state, _ = run(vocab, catalog, "women's jackets under $60", "in blue instead")
-    assert state.constraints.to_dict() == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0, "color": "Blue"}
-    run(vocab, catalog, "forget the price limit", "for men instead", state=state)
+def test_constraints_carry_and_change(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "women's jackets under $60", "in blue instead")
+    assert state.constraints.to_dict() == {"gender": "Women", "category": ["Jackets"], "price_max": 60.0,
+                                           "color": "Blue"}
+    run(small_vocab, small_catalog, "forget the price limit", "for men instead", state=state)
     assert state.constraints.to_dict() == {"gender": "Men", "category": ["Jackets"], "color": "Blue"}
-    run(vocab, catalog, "any colour is fine", state=state)
+    run(small_vocab, small_catalog, "any colour is fine", state=state)
     assert "color" not in state.constraints
 
 
-def test_new_category_starts_a_new_search_but_keeps_gender(vocab, catalog):
-    state, _ = run(vocab, catalog, "red women's jackets under 60", "now show me shorts")
+def test_new_category_starts_a_new_search_but_keeps_gender(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "red women's jackets under 60", "now show me shorts")
     assert state.constraints.to_dict() == {"gender": "Women", "category": ["Shorts"]}
 
 
-def test_cheaper_is_relative_to_what_was_shown(vocab, catalog):
+def test_cheaper_is_relative_to_what_was_shown(small_vocab, small_catalog):
     state = DialogueState("u")
     state.shown = [ShownItem(i, s, s, None, "Jackets", p) for i, (s, p) in
                    enumerate([("A", 40.0), ("B", 60.0), ("C", 80.0)], 1)]
-    run(vocab, catalog, "cheaper ones?", state=state)
+    run(small_vocab, small_catalog, "cheaper ones?", state=state)
     assert state.constraints.price_max == 59.99
 
 
-def test_bad_values_are_reported_not_stored(vocab, catalog):
-    state, (reading,) = run(vocab, catalog, "shorts in zorblax under -20 dollars")
+def test_bad_values_are_reported_not_stored(small_vocab, small_catalog):
+    state, (reading,) = run(small_vocab, small_catalog, "shorts in zorblax under -20 dollars")
     assert "color" not in state.constraints and "price_max" not in state.constraints
     assert any("zorblax" in e and "valid colours" in e for e in reading.errors)
     assert any("negative" in e for e in reading.errors)
 
 
-def test_named_colours_map_to_the_nearest_catalog_colour(vocab, catalog):
-    state, (reading,) = run(vocab, catalog, "a chartreuse tee")
+def test_named_colours_map_to_the_nearest_catalog_colour(small_vocab, small_catalog):
+    state, (reading,) = run(small_vocab, small_catalog, "a chartreuse tee")
     assert state.constraints.color == "Green" and "nearest" in reading.notes[0]
 
 
-def test_references_and_reactions(vocab, catalog):
+def test_references_and_reactions(small_vocab, small_catalog):
     state = DialogueState("u")
     state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
                    ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0)]
-    _, (why,) = run(vocab, catalog, "why the second one?", state=state)
+    _, (why,) = run(small_vocab, small_catalog, "why the second one?", state=state)
     assert why.reference == "WH01-Red"
-    run(vocab, catalog, "I like the first one", state=state)
-    run(vocab, catalog, "I don't like the red one", state=state)
+    run(small_vocab, small_catalog, "I like the first one", state=state)
+    run(small_vocab, small_catalog, "I don't like the red one", state=state)
     assert state.liked == ["WJ03-Blue"] and state.rejected == ["WH01-Red"]
 
 
-def test_synonyms_and_topic(vocab, catalog):
-    state, (reading,) = run(vocab, catalog, "a navy waterproof coat for my wife")
+def test_synonyms_and_topic(small_vocab, small_catalog):
+    state, (reading,) = run(small_vocab, small_catalog, "a navy waterproof coat for my wife")
     assert state.constraints.to_dict() == {"color": "Blue", "category": ["Jackets"], "gender": "Women"}
     assert "waterproof" in state.topic
     assert any("Blue" in n for n in reading.notes)
 
 
-def test_photo_references(vocab, catalog):
+def test_photo_references(small_vocab, small_catalog):
     state = DialogueState("u")
     state.photos = [Photo(name=f"photo {n}", path=f"/uploads/{n}.jpg", sha256=str(n)) for n in (1, 2)]
-    assert read("", state, vocab, catalog, ["photo 2"]).photo == "photo 2"  # a photo sent with no words is the query
-    assert read("like my first photo but in red", state, vocab, catalog).photo == "photo 1"
-    assert read("something like photo 2", state, vocab, catalog).photo == "photo 2"
-    assert read("like this, for men", state, vocab, catalog).photo == "photo 2"
-    assert read("women's jackets", state, vocab, catalog).photo is None
-    state_after, (no,) = run(vocab, catalog, "nothing like photo 1 please", state=state)
+    # A photo sent with no words is the query.
+    assert read("", state, small_vocab, small_catalog, ["photo 2"]).photo == "photo 2"
+    assert read("like my first photo but in red", state, small_vocab, small_catalog).photo == "photo 1"
+    assert read("something like photo 2", state, small_vocab, small_catalog).photo == "photo 2"
+    assert read("like this, for men", state, small_vocab, small_catalog).photo == "photo 2"
+    assert read("women's jackets", state, small_vocab, small_catalog).photo is None
+    state_after, (no,) = run(small_vocab, small_catalog, "nothing like photo 1 please", state=state)
     assert no.avoid_photo == "photo 1" and no.photo is None and state_after.avoid_photos == ["photo 1"]
     assert state.resolve_photo("photo 7") is None
 
@@ -98,32 +103,32 @@ def test_photo_references(vocab, catalog):
     ("something similar to the red one", "similar"), ("more like the ones I liked", "similar"),
     ("what else would I like?", "any"), ("any suggestions?", "any"), ("red jackets under $50", None),
 ])
-def test_recommendation_requests_and_their_relation(vocab, catalog, text, relation):
-    _, (reading,) = run(vocab, catalog, text)
+def test_recommendation_requests_and_their_relation(small_vocab, small_catalog, text, relation):
+    _, (reading,) = run(small_vocab, small_catalog, text)
     assert reading.recommend == relation
 
 
-def test_asking_about_an_item_is_remembered_as_interest(vocab, catalog):
+def test_asking_about_an_item_is_remembered_as_interest(small_vocab, small_catalog):
     state = DialogueState("u", shown=[ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
                                       ShownItem(2, "MH01-Black", "Chaz Kangeroo Hoodie", "Black", "Hoodies", 52.0)])
-    run(vocab, catalog, "why the second one?", "I like the first one", state=state)
+    run(small_vocab, small_catalog, "why the second one?", "I like the first one", state=state)
     assert state.asked == ["MH01-Black"] and state.liked == ["WJ03-Blue"]
 
 
 @pytest.mark.parametrize("text,low,high", [("jackets no more than $45", None, 45), ("not more than 50 dollars", None, 50),
                                            ("more than 30 dollars", 30, None)])
-def test_no_more_than_is_a_maximum_only(vocab, catalog, text, low, high):
-    state, _ = run(vocab, catalog, text)
+def test_no_more_than_is_a_maximum_only(small_vocab, small_catalog, text, low, high):
+    state, _ = run(small_vocab, small_catalog, text)
     assert state.constraints.get("price_min") == low and state.constraints.get("price_max") == high
 
 
 @pytest.mark.parametrize("text", ["whatever color", "colour doesn't matter", "show me all colours", "any colour"])
-def test_ways_to_drop_the_colour(vocab, catalog, text):
-    state, _ = run(vocab, catalog, "red jackets", text)
+def test_ways_to_drop_the_colour(small_vocab, small_catalog, text):
+    state, _ = run(small_vocab, small_catalog, "red jackets", text)
     assert "color" not in state.constraints and state.constraints.category == ["Jackets"]
 
 
 @pytest.mark.parametrize("text,gender", [("ladies' jackets", "Women"), ("guys' tees", "Men")])
-def test_possessive_gender_words(vocab, catalog, text, gender):
-    state, _ = run(vocab, catalog, text)
+def test_possessive_gender_words(small_vocab, small_catalog, text, gender):
+    state, _ = run(small_vocab, small_catalog, text)
     assert state.constraints.gender == gender

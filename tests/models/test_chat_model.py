@@ -35,6 +35,7 @@ def test_forced_tool_call_and_schema_types(chat):
             assert isinstance(value, float)
 
 
+@pytest.mark.unit
 def test_render_round_trips_tool_calls():
     text = LocalChatModel.render([SystemMessage(content="s"), HumanMessage(content="hi"),
                                   AIMessage(content="", tool_calls=[{"name": "search", "args": {"query": "x"},
@@ -42,6 +43,15 @@ def test_render_round_trips_tool_calls():
                                   ToolMessage(content="3 items", tool_call_id="1")])
     assert '<tool_call>\n{"name": "search", "arguments": {"query": "x"}}\n</tool_call>' in text
     assert "<|im_start|>tool\n3 items<|im_end|>" in text and text.endswith("<|im_start|>assistant\n")
+
+
+@pytest.mark.unit
+def test_binding_tools_loads_no_weights(registry):
+    """The weights load on the first decoding (or warm_up), not when a planner is built."""
+    chat_model = LocalChatModel(model_name="no-such-model")
+    bound = chat_model.bind_tools(list(registry.tools.values()), value_options={"color": ["Red"]})
+    assert [t["function"]["name"] for t in bound.kwargs["tools"]] == registry.names
+    assert bound.kwargs["value_options"] == {"color": ["Red"]} and chat_model._decoder is None
 
 
 def test_any_local_model_directory_loads_and_makes_valid_calls(tiny_chat_model, real_bot):

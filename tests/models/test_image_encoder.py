@@ -64,6 +64,7 @@ def test_catalog_image_is_closer_to_its_own_text_than_to_another_category(encode
     assert _own_text_wins(encoder, embedder, products, shown, [it.path for it in held]) >= 0.8
 
 
+@pytest.mark.unit
 def test_save_load_roundtrip(tmp_path):
     model = ImageEncoder(ImageEncoderConfig(image_size=32, widths=(8, 16), depths=(1,))).eval()
     model.save(tmp_path / "enc.safetensors", extra={"note": "test"})

@@ -4,6 +4,8 @@ import torch
 
 from assistant.models.projector import ImageProjector
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("kind", ["linear", "mlp2x_gelu"])
 def test_projector_shapes_and_round_trip(tmp_path, kind):

@@ -11,6 +11,7 @@ def schemas(registry):
     return {s["name"]: s for s in registry.schemas()}
 
 
+@pytest.mark.unit
 def test_answer_is_the_decoders_json_in_schema_order(schemas):
     gold = {"tool": "search", "arguments": {"price_max": 60, "query": "jacket", "color": "Red", "gender": "Women"}}
     text = "".join(answer_pieces(gold, schemas))
@@ -20,6 +21,7 @@ def test_answer_is_the_decoders_json_in_schema_order(schemas):
     assert list(call["arguments"]) == ["query", "gender", "color", "price_max"]  # the schema's order
 
 
+@pytest.mark.unit
 def test_a_reply_names_its_kind_and_unknown_arguments_are_refused(schemas):
     assert answer_pieces({"tool": None, "arguments": {}, "reply_kind": "clarify"}, schemas) == [REPLY_OPEN, "clarify\n"]
     with pytest.raises(ValueError, match="no argument"):
@@ -33,6 +35,7 @@ def test_answer_ids_decode_back_to_the_answer(schemas, real_bot):
     assert tokenizer.decode(ids) == "".join(answer_pieces(gold, schemas))
 
 
+@pytest.mark.unit
 def test_turn_shows_state_photos_as_tokens_or_words_and_the_message():
     context = {"topic": "jacket", "constraints": {"category": "Jackets", "price_max": 60.0}, "photos": ["photo 1"], "shown": 5}
     tokens = render_turn(context, "like this but in red", ["photo 2"], {"photo 1": None, "photo 2": None}, 3)

@@ -2,8 +2,9 @@
 nearest demonstrations, calibrates its first step, and may take several steps a turn."""
 import pytest
 
+from assistant.models.chat_model import LocalChatModel
 from assistant.planning.planner import Observation
-from assistant.planning.prompted import CONTENT_FREE, PromptedPlanner
+from assistant.planning.prompted import CONTENT_FREE, ExampleSelector, PromptedPlanner, load_examples
 from tests.planning import a_turn
 
 
@@ -12,7 +13,15 @@ def prompted(tiny_chat_model, registry, settings, embedder):
     return PromptedPlanner(tiny_chat_model, registry, settings, embedder)
 
 
-def test_the_prompted_planner_reads_the_dialogue_and_the_nearest_demonstrations(prompted, registry):
+@pytest.fixture
+def unloaded(registry, tmp_settings, one_hot_embedder):
+    """The prompted planner over a chat model that is never loaded: its prompt needs no weights."""
+    return PromptedPlanner(LocalChatModel(model_name="never-loaded"), registry, tmp_settings, one_hot_embedder)
+
+
+@pytest.mark.unit
+def test_the_prompted_planner_reads_the_dialogue_and_the_nearest_demonstrations(unloaded, registry):
+    prompted = unloaded
     assert all(f"- {name}(" in prompted.system.content for name in registry.names)
     turn = a_turn("what goes with the second one?", sent=["photo 2"])
     messages = prompted.messages(turn)
@@ -34,3 +43,12 @@ def test_the_prompted_planner_calibrates_its_first_step_and_sees_each_result(pro
     assert messages[-2].tool_calls[0]["args"] == call["args"] and messages[-1].content == "5 items"
     step = prompted.propose(turn, [Observation(call, "5 items")])
     assert step.call is not None or step.reply == ""  # after a result, no words: the reply is composed from evidence
+
+
+@pytest.mark.unit
+def test_the_nearest_demonstration_comes_last_and_none_without_an_embedder(one_hot_embedder):
+    examples = load_examples()
+    wanted = examples[7]
+    nearest = ExampleSelector(examples, one_hot_embedder, k=3).nearest(wanted["user"])
+    assert len(nearest) == 3 and nearest[-1] is wanted  # closest last, next to the request
+    assert ExampleSelector(examples, None).nearest(wanted["user"]) == []

@@ -1,4 +1,5 @@
-"""EASE (assistant/recommender/ease.py): the closed-form item-item model, on MovieLens-100k."""
+"""EASE (assistant/recommender/ease.py): the closed-form item-item model, on a planted matrix and on
+MovieLens-100k."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,27 @@ import pytest
 import scipy.sparse as sp
 
 from assistant.evaluation.recommender import _evaluate
-from assistant.recommender import load, make
+from assistant.recommender import make
 from assistant.recommender.ease import EASE
+from tests.recommender import history, planted_matrix
+
+
+@pytest.mark.unit
+def test_the_closed_form_has_no_self_weight_and_finds_the_planted_blocks():
+    X, _ = planted_matrix(blocks=5, block_size=6)
+    model = make("ease", l2=10.0).fit(X)
+    assert model.B.shape == (30, 30) and np.all(np.diag(model.B) == 0)
+    scores = model.score(history([6, 7], 30)).ravel()  # two items of block 1
+    others = np.delete(np.arange(30), [6, 7])
+    top = others[np.argsort(-scores[others])][:4]
+    assert set(top) <= set(range(6, 12))  # the rest of block 1 first
+
+
+@pytest.mark.unit
+def test_ease_refuses_catalogs_too_large_for_its_dense_matrix():
+    X = sp.csr_matrix((1, EASE.MAX_ITEMS + 1), dtype=np.float32)
+    with pytest.raises(ValueError, match="BPR-MF"):
+        make("ease").fit(X)
 
 
 def test_ease_beats_popularity_on_held_out_interactions(movielens_split):
@@ -23,18 +43,3 @@ def test_similar_leaves_the_item_out_and_is_sorted(movielens_split):
     similar = model.similar(0, k=10)
     assert len(similar) == 10 and 0 not in [i for i, _ in similar]
     assert [s for _, s in similar] == sorted((s for _, s in similar), reverse=True)
-
-
-def test_save_load_round_trip(tmp_path, movielens_split):
-    X, _ = movielens_split
-    model = make("ease", l2=50.0).fit(X[:200], [f"m{i}" for i in range(X.shape[1])])
-    model.save(tmp_path / "ease")
-    loaded = load(tmp_path / "ease")
-    assert loaded.item_ids == model.item_ids and loaded.params == model.params
-    np.testing.assert_allclose(loaded.score(X[:3]), model.score(X[:3]), rtol=1e-5)
-
-
-def test_ease_refuses_catalogs_too_large_for_its_dense_matrix():
-    X = sp.csr_matrix((1, EASE.MAX_ITEMS + 1), dtype=np.float32)
-    with pytest.raises(ValueError, match="BPR-MF"):
-        make("ease").fit(X)

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from assistant.recommender import load, make
+from assistant.recommender import make
+from tests.recommender import history, planted_matrix
+
+pytestmark = pytest.mark.unit
 
 
-def test_save_load_round_trip(tmp_path, movielens_split):
-    X, _ = movielens_split
-    model = make("popularity").fit(X[:200], [f"m{i}" for i in range(X.shape[1])])
-    model.save(tmp_path / "popularity")
-    loaded = load(tmp_path / "popularity")
-    assert loaded.item_ids == model.item_ids and loaded.params == model.params
-    np.testing.assert_allclose(loaded.score(X[:3]), model.score(X[:3]), rtol=1e-5)
+def test_every_shopper_gets_the_items_most_shoppers_had():
+    X, _ = planted_matrix()
+    model = make("popularity").fit(X)
+    shoppers = np.asarray((X > 0).sum(axis=0)).ravel()
+    for items in ([0], [7, 8], []):
+        np.testing.assert_allclose(model.score(history(items, X.shape[1])).ravel(), np.log1p(shoppers), rtol=1e-6)
+    (top, _), = model.similar(0, k=1)  # "often had with item 0": the most popular other item
+    assert top != 0 and shoppers[top] == np.delete(shoppers, 0).max()

@@ -1,4 +1,5 @@
-"""Ingesting a retailer's interaction log: schema, validation, clear errors, the fitted model."""
+"""Ingesting a retailer's interaction log (assistant/recommender/retail_log.py): schema, validation, clear
+errors, the fitted catalog model."""
 from __future__ import annotations
 
 import dataclasses
@@ -19,19 +20,21 @@ def write(tmp_path, rows, name="log.csv", columns=("user_id", "item_id", "event"
     return path
 
 
-def test_variant_product_and_size_skus_map_to_products(tmp_path, catalog):
+@pytest.mark.unit
+def test_variant_product_and_size_skus_map_to_products(tmp_path, small_catalog):
     path = write(tmp_path, [("a", "MH01-Black", "purchase", "", "2024-05-01T10:00:00Z"),
                             ("a", "MH02", "view", "", "1714557600"),
                             ("b", "MH01-XS-Gray", "rating", "5", ""),
                             ("b", "MH03-Blue", "", "", "")])
-    log, report = read_log(path, catalog)
+    log, report = read_log(path, small_catalog)
     assert list(log["product"]) == ["MH01", "MH02", "MH01", "MH03"]
     assert list(log.weight) == [3.0, 1.0, 2.0, 3.0]  # an empty event counts as a purchase
     assert log.timestamp.iloc[0] == log.timestamp.iloc[1] == 1714557600
     assert (report.kept, report.users, report.products) == (4, 2, 3) and not report.dropped
 
 
-def test_bad_rows_are_dropped_and_counted_with_examples(tmp_path, catalog):
+@pytest.mark.unit
+def test_bad_rows_are_dropped_and_counted_with_examples(tmp_path, small_catalog):
     path = write(tmp_path, [("a", "MH01-Black", "purchase", "", ""),
                             ("", "MH01-Black", "purchase", "", ""),
                             ("a", "MH02-Black", "teleport", "", ""),
@@ -39,7 +42,7 @@ def test_bad_rows_are_dropped_and_counted_with_examples(tmp_path, catalog):
                             ("a", "MH02-Black", "rating", "1", ""),
                             ("a", "MH02-Black", "view", "", "yesterday-ish"),
                             ("a", "NOT-A-SKU", "view", "", "")])
-    log, report = read_log(path, catalog)
+    log, report = read_log(path, small_catalog)
     assert len(log) == 1
     assert set(report.dropped) == {"missing user_id or item_id", "unknown event (known: view, click, add_to_cart, purchase, rating)",
                                    "rating missing or outside 1-5", "rating below 3 (not a positive)",
@@ -48,12 +51,14 @@ def test_bad_rows_are_dropped_and_counted_with_examples(tmp_path, catalog):
     assert "dropped 1: unknown event" in "\n".join(report.lines())
 
 
-def test_parquet_and_column_aliases(tmp_path, catalog):
+@pytest.mark.unit
+def test_parquet_and_column_aliases(tmp_path, small_catalog):
     path = write(tmp_path, [("c1", "WJ03-Blue")], name="log.parquet", columns=("customer_id", "sku"))
-    log, _ = read_log(path, catalog)
+    log, _ = read_log(path, small_catalog)
     assert list(log["product"]) == ["WJ03"]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("content,name,message", [
     (None, "missing.csv", "no such file"),
     ("user_id,item_id\n", "empty.csv", "no rows"),
@@ -62,12 +67,32 @@ def test_parquet_and_column_aliases(tmp_path, catalog):
     ("user_id,item_id\n1,MH01\n", "log.xlsx", "use a .csv"),
     ("PAR1garbage", "broken.parquet", "could not read broken.parquet as Parquet"),
 ])
-def test_unusable_files_are_refused_with_the_reason(tmp_path, catalog, content, name, message):
+def test_unusable_files_are_refused_with_the_reason(tmp_path, small_catalog, content, name, message):
     path = tmp_path / name
     if content is not None:
         path.write_text(content)
     with pytest.raises(LogError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        read_log(path, catalog)
+        read_log(path, small_catalog)
+
+
+@pytest.mark.unit
+def test_the_catalog_model_scores_every_product_and_names_what_raised_it(tmp_path, small_catalog):
+    products = sorted({p.parent_sku for p in small_catalog.all()})
+    log, _ = read_log(synthetic_interaction_log(small_catalog, tmp_path / "synthetic.csv"), small_catalog)
+    content = np.random.default_rng(0).normal(size=(len(products), 16)).astype(np.float32)
+    cf = CatalogCF.fit(log, products, content, source="synthetic.csv")
+    assert cf.meta["model"] == "ease" and cf.meta["products"] == len(products) > cf.meta["warm_products"] > 0
+    history = list(log["product"][:2])
+    scores = cf.scores(history)
+    assert set(scores) == set(products) and all(np.isfinite(v) for v in scores.values())
+    assert cf.scores(["not-a-product"]) == {}
+    assert set(cf.popularity()) == set(log["product"]) and all(v > 0 for v in cf.popularity().values())
+    best = max((p for p in scores if p not in history), key=scores.get)
+    assert cf.anchor(best, history) in history and cf.anchor("not-a-product", history) is None
+    cf.save(tmp_path / "cf")
+    again = CatalogCF.load(tmp_path / "cf")
+    assert again.meta == cf.meta and again.scores(history) == pytest.approx(scores)
+    assert CatalogCF.load(tmp_path / "nowhere") is None
 
 
 def test_ingest_fits_a_model_that_scores_every_product(tmp_path, settings, catalog, text_index):

@@ -28,6 +28,7 @@ ONE_OF_EACH = [
 ]
 
 
+@pytest.mark.unit
 def test_every_kind_is_registered_and_survives_its_json_form():
     assert {f.kind for f in ONE_OF_EACH} == set(KINDS)
     for fact in ONE_OF_EACH:
@@ -37,6 +38,7 @@ def test_every_kind_is_registered_and_survives_its_json_form():
         assert fact.phrase()
 
 
+@pytest.mark.unit
 def test_facts_cannot_be_edited():
     fact = Match("jacket", 1)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -48,6 +50,7 @@ def test_facts_cannot_be_edited():
     assert ConstraintMet("size", "M", sizes) == ConstraintMet("size", "M", ("S", "M"))
 
 
+@pytest.mark.unit
 def test_shown_evidence_persists_with_the_session(tmp_path):
     store = SessionStore(tmp_path / "sessions.sqlite")
     state = DialogueState("s")
@@ -59,6 +62,7 @@ def test_shown_evidence_persists_with_the_session(tmp_path):
     assert explanation(loaded.evidence) == loaded.explanation
 
 
+@pytest.mark.unit
 def test_an_older_sessions_facts_still_load():
     """Sessions saved before typed evidence stored the photo's category with the constraint's keys."""
     old = {"kind": "photo_category", "field": "category", "rule": "Tees", "value": "Men/Tops/Tees",
@@ -66,6 +70,7 @@ def test_an_older_sessions_facts_still_load():
     assert from_dict(old) == PhotoCategory("Men/Tops/Tees", ("photo 1",))
 
 
+@pytest.mark.unit
 def test_the_reply_json_lists_each_fact_with_its_kind():
     from assistant.assistant import ItemResult, Reply
     item = ItemResult(1, "MJ01-Red", "Beaumont Summit Kit", 42.0, "Red", "Jackets", "Men", "x.jpg", 1.0,
@@ -74,6 +79,7 @@ def test_the_reply_json_lists_each_fact_with_its_kind():
     assert [from_dict(f) for f in facts] == ONE_OF_EACH
 
 
+@pytest.mark.unit
 def test_the_pages_api_lists_each_fact_with_its_kind():
     from assistant.assistant import ItemResult
     from assistant.page import item_dict

@@ -1,25 +1,29 @@
-"""The explain tool: the facts recorded when an item was shown, unchanged."""
+"""The explain tool (tools/explainer.py): the facts recorded when an item was shown, unchanged."""
+import pytest
+
 from assistant.dialogue.state import ShownItem
 from assistant.explain import explanation
 from tools.evidence import ConstraintMet, Rating, SortRank
 from tools.explainer import explain_shown
 
+pytestmark = pytest.mark.unit
 
-def test_explain_returns_the_recorded_facts_and_says_the_position_once(ctx):
+
+def test_explain_returns_the_recorded_facts_and_says_the_position_once(small_ctx):
     first = [ConstraintMet("color", "Blue", "Blue"), Rating(4.0, 2)]
     second = [ConstraintMet("color", "Red", "Red"), SortRank("rating", 2, 7)]
-    ctx.state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0,
-                                 explanation(first), first),
-                       ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0,
-                                 explanation(second), second)]
-    result = explain_shown(ctx, "the second one")
+    small_ctx.state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0,
+                                       explanation(first), first),
+                             ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0,
+                                       explanation(second), second)]
+    result = explain_shown(small_ctx, "the second one")
     assert [h.sku for h in result.hits] == ["WH01-Red"] and result.data["position"] == 2
     # The position is the reply's lead line ("Why #2, ..."), not a clause of the explanation.
     assert result.hits[0].evidence == second
-    assert explanation(result.hits[0].evidence) == ctx.state.shown[1].explanation
+    assert explanation(result.hits[0].evidence) == small_ctx.state.shown[1].explanation
 
 
-def test_explain_needs_a_shown_item(ctx):
-    assert "nothing has been shown" in explain_shown(ctx, "the first one").error
-    ctx.state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0)]
-    assert "could not tell which item" in explain_shown(ctx, "the ninth one").error
+def test_explain_needs_a_shown_item(small_ctx):
+    assert "nothing has been shown" in explain_shown(small_ctx, "the first one").error
+    small_ctx.state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0)]
+    assert "could not tell which item" in explain_shown(small_ctx, "the ninth one").error

@@ -1,6 +1,10 @@
 """Each tool declares where its arguments come from (tools/grounding.py, beside the tools in
 tools/registry.py); the controller's grounding applies the declarations."""
+import pytest
+
 from tools.grounding import Source, grounded, sources
+
+pytestmark = pytest.mark.unit
 
 
 def test_each_tool_declares_its_sources(registry):

@@ -1,9 +1,11 @@
 """The vector-index interface: FAISS and NumPy backends agree, filtered search, persistence."""
 import numpy as np
+import pytest
 
 from tools.index import FaissIndex, NumpyIndex, build_index, load_index
 
 
+@pytest.mark.unit
 def test_backends_agree_with_and_without_allowed_ids(tmp_path):
     rng = np.random.default_rng(0)
     ids, vectors = np.arange(100, 300), rng.normal(size=(200, 16)).astype(np.float32)

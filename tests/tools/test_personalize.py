@@ -1,16 +1,36 @@
-"""The session as a signal: likes, questions and rejections rank search and recommendations."""
+"""The session as a signal (tools/personalize.py): likes, questions and rejections rank search and
+recommendations."""
 from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from assistant.explain import explanation
 from assistant.recommender.retail_log import CatalogCF, ingest
 from tests.conftest import synthetic_interaction_log
-from tools.personalize import SessionSignals, session_scores
+from assistant.dialogue.state import DialogueState
+from tools.personalize import SessionSignals, blend, session_scores
 
 
 def skus(result):
     return [h.sku for h in result.hits]
+
+
+@pytest.mark.unit
+def test_the_signals_are_what_the_shopper_liked_then_asked_about_and_rejected():
+    state = DialogueState("s", liked=["A"], asked=["A", "B", "C"], rejected=["C"])
+    signals = SessionSignals.from_state(state)
+    assert signals.positives == [("A", "liked"), ("B", "asked")] and signals.rejected == ["C"] and signals
+    assert not SessionSignals.from_state(DialogueState("fresh")) and not SessionSignals.from_state(None)
+
+
+@pytest.mark.unit
+def test_without_signals_or_product_vectors_the_ranking_is_unchanged(small_ctx, small_catalog):
+    scores = {p.id: 1.0 / (n + 1) for n, p in enumerate(small_catalog.all()[:10])}
+    assert blend(small_ctx, SessionSignals.from_state(small_ctx.state), scores) == (scores, {})
+    small_ctx.state.liked = [small_catalog.all()[0].sku]  # a like, but no text index to compare products with
+    assert blend(small_ctx, SessionSignals.from_state(small_ctx.state), scores) == (scores, {})
 
 
 def test_a_like_moves_similar_items_up_and_says_why(registry, ctx, catalog):
@@ -63,18 +83,6 @@ def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ct
     popular = registry.run("recommend", {}, dataclasses.replace(ctx, state=type(ctx.state)("fresh")))
     assert popular.hits and all(any(f.kind == "popular" and f.source == "log" for f in h.evidence)
                                 for h in popular.hits)
-
-
-def test_thumbs_up_and_down_from_the_page(scripted_bot, session_id):
-    bot, _ = scripted_bot([{"name": "search", "args": {"query": "hoodie"}}])
-    reply = bot.respond(session_id, "hoodies")
-    first = reply.items[0]
-    assert bot.feedback(session_id, 1, liked=True) == f"Noted: you like {first.name}. I will rank similar items higher."
-    assert bot.sessions.load(session_id).liked == [first.sku]
-    bot.feedback(session_id, 1, liked=False)
-    state = bot.sessions.load(session_id)
-    assert state.rejected == [first.sku] and state.liked == []
-    assert "could not tell" in bot.feedback(session_id, 42, liked=True)
 
 
 def test_what_else_would_i_like_goes_to_the_recommender(scripted_bot, session_id):

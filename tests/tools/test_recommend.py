@@ -1,14 +1,17 @@
 """The recommend tool: merchandising links, embedding neighbours, the session and a log."""
+import pytest
+
 from tools.recommend import recommend_for
 
 
-def test_goes_with_follows_cross_sell_links(ctx, catalog):
-    anchor = catalog.get("MH01-Black")
-    linked = {parent for t, parent in catalog.links("MH01") if t in ("crosssell", "related")}
-    result = recommend_for(ctx, anchor.sku, "goes_with", {}, limit=5)
+@pytest.mark.unit
+def test_goes_with_follows_cross_sell_links(small_ctx, small_catalog):
+    anchor = small_catalog.get("MH01-Black")
+    linked = {parent for t, parent in small_catalog.links("MH01") if t in ("crosssell", "related")}
+    result = recommend_for(small_ctx, anchor.sku, "goes_with", {}, limit=5)
     assert result.hits
     for hit in result.hits:
-        assert catalog.get(hit.sku).parent_sku in linked
+        assert small_catalog.get(hit.sku).parent_sku in linked
         link = next(f for f in hit.evidence if f.kind == "link")
         assert link.anchor == anchor.sku and link.type in ("cross-sell", "related")
 
@@ -27,5 +30,6 @@ def test_constraints_apply_to_recommendations(ctx, catalog):
                for h in result.hits)
 
 
-def test_unknown_item(ctx):
-    assert "unknown item" in recommend_for(ctx, "NOPE", "any", {}, limit=5).error
+@pytest.mark.unit
+def test_unknown_item(small_ctx):
+    assert "unknown item" in recommend_for(small_ctx, "NOPE", "any", {}, limit=5).error

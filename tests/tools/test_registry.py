@@ -1,7 +1,10 @@
 """The registry: schemas for the LLM, argument repair, and failures turned into messages."""
+import pytest
+
 from tools.registry import ToolRegistry
 
 
+@pytest.mark.unit
 def test_schemas_hide_the_injected_context(registry):
     names = [s["name"] for s in registry.schemas()]
     assert names == ["search", "catalog_filter", "recommend", "explain"]
@@ -14,6 +17,7 @@ def test_schemas_hide_the_injected_context(registry):
         "rating", "price_asc", "price_desc"]
 
 
+@pytest.mark.unit
 def test_repair_drops_what_cannot_be_used(registry):
     args, problems = registry.repair("search", {"query": "tee", "colour": "red", "price_max": "fifty bucks",
                                                 "price_min": "cheap"})
@@ -23,12 +27,14 @@ def test_repair_drops_what_cannot_be_used(registry):
     assert registry.repair("search", [1, 2])[0] == {}
 
 
-def test_unknown_tool_and_missing_arguments(registry, ctx):
-    assert "unknown tool" in registry.run("teleport", {}, ctx).error
-    assert "missing item" in registry.run("explain", {}, ctx).error
+@pytest.mark.unit
+def test_unknown_tool_and_missing_arguments(registry, small_ctx):
+    assert "unknown tool" in registry.run("teleport", {}, small_ctx).error
+    assert "missing item" in registry.run("explain", {}, small_ctx).error
 
 
-def test_a_tool_that_raises_becomes_an_error_result(ctx):
+@pytest.mark.unit
+def test_a_tool_that_raises_becomes_an_error_result(small_ctx):
     def broken(query: str = "", ctx=None):
         """Always fails.
 
@@ -37,7 +43,7 @@ def test_a_tool_that_raises_becomes_an_error_result(ctx):
         """
         raise RuntimeError("disk on fire")
     registry = ToolRegistry(functions=(broken,))
-    result = registry.run("broken", {"query": "x"}, ctx)
+    result = registry.run("broken", {"query": "x"}, small_ctx)
     assert not result.ok and "disk on fire" in result.error
 
 

@@ -1,5 +1,6 @@
 """The hybrid, filtered search tool (tools/retriever.py): words, constraints and photos."""
 import numpy as np
+import pytest
 
 from tools.base import ToolContext
 from tools.catalog_filter import Constraints, satisfies
@@ -30,8 +31,9 @@ def test_one_variant_per_product(ctx, catalog):
     assert len(parents) == len(set(parents)) == 5
 
 
-def test_no_match_explains_which_constraint_to_drop(ctx):
-    result = hybrid_search(ctx, "tank", {"category": "tanks", "color": "lavender"}, limit=5)
+@pytest.mark.unit
+def test_no_match_explains_which_constraint_to_drop(small_ctx):
+    result = hybrid_search(small_ctx, "tank", {"category": "tanks", "color": "lavender"}, limit=5)
     assert not result.hits
     assert any("without the" in note for note in result.notes)
 
@@ -42,11 +44,13 @@ def test_rejected_items_are_excluded(ctx):
     assert first not in [h.sku for h in again.hits]
 
 
+@pytest.mark.unit
 def test_fts_query_is_sanitised():
     assert fts_query('"; DROP TABLE products; -- NEAR(') == '"drop" OR "table" OR "products" OR "near"'
     assert fts_query("the a of") is None
 
 
+@pytest.mark.unit
 def test_rrf_rewards_agreement():
     fused = rrf([[1, 2, 3], [2, 1, 4]], k=60)
     assert fused[1] == fused[2] > fused[3] > 0 and 4 in fused
