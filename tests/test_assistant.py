@@ -112,7 +112,7 @@ def test_follow_up_turn_keeps_the_constraints(real_bot, session_id, catalog):
     state = real_bot.sessions.load(session_id)
     assert state.constraints.color == "Black" and state.constraints.price_max == 40
     wanted = Constraints(gender="Men", category=["Shorts"], color="Black", price_max=40)
-    assert all(satisfies(catalog.get(i.sku), wanted) for i in reply.items)
+    assert reply.items and all(satisfies(catalog.get(i.sku), wanted) for i in reply.items)
 
 
 def check_answered(bot, session_id, text, expect=None):

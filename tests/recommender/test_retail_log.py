@@ -86,7 +86,8 @@ def test_the_catalog_model_scores_every_product_and_names_what_raised_it(tmp_pat
     scores = cf.scores(history)
     assert set(scores) == set(products) and all(np.isfinite(v) for v in scores.values())
     assert cf.scores(["not-a-product"]) == {}
-    assert set(cf.popularity()) == set(log["product"]) and all(v > 0 for v in cf.popularity().values())
+    popular = cf.popularity()
+    assert popular and set(popular) == set(log["product"]) and all(v > 0 for v in popular.values())
     best = max((p for p in scores if p not in history), key=scores.get)
     assert cf.anchor(best, history) in history and cf.anchor("not-a-product", history) is None
     cf.save(tmp_path / "cf")

@@ -62,7 +62,8 @@ def test_new_shopper_gets_popular_items_then_personal_ones(registry, ctx, catalo
     ctx.state.liked = ["MH01-Black"]
     second = registry.run("recommend", {}, ctx)
     assert second.data["personal"] and "MH01" not in {catalog.get(s).parent_sku for s in skus(second)}
-    assert all("because you liked chaz kangeroo hoodie" in explanation(h.evidence).lower() for h in second.hits)
+    assert second.hits and all("because you liked chaz kangeroo hoodie" in explanation(h.evidence).lower()
+                               for h in second.hits)
 
 
 def test_asking_about_an_item_is_a_weaker_signal(ctx):
