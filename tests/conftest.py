@@ -115,10 +115,15 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def no_model_in_unit_tests(request, monkeypatch, tmp_path_factory):
     """For tests marked unit, every model loader raises (a call is a failure even if caught), and the
-    settings read from the environment name an empty data dir, so nothing `make setup` built is used."""
+    settings read from the environment name an empty data dir, so nothing `make setup` built is used.
+    Their tensors are tiny: torch gets one thread (threads waiting on a busy machine cost seconds)."""
     if request.node.get_closest_marker("unit") is None:
         yield
         return
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    request.addfinalizer(lambda: torch.set_num_threads(threads))
     monkeypatch.setenv("SHOPASSIST_DATA_DIR", str(tmp_path_factory.mktemp("empty-data")))
     calls = []
     for module, name in MODEL_LOADERS:
