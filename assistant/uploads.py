@@ -128,20 +128,30 @@ def store_photo(source, uploads_dir: Path, number: int, max_bytes: int = MAX_BYT
     img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # only ever shrinks
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=90)  # no exif passed, so e.g. GPS metadata is dropped
-    data = buf.getvalue()
-    sha = hashlib.sha256(data).hexdigest()
-    folder = Path(uploads_dir).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sha}.jpg"
-    if not path.exists():
-        # Temp file in the same folder + os.replace: readers never see a partly written photo.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    path, sha = write_content_addressed(uploads_dir, buf.getvalue(), ".jpg")
     return StoredPhoto(name=f"photo {number}", path=str(path), sha256=sha,
                        width=img.width, height=img.height)
+
+
+def write_content_addressed(folder: Path, data: bytes, suffix: str) -> tuple[Path, str]:
+    """Store bytes as folder/<sha256><suffix> (kept if already there) and return (path, sha256).
+    Never partly written (write_atomic)."""
+    sha = hashlib.sha256(data).hexdigest()
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sha}{suffix}"
+    if not path.exists():
+        write_atomic(path, data)
+    return path, sha
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder + os.replace: readers never see a partial file."""
+    fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=".write-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
