@@ -26,6 +26,7 @@ from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 from assistant.lru_cache import LRUCache
+from assistant.rendering.renderer import Render
 from assistant.uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Reply:
     session_id: str
     notices: list[str] = field(default_factory=list)
     proposed_tools: list = field(default_factory=list)  # the chat model's own choice per step
+    renders: list[Render] = field(default_factory=list)  # images shown with the reply, each labelled by kind
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,6 +81,7 @@ class Assistant:
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
         self._session_locks = SessionLocks()
+        self._renderer = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, planner: Planner | None = None) -> "Assistant":
@@ -136,7 +139,8 @@ class Assistant:
         ctx = ToolContext(catalog=self.catalog, vocab=self.vocab, settings=self.settings, text_index=self.text_index,
                           embedder=self.embedder, state=state, image_index=self.image_index,
                           fused_index=self.fused_index, recommender=self.recommender,
-                          photo_vectors={p.name: self._photo_vector(p) for p in state.photos} if self.photo_reader else {})
+                          photo_vectors={p.name: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},
+                          renderer=self.renderer() if reading.render else None)
         turn = Turn(state, text, reading, before, tuple(p.name for p in photos), ctx.photo_vectors)
         outcome = self.controller.run(turn, ctx)
         final = outcome.final
@@ -145,6 +149,8 @@ class Assistant:
         for photo in photos:
             lines.append(t["photo_read"].format(name=photo.name, reading=photo.reading) if photo.reading is not None
                          else t["photo_received"].format(photos=photo.name))
+        renders = [r for result in outcome.results for r in result.data.get("renders", [])]
+        lines += [r.caption for r in renders]
         if final is not None and final.error and not final.hits:
             lines.append(t["tool_error"].format(error=final.error))
         elif final is not None and final.hits:
@@ -164,7 +170,18 @@ class Assistant:
             ok = said and not unsupported_claims(said, [], self.catalog) and not any(ch.isdigit() for ch in said)
             lines.append(said if ok else t["fallback"])
         return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices,
-                                               outcome.proposed))
+                                               outcome.proposed, renders))
+
+    def renderer(self):
+        """The renderer (assistant/rendering/), loaded on the first request for a render; None
+        when its weights are missing (the render tool then says so)."""
+        if self._renderer is None:
+            from assistant.rendering.renderer import Renderer
+            try:
+                self._renderer = Renderer.load(self.settings, self.embedder)
+            except FileNotFoundError:
+                log.exception("renderer unavailable")
+        return self._renderer
 
     def feedback(self, session_id: str, position: int, liked: bool) -> str:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
@@ -186,6 +203,9 @@ class Assistant:
 
     def _lead(self, outcome, final, state, items) -> str:
         t = self.templates
+        if final.tool == "render":
+            generated = any(r.kind == "generated" for r in final.data.get("renders", []))
+            return t["found_render" if generated else "found_render_shown"]
         if final.tool == "explain":
             shown = state.shown_item(items[0].sku)
             return t["explain"].format(position=shown.position if shown else 1, name=items[0].name)

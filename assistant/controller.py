@@ -66,6 +66,9 @@ class Controller:
         """At most max_steps calls: each proposed step is grounded (the first may fall back), run,
         and shown to the planner, until it replies, repeats a call or has no more to plan."""
         outcome, observations = TurnOutcome(), []
+        if turn.reading.render:  # routed by the dialogue-state reading (the planner has no render tool yet)
+            self._run(outcome, {"name": "render", "args": turn.reading.render}, "tracker", ctx)
+            return outcome
         for number in range(self.settings.max_steps):
             step = self.propose(turn, observations)
             if step is None:
@@ -83,11 +86,15 @@ class Controller:
                 break
             if any(c["name"] == call["name"] and c["arguments"] == call["args"] for c in outcome.calls):
                 break  # the same call again would return the same thing
-            result = self.registry.run(call["name"], call["args"], ctx)
-            outcome.calls.append({"name": call["name"], "arguments": call["args"], "planned_by": planned_by})
-            outcome.results.append(result)
+            result = self._run(outcome, call, planned_by, ctx)
             observations.append(Observation(call, result.summary(ctx.catalog)))
         return outcome
+
+    def _run(self, outcome: TurnOutcome, call: dict, planned_by: str, ctx: ToolContext) -> ToolResult:
+        result = self.registry.run(call["name"], call["args"], ctx)
+        outcome.calls.append({"name": call["name"], "arguments": call["args"], "planned_by": planned_by})
+        outcome.results.append(result)
+        return result
 
     def propose(self, turn: Turn, observations: list[Observation]) -> Step | None:
         try:

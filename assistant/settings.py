@@ -37,6 +37,11 @@ class Settings:
     # with its .json config beside it (as ImageEncoder.save writes them). The image index is rebuilt
     # for it; the controller's projector was trained on the shipped tower's embeddings.
     image_encoder: str = "shipped"
+    # Recolouring method: "diffusion" (the trained renderer, colour transferred onto the photo) or
+    # "lab" (the LAB statistics baseline); `python -m assistant eval renderer` compares them.
+    renderer: str = "diffusion"
+    renderer_weights: str = "shipped"   # "shipped" = assistant/weights/renderer.safetensors, or a path
+    render_max_side: int = 1024   # renders are shown at the photo's resolution up to this height
     max_steps: int = 3            # tool calls the controller may make in one turn
     max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
     top_k: int = 5                # items shown per turn

@@ -94,7 +94,7 @@ MODEL_LOADERS = (("assistant.models.text_embedder", "get_text_embedder"),
                  ("assistant.models.image_encoder", "get_image_encoder"))
 # Fixtures that run setup or load a model: a unit test may not use them.
 FULL_TIER_FIXTURES = {"settings", "catalog", "vocab", "embedder", "text_index", "ctx", "scripted_bot", "real_bot",
-                      "photo_bot", "tiny_chat_model", "movielens", "movielens_split"}
+                      "photo_bot", "tiny_chat_model", "movielens", "movielens_split", "renderer", "tiny_renderer"}
 
 
 class ModelLoadedInUnitTest(BaseException):
@@ -323,3 +323,27 @@ def photo_bot(real_bot):
     if real_bot.photo_reader is None:
         pytest.fail("no image index: the shipped encoder weights must be in assistant/weights/")
     return real_bot
+
+
+@pytest.fixture(scope="session")
+def renderer(settings, embedder, tmp_path_factory):
+    """The shipped renderer (diffusion model, colour targets, segmenter), writing to a temp folder."""
+    from assistant.rendering.renderer import Renderer
+    loaded = Renderer.load(settings, embedder)
+    loaded.out_dir = tmp_path_factory.mktemp("renders")
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def tiny_renderer(settings, tmp_path_factory):
+    """A renderer trained here for a few steps on a tiny config: (settings naming it, training figures).
+    For the training and evaluation code paths, not for quality."""
+    import dataclasses
+
+    from assistant.rendering.diffusion import DiffusionConfig
+    from assistant.training.renderer import RendererTrainConfig, train_renderer
+    folder = tmp_path_factory.mktemp("tiny-renderer")
+    config = RendererTrainConfig(steps=4, batch_size=4, checkpoint_every=2,
+                                 model=DiffusionConfig(channels=(8, 16), sample_steps=3))
+    figures = train_renderer(settings, out_dir=folder, weights_path=folder / "renderer.safetensors", config=config)
+    return dataclasses.replace(settings, renderer_weights=str(folder / "renderer.safetensors")), figures

@@ -2,6 +2,7 @@
 the session saved and bad input answered. The unit tests script the planner over the small catalog;
 the full ones run the real default assistant end to end, photo turns included."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +184,18 @@ def test_not_like_this_pushes_results_away(photo_bot, session_id, catalog):
                                         for i in reply.items])
     assert photo_bot.sessions.load(session_id).avoid_photos == ["photo 2"]
     assert similarity(pushed) <= similarity(liked)
+
+
+def test_show_it_in_a_colour_end_to_end(real_bot, session_id, catalog):
+    real_bot.respond(session_id, "women's jackets")
+    real = real_bot.respond(session_id, "show me the Juno Jacket in green")
+    assert real.tool_calls == [{"name": "render", "planned_by": "tracker",
+                                "arguments": {"item": "WJ06-Blue", "color": "green"}}]
+    assert [(r.kind, r.sku) for r in real.renders] == [("catalog", "WJ06-Green")]
+    rendered = real_bot.respond(session_id, "how would it look in red?")
+    (shown,) = rendered.renders
+    assert shown.kind == "generated" and shown.color == "Red" and Path(shown.path).is_file()
+    assert shown.caption in rendered.text and "not sold in red" in shown.caption
+    assert rendered.items and all(catalog.get(i.sku) for i in rendered.items)
+    assert json.loads(rendered.to_json())["renders"][0]["kind"] == "generated"
+    assert real_bot.sessions.load(session_id).constraints.color is None   # showing is not filtering

@@ -158,3 +158,17 @@ def test_a_fallback_call_is_marked_and_grounded(scripted_bot, session_id):
     call = reply.tool_calls[0]
     assert call["planned_by"] == "fallback" and call["name"] == "search" and reply.items
     assert call["arguments"]["color"] == "Red" and call["arguments"]["gender"] == "Men"
+
+
+@pytest.mark.unit
+def test_a_render_request_is_routed_by_the_tracker_without_the_planner(small_bot, session_id, monkeypatch):
+    bot, planner = small_bot([catalog_filter(), ""])
+    first = bot.respond(session_id, "women's jackets")
+    monkeypatch.setattr(bot, "renderer", lambda: None)   # no weights loaded in the unit tier
+    asked = len(planner.seen)
+    reply = bot.respond(session_id, "show the second one in green")
+    assert len(planner.seen) == asked                     # the planner was not consulted
+    assert reply.tool_calls == [{"name": "render", "planned_by": "tracker",
+                                 "arguments": {"item": first.items[1].sku, "color": "green"}}]
+    assert "rendering is not available" in reply.text and reply.renders == []
+    assert bot.sessions.load(session_id).constraints.color is None

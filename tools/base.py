@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: importing tools/ never imports the assistant's 
     from assistant.dialogue.state import DialogueState
     from assistant.models.text_embedder import TextEmbedder
     from assistant.recommender.retail_log import CatalogCF
+    from assistant.rendering.renderer import Renderer
     from assistant.settings import Settings
     from tools.index import VectorIndex
 
@@ -63,6 +64,7 @@ class ToolContext:
     fused_index: VectorIndex | None = None   # image + text, normalised
     photo_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # photo name -> embedding, this session
     recommender: CatalogCF | None = None     # collaborative scores, when a retailer's log was ingested
+    renderer: Renderer | None = None         # assistant/rendering/, loaded on the first render request
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source, handler):

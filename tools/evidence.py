@@ -196,9 +196,42 @@ class Rating(Evidence):
         return f"rated {self.mean:.1f}/5 in {self.count} review{'s' * (self.count != 1)}"
 
 
+@dataclass(frozen=True)
+class SoldInColour(Evidence):
+    """The shopper asked to see a product in a colour it is sold in: this is the real variant."""
+    color: str
+    kind: str = _tag("sold_in_colour")
+
+    def phrase(self) -> str:
+        return f"sold in {self.color.lower()}: this is the real product photo, not a render"
+
+
+@dataclass(frozen=True)
+class LooksLikeRender(Evidence):
+    """A real product close to a generated render (cosine of image embeddings): generate-then-retrieve."""
+    render: str              # what the render shows, e.g. "the Juno Jacket in teal"
+    rank: int
+    image_similarity: float
+    kind: str = _tag("looks_like_render")
+
+    def phrase(self) -> str:
+        return (f"the real product #{self.rank} closest to the generated preview of {self.render} "
+                f"(image similarity {self.image_similarity:.2f})")
+
+
+@dataclass(frozen=True)
+class PlacedInPhoto(Evidence):
+    """The product was placed into the shopper's photo as an approximate preview."""
+    photo: str
+    kind: str = _tag("placed_in_photo")
+
+    def phrase(self) -> str:
+        return f"placed into {self.photo} as an approximate preview"
+
+
 KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
     ConstraintMet, PhotoCategory, Match, PhotoMatch, Link, Similar, SessionSignal, OftenBoughtWith,
-    Popular, SortRank, Rating)}
+    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto)}
 
 
 def from_dict(data: dict) -> Evidence:

@@ -19,6 +19,7 @@ from tools.catalog_filter import catalog_filter as run_filter
 from tools.explainer import explain_shown
 from tools.grounding import Source, grounded, sources
 from tools.recommend import recommend_for
+from tools.renderer import render_for
 from tools.retriever import hybrid_search
 from assistant.catalog.constraints import FIELDS
 from assistant.catalog.vocabulary import parse_number
@@ -124,16 +125,44 @@ def explain(item: str, ctx: Ctx = None) -> ToolResult:
     return explain_shown(ctx, item)
 
 
+def render(item: Optional[str] = None, color: Optional[str] = None, photo: Optional[str] = None,
+           description: Optional[str] = None, ctx: Ctx = None) -> ToolResult:
+    """Show an item in another colour or in the shopper's photo, or render a description, then find real products like it.
+
+    Args:
+        item: the item: a position in the last list ("2"), "the red one", a name or a sku.
+        color: the colour to show it in, e.g. Green.
+        photo: the shopper's photo to place the item in, e.g. "photo 1".
+        description: words to render when there is no item, e.g. "a teal hooded running jacket".
+    """
+    sku = None
+    if item:
+        sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
+        sku = sku or (item if ctx.catalog.get(item) else None)
+        if sku is None:
+            return ToolResult("render", error=f"could not tell which item '{item}' means")
+    return render_for(ctx, sku, color, photo, description, ctx.settings.top_k)
+
+
+PLANNED = (search, catalog_filter, recommend, explain)
+# Tools the controller runs when the dialogue-state reading asks for them, not yet offered to the
+# planner: the tuned controller was trained on PLANNED's schemas, and a tool it has never seen in
+# its prompt would change every prompt it reads (tests/fixtures/tool_schemas.json pins them).
+ROUTED = (render,)
+
+
 class ToolRegistry:
-    def __init__(self, functions=(search, catalog_filter, recommend, explain)):
+    def __init__(self, functions=PLANNED, routed=ROUTED):
         self.tools: dict[str, StructuredTool] = {}
         self._schemas: dict[str, dict] = {}
-        for fn in functions:
+        for fn in (*functions, *routed):
             self.tools[fn.__name__] = StructuredTool.from_function(fn, parse_docstring=True)
+        self.planned = [fn.__name__ for fn in functions]
 
     @property
     def names(self) -> list[str]:
-        return list(self.tools)
+        """The tools the planner is offered."""
+        return list(self.planned)
 
     def schema(self, name: str) -> dict:
         """JSON schema of a tool's arguments as the LLM sees them (injected context excluded);
@@ -185,7 +214,7 @@ class ToolRegistry:
 
     def run(self, name: str, arguments, ctx: ToolContext) -> ToolResult:
         if name not in self.tools:
-            return ToolResult(name, error=f"unknown tool {name!r}; tools are: {', '.join(self.names)}")
+            return ToolResult(name, error=f"unknown tool {name!r}; tools are: {', '.join(self.tools)}")
         args, problems = self.repair(name, arguments)
         try:
             result = self.tools[name].invoke({**args, "ctx": ctx})

@@ -52,6 +52,7 @@ class Reading:
     errors: list[str] = field(default_factory=list)  # values that map to nothing, for the shopper
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
     refused: list[str] = field(default_factory=list)  # words refused as values: not search words either
+    render: dict | None = None                       # a render request: the render tool's arguments
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -216,6 +217,42 @@ def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
         reading.photo = None
 
 
+# Render requests (tools/renderer.py): "show it in green", "how would the second one look in red",
+# "how would it look with my photo", "imagine a teal hooded running jacket".
+SEE = r"\b(?:show|see|view|display|render|preview|picture|look|looks|looked)\b"
+IN_COLOUR = rf"{SEE}[^.?!]*?\bin\s+(?:a\s+|the\s+)?([a-z]+)\b"
+WITH_PHOTO = rf"\b(?:with|on|in|into|onto)\s+(?:my\s+|the\s+|this\s+|that\s+)?({PHOTO_WORD}\s*#?\s*\d*)"
+IMAGINE = r"\b(?:imagine|imagining|envision|visuali[sz]e|dream(?:ing)? of|render|draw|sketch)\s+(?:me\s+)?((?:a|an|some)\s+[^.?!]+)"
+
+
+def read_render(t: str, reading: Reading, state, vocab: Vocabulary, catalog) -> None:
+    """A request to see something rather than to search: an item (pointed at or named) in a
+    colour or in the shopper's photo, or a description to imagine. It sets no constraint."""
+    words = re.search(IMAGINE, t)
+    item = reading.reference
+    if item is None and state is not None:
+        # "how would the first one look with my photo": the photo is where, not which item.
+        rest = re.sub(WITH_PHOTO, " ", t)
+        item = (state.resolve(rest, catalog) if state.shown and re.search(REFERENCE, rest)
+                else state._by_name(rest.strip(), catalog) if catalog is not None else None)
+    if words and item is None:
+        reading.render = {"description": words.group(1).strip()}
+    elif item is not None and state is not None and state.photos and re.search(SEE, t) and (
+            photo := re.search(WITH_PHOTO, t)):
+        reading.render = {"item": item, "photo": state.resolve_photo(photo.group(1))}
+        reading.photo = None
+    elif item is not None and (colour := re.search(IN_COLOUR, t)):
+        try:
+            vocab.color(colour.group(1))
+        except VocabularyError:
+            if colour.group(1) not in NAMED_RGB:
+                return
+        reading.render = {"item": item, "color": colour.group(1)}
+    if reading.render:  # "show it in green" shows something; it does not change the search
+        reading.set, reading.topic_words = {}, []
+        reading.reference = reading.render.get("item")   # the item in focus for "it" next time
+
+
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
     reading = Reading()
     t = " " + text.lower().replace("’", "'") + " "
@@ -264,7 +301,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # References and reactions, against the last list shown.
     if state is not None and state.shown and re.search(REFERENCE, t) and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(t, catalog)
-    if re.search(RECOMMEND, t):
+    read_render(t, reading, state, vocab, catalog)
+    if re.search(RECOMMEND, t) and not reading.render:
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     if reading.reference:

@@ -132,3 +132,45 @@ def test_ways_to_drop_the_colour(small_vocab, small_catalog, text):
 def test_possessive_gender_words(small_vocab, small_catalog, text, gender):
     state, _ = run(small_vocab, small_catalog, text)
     assert state.constraints.gender == gender
+
+
+def _shown(catalog, n=2):
+    """A list on screen: the first n products of the catalog sold in several colours."""
+    picked = [p for p in catalog.all() if p.color and len(catalog.variants(p.parent_sku)) >= 2][:n]
+    return [ShownItem(i + 1, p.sku, p.name, p.color, p.category, p.price) for i, p in enumerate(picked)]
+
+
+def test_see_it_in_a_colour_is_a_render_request_not_a_filter(small_vocab, small_catalog):
+    state = DialogueState("u")
+    state.shown = _shown(small_catalog)
+    before = state.constraints
+    state, (first, second) = run(small_vocab, small_catalog, "show it in green",
+                                 "how would the second one look in navy?", state=state)
+    assert first.render == {"item": state.shown[0].sku, "color": "green"}
+    assert second.render == {"item": state.shown[1].sku, "color": "navy"}
+    assert state.constraints == before and "color" not in state.constraints
+
+
+def test_a_named_product_can_be_shown_in_a_colour_with_nothing_on_screen(small_vocab, small_catalog):
+    product = next(p for p in small_catalog.all() if p.color and len(p.name) > 8)
+    _, (reading,) = run(small_vocab, small_catalog, f"show me the {product.name} in red")
+    assert reading.render == {"item": product.sku, "color": "red"}
+
+
+@pytest.mark.parametrize("text", ["show me jackets in red", "jackets in red please", "show me the second one",
+                                  "show it in stock", "what about it in size M"])
+def test_searches_and_other_requests_are_not_renders(small_vocab, small_catalog, text):
+    state = DialogueState("u")
+    state.shown = _shown(small_catalog)
+    assert read(text, state, small_vocab, small_catalog).render is None
+
+
+def test_an_item_with_my_photo_and_words_to_imagine(small_vocab, small_catalog):
+    state = DialogueState("u")
+    state.shown = _shown(small_catalog)
+    state.photos = [Photo(name=f"photo {n}", path=f"/uploads/{n}.jpg", sha256=str(n)) for n in (1, 2)]
+    with_photo = read("how would the first one look with my photo?", state, small_vocab, small_catalog)
+    assert with_photo.render == {"item": state.shown[0].sku, "photo": "photo 2"} and with_photo.photo is None
+    assert read("show it on photo 1", state, small_vocab, small_catalog).render["photo"] == "photo 1"
+    imagined = read("I imagine a teal hooded running jacket", DialogueState("v"), small_vocab, small_catalog)
+    assert imagined.render == {"description": "a teal hooded running jacket"} and imagined.set == {}

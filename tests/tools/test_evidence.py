@@ -9,7 +9,8 @@ from assistant.dialogue.state import DialogueState, ShownItem
 from assistant.explain import explanation
 from tools.catalog_filter import catalog_filter
 from tools.evidence import (KINDS, ConstraintMet, Link, Match, OftenBoughtWith, PhotoCategory, PhotoMatch,
-                            Popular, Rating, SessionSignal, Similar, SortRank, from_dict)
+                            LooksLikeRender, PlacedInPhoto, Popular, Rating, SessionSignal, Similar, SoldInColour,
+                            SortRank, from_dict)
 from tools.recommend import recommend_for
 from tools.retriever import hybrid_search
 
@@ -25,6 +26,9 @@ ONE_OF_EACH = [
     Popular("log", shoppers=12),
     SortRank("price_desc", 1, 40),
     Rating(4.5, 2),
+    SoldInColour("Green"),
+    LooksLikeRender("the Juno Jacket in red", 1, 0.82),
+    PlacedInPhoto("photo 1"),
 ]
 
 
