@@ -124,6 +124,10 @@ def cmd_train(args, settings: Settings) -> int:
         figures = train_controller(settings, epochs=args.epochs or 1, out_dir=Path(args.out),
                                    train_limit=None if args.turns == 0 else args.turns,
                                    weights_dir=Path(args.weights) if args.weights else None)
+    elif args.what == "segmenter":
+        from assistant.training.segmenter import train_segmenter
+        figures = train_segmenter(settings, epochs=args.epochs, out_dir=Path(args.out),
+                                  weights_path=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
         from assistant.training.dialogue_dataset import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues,
@@ -158,7 +162,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller"])
+    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "segmenter"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
     t.add_argument("--dialogues-dir", help="dialogues: where they go (default: data/controller/)")
