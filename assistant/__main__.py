@@ -44,6 +44,8 @@ def cmd_ask(args, settings: Settings) -> int:
         print(reply.to_json())
     else:
         print(reply.text)
+        for r in reply.renders:
+            print(f"[{r.kind} image] {r.path}")
         print(f"\n(session {session}; tools: {', '.join(c['name'] for c in reply.tool_calls) or 'none'})")
     return 0
 
@@ -58,6 +60,9 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.what == "latency":
         from assistant.evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
+    elif args.what == "renderer":
+        from assistant.evaluation.renderer import run_renderer_bench
+        figures = run_renderer_bench(settings, turns=args.turns)
     elif args.what == "vision":
         from assistant.evaluation.latency import run_vision_bench
         figures = run_vision_bench(settings, turns=args.turns)
@@ -76,6 +81,9 @@ def cmd_eval(args, settings: Settings) -> int:
     elif args.what == "vision":
         from assistant.evaluation.vision import run_vision_eval
         figures = run_vision_eval(settings, out_dir=Path(args.out))
+    elif args.what == "renderer":
+        from assistant.evaluation.renderer import run_renderer_eval
+        figures = run_renderer_eval(settings, out_dir=Path(args.out), limit=args.limit)
     elif args.what == "controller":
         from assistant.evaluation.controller import VARIANTS, evaluate_controller
         figures = evaluate_controller(settings, variants=args.variants or VARIANTS, limit=args.limit,
@@ -128,6 +136,10 @@ def cmd_train(args, settings: Settings) -> int:
         from assistant.training.segmenter import train_segmenter
         figures = train_segmenter(settings, epochs=args.epochs, out_dir=Path(args.out),
                                   weights_path=Path(args.weights) if args.weights else None)
+    elif args.what == "renderer":
+        from assistant.training.renderer import train_renderer
+        figures = train_renderer(settings, steps=args.steps, out_dir=Path(args.out),
+                                 weights_path=Path(args.weights) if args.weights else None)
     else:  # the controller's self-instruct training data
         from assistant.training.dialogue_dataset import build_dataset
         figures = build_dataset(settings, args.dialogues, args.test_dialogues,
@@ -152,7 +164,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="the web page")
     v.set_defaults(func=cmd_serve)
     b = sub.add_parser("bench", help="timing benchmarks")
-    b.add_argument("what", choices=["latency", "vision", "recommender"])
+    b.add_argument("what", choices=["latency", "vision", "recommender", "renderer"])
     b.add_argument("--turns", type=int, default=20)
     b.add_argument("--sizes", nargs="+", choices=["1k", "100k", "1M"], help="recommender: catalog sizes to time")
     b.add_argument("--json", help="write figures as one flat JSON object")
@@ -162,18 +174,20 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "segmenter"])
+    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "renderer", "segmenter"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
     t.add_argument("--dialogues-dir", help="dialogues: where they go (default: data/controller/)")
     t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
     t.add_argument("--turns", type=int, default=0, help="controller: a seeded, kind-balanced subset of training turns (0: all)")
+    t.add_argument("--steps", type=int, help="renderer: optimisation steps (default: the config's)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="quality evaluations")
-    e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller"])
-    e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues (default: all)")
+    e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller", "renderer"])
+    e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues; renderer: the first N "
+                                              "held-out pairs (default: all)")
     e.add_argument("--base-dialogues", type=int, default=40,
                    help="controller: dialogues the (slow) base model is scored on")
     e.add_argument("--system-dialogues", type=int, default=60,
