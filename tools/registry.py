@@ -164,6 +164,10 @@ class ToolRegistry:
         """The tools the planner is offered."""
         return list(self.planned)
 
+    def offered(self) -> list[StructuredTool]:
+        """The planner's tools, to bind to a chat model."""
+        return [self.tools[name] for name in self.planned]
+
     def schema(self, name: str) -> dict:
         """JSON schema of a tool's arguments as the LLM sees them (injected context excluded);
         built once per tool, since repair and grounding read it on every call."""

@@ -73,7 +73,7 @@ class PromptedPlanner:
         self.selector = ExampleSelector(examples, embedder, settings.nearest_examples)
         self.history_turns = settings.history_turns
         self.calibration = Calibration(settings.calibrate, CONTENT_FREE)
-        self.llm = chat_model.bind_tools(list(registry.tools.values()))
+        self.llm = chat_model.bind_tools(registry.offered())
 
     def warm_up(self) -> None:
         self.chat_model.warm_up([self.system])

@@ -28,7 +28,7 @@ class TunedPlanner:
         self.system = SystemMessage(SYSTEM)
         self.value_options, self.query_words = value_options, query_words
         self.photos_as_tokens = photos_as_tokens
-        self.llm = chat_model.bind_tools(list(registry.tools.values()), value_options=value_options,
+        self.llm = chat_model.bind_tools(registry.offered(), value_options=value_options,
                                          word_options={"query": query_words}, reply_kinds=REPLY_KINDS)
 
     @classmethod

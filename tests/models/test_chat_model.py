@@ -49,14 +49,14 @@ def test_render_round_trips_tool_calls():
 def test_binding_tools_loads_no_weights(registry):
     """The weights load on the first decoding (or warm_up), not when a planner is built."""
     chat_model = LocalChatModel(model_name="no-such-model")
-    bound = chat_model.bind_tools(list(registry.tools.values()), value_options={"color": ["Red"]})
+    bound = chat_model.bind_tools(registry.offered(), value_options={"color": ["Red"]})
     assert [t["function"]["name"] for t in bound.kwargs["tools"]] == registry.names
     assert bound.kwargs["value_options"] == {"color": ["Red"]} and chat_model._decoder is None
 
 
 def test_any_local_model_directory_loads_and_makes_valid_calls(tiny_chat_model, real_bot):
     registry = real_bot.registry
-    message = tiny_chat_model.bind_tools(list(registry.tools.values())).invoke(
+    message = tiny_chat_model.bind_tools(registry.offered()).invoke(
         [SystemMessage(content="s"), HumanMessage(content="red tees")], tool_choice="any")
     call = message.tool_calls[0]
     assert call["name"] in registry.names and registry.repair(call["name"], call["args"])[1] == []
@@ -64,7 +64,7 @@ def test_any_local_model_directory_loads_and_makes_valid_calls(tiny_chat_model, 
 
 def test_a_reply_names_one_of_the_kinds_it_is_given(real_bot):
     chat_model, registry = real_bot.controller.planner.chat_model, real_bot.registry
-    llm = chat_model.bind_tools(list(registry.tools.values()))
+    llm = chat_model.bind_tools(registry.offered())
     messages = [SystemMessage(content="s"), HumanMessage(content="hello")]
     kind = llm.invoke(messages, tool_choice="none", reply_kinds=("greeting", "farewell"))
     assert kind.content == "" and kind.additional_kwargs["reply_kind"] in ("greeting", "farewell")

@@ -52,3 +52,11 @@ def test_search_runs_through_the_registry(registry, ctx, catalog):
     assert result.ok and result.hits
     assert all(catalog.get(h.sku).price <= 50 for h in result.hits)
     assert result.data["arguments"]["gender"] == "men"
+
+
+@pytest.mark.unit
+def test_render_runs_but_is_not_offered_to_the_planner(registry, small_ctx):
+    assert "render" in registry.tools and "render" not in registry.names
+    assert [t.name for t in registry.offered()] == registry.names
+    result = registry.run("render", {"item": "no such thing", "color": "red"}, small_ctx)
+    assert result.error == "could not tell which item 'no such thing' means"
