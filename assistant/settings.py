@@ -37,9 +37,10 @@ class Settings:
     # with its .json config beside it (as ImageEncoder.save writes them). The image index is rebuilt
     # for it; the controller's projector was trained on the shipped tower's embeddings.
     image_encoder: str = "shipped"
-    # Recolouring method: "diffusion" (the trained renderer, colour transferred onto the photo) or
-    # "lab" (the LAB statistics baseline); `python -m assistant eval renderer` compares them.
-    renderer: str = "diffusion"
+    # Recolouring method: "lab" (colour statistics learned from the catalog's photos) or "diffusion"
+    # (the trained diffusion renderer). LAB is the default because it scored better on held-out
+    # products (`python -m assistant eval renderer`, docs/RESULTS.md#renderer-evaluation).
+    renderer: str = "lab"
     renderer_weights: str = "shipped"   # "shipped" = assistant/weights/renderer.safetensors, or a path
     render_max_side: int = 1024   # renders are shown at the photo's resolution up to this height
     max_steps: int = 3            # tool calls the controller may make in one turn

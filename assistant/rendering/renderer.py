@@ -67,7 +67,7 @@ class Renderer:
         if method not in METHODS:
             raise ValueError(f"renderer must be one of {', '.join(METHODS)}, not {method!r}")
         if method == "diffusion" and model is None:
-            raise ValueError("the diffusion renderer needs its trained model")
+            raise ValueError("the diffusion renderer needs its trained model")  # (the LAB one uses it for unseen colours)
         self.settings, self.embedder, self.encoder, self.model = settings, embedder, encoder, model
         self.targets, self.segmenter, self.method = targets, segmenter, method
         self.meta = meta or {}
@@ -116,13 +116,20 @@ class Renderer:
 
     # ------------------------------------------------------------ recolour
 
+    def method_for(self, colour: str) -> str:
+        """The configured method, except that the LAB baseline has statistics only for the colours
+        of the training photos: for any other the diffusion model (conditioned on the colour's
+        words) renders it."""
+        if self.method == "lab" and colour not in self.targets:
+            if self.model is None:
+                raise RenderError(f"no training photo shows a {colour.lower()} garment, so I can't render one.")
+            return "diffusion"
+        return self.method
+
     def recolour_arrays(self, source: np.ndarray, mask: np.ndarray, colour: str, seed: int = 0,
                         method: str | None = None) -> np.ndarray:
         """`source` (uint8, any size, on the 4:5 canvas) with the garment in `colour`, same size."""
-        method = method or self.method
-        if method == "lab":
-            if colour not in self.targets:
-                raise RenderError(f"no training photo shows a {colour.lower()} garment, so I can't render one.")
+        if (method or self.method_for(colour)) == "lab":
             return lab_recolour(source, mask, colour, self.targets)
         small = self.model_recolour(source[None], mask[None], [colour], seed)[0]
         return transfer_colour(source, mask, small)
@@ -145,7 +152,8 @@ class Renderer:
         photo = load_image(product.image_path)
         size = canvas_size(photo, self.settings.render_max_side)
         source = np.asarray(fit_canvas(photo, size))
-        return self.recolour_arrays(source, self.garment_mask(product, variants, size), colour, seed), self.method
+        method = self.method_for(colour)
+        return self.recolour_arrays(source, self.garment_mask(product, variants, size), colour, seed, method), method
 
     # ------------------------------------------------------------ composite
 
