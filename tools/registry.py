@@ -46,6 +46,14 @@ def takes_constraints(after: str | None = None):
     return add_arguments
 
 
+def _item_sku(ctx: ToolContext, item: str | None) -> str | None:
+    """The sku an item argument names: against the list on screen, else a sku or a name; None if none."""
+    if not item:
+        return None
+    sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
+    return sku or (item if ctx.catalog.get(item) else None)
+
+
 def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
@@ -106,12 +114,9 @@ def recommend(item: Optional[str] = None, relation: Literal["goes_with", "simila
         category: limit to a category, e.g. Shorts.
         color: limit to a colour.
     """
-    sku = None
-    if item:
-        sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
-        sku = sku or (item if ctx.catalog.get(item) else None)
-        if sku is None:
-            return ToolResult("recommend", error=f"could not tell which item '{item}' means")
+    sku = _item_sku(ctx, item)
+    if item and sku is None:
+        return ToolResult("recommend", error=f"could not tell which item '{item}' means")
     return recommend_for(ctx, sku, relation, constraints, ctx.settings.top_k, exclude=_exclude(ctx))
 
 
@@ -135,12 +140,9 @@ def render(item: Optional[str] = None, color: Optional[str] = None, photo: Optio
         photo: the shopper's photo to place the item in, e.g. "photo 1".
         description: words to render when there is no item, e.g. "a teal hooded running jacket".
     """
-    sku = None
-    if item:
-        sku = ctx.state.resolve(item, ctx.catalog) if ctx.state is not None else None
-        sku = sku or (item if ctx.catalog.get(item) else None)
-        if sku is None:
-            return ToolResult("render", error=f"could not tell which item '{item}' means")
+    sku = _item_sku(ctx, item)
+    if item and sku is None:
+        return ToolResult("render", error=f"could not tell which item '{item}' means")
     return render_for(ctx, sku, color, photo, description, ctx.settings.top_k)
 
 

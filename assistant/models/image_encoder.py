@@ -8,7 +8,6 @@ similarity, exactly like CLIP. Users who do have a pretrained CLIP/SigLIP can us
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from assistant.models.weights_file import read_weights, save_weights
 from assistant.uploads import load_image
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # assistant/weights
@@ -102,21 +102,13 @@ class ImageEncoder(nn.Module):
 
     def save(self, path: Path | str, extra: dict | None = None) -> None:
         """Weights as safetensors at `path`, config (+ optional notes) as JSON beside it."""
-        from safetensors.torch import save_file
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.detach().contiguous() for k, v in self.state_dict().items()}, str(path))
-        path.chmod(0o644)  # shipped with the package: readable by every user
-        meta = {"config": asdict(self.config), **(extra or {})}
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+        save_weights(path, self, {"config": asdict(self.config), **(extra or {})})
 
     @classmethod
     def load(cls, path: Path | str) -> "ImageEncoder":
-        from safetensors.torch import load_file
-        path = Path(path)
-        meta = json.loads(path.with_suffix(".json").read_text())
+        state, meta = read_weights(path)
         model = cls(ImageEncoderConfig.from_dict(meta["config"]))
-        model.load_state_dict(load_file(str(path)))
+        model.load_state_dict(state)
         return model.eval()
 
     def num_parameters(self) -> int:

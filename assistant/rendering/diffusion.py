@@ -12,7 +12,6 @@ during training so sampling can use classifier-free guidance.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from assistant.models.weights_file import read_weights, save_weights
 from assistant.rendering.variants import MODEL_SIZE
 
 
@@ -90,19 +90,13 @@ class ConditionalUNet(nn.Module):
 
     def save(self, path: Path, extra: dict | None = None) -> None:
         """fp16 safetensors (half the size; sampling runs in fp32) and a JSON of config + notes."""
-        from safetensors.torch import save_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.detach().half().contiguous() for k, v in self.state_dict().items()}, str(path))
-        path.chmod(0o644)
-        meta = {"config": asdict(self.config), **(extra or {})}
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+        save_weights(path, self, {"config": asdict(self.config), **(extra or {})}, dtype=torch.float16)
 
     @classmethod
     def load(cls, path: Path) -> "ConditionalUNet":
-        from safetensors.torch import load_file
-        meta = json.loads(path.with_suffix(".json").read_text())
+        state, meta = read_weights(path)
         model = cls(DiffusionConfig.from_dict(meta["config"]))
-        model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+        model.load_state_dict(state)
         return model.eval()
 
 
