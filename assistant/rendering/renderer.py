@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageFilter
+from scipy import ndimage
 
 from assistant.catalog.product import Product
 from assistant.models.photo_reader import colour_text
 from assistant.rendering.colour import ColourTargets, lab_recolour, transfer_colour
 from assistant.rendering.diffusion import ConditionalUNet, from_model, to_model
-from assistant.rendering.variants import (EVAL_SIZE, MODEL_SIZE, canvas_box, canvas_size, fit_canvas, load_canvas,
-                                          variant_mask)
+from assistant.rendering.variants import (BACKDROP, EVAL_SIZE, MODEL_SIZE, canvas_box, canvas_size, fit_canvas, load_canvas,
+                                          same_photo, variant_mask)
 from assistant.uploads import load_image, write_atomic, write_content_addressed
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Renderer:
         self.targets, self.segmenter, self.method = targets, segmenter, method
         self.meta = meta or {}
         self.out_dir = Path(settings.data_dir) / "renders"
-        self._masks: dict[str, np.ndarray] = {}   # parent sku (or sku) -> mask at MASK_SIZE
+        self._masks: dict[str, np.ndarray] = {}   # parent sku (variant masks) or sku (segmenter) -> mask at MASK_SIZE
 
     @classmethod
     def load(cls, settings, embedder) -> "Renderer":
@@ -96,25 +97,26 @@ class Renderer:
     # ------------------------------------------------------------ masks
 
     def garment_mask(self, product: Product, variants: list[Product], size: tuple[int, int]) -> np.ndarray:
-        """The product's garment on its canvas at `size`: from its colour variants when it has two
-        or more (exact), else predicted by the segmenter. Found at MASK_SIZE (the morphology is
-        cheap there) and enlarged: the edge is feathered when shown anyway."""
-        key = product.parent_sku if len(variants) >= 2 else product.sku
-        if key not in self._masks:
-            if len(variants) >= 2:
-                mask = variant_mask([load_canvas(p.image_path, MASK_SIZE) for p in variants])
+        """The product's garment on its canvas at `size`: from its colour variants when they are
+        one photo recoloured (exact), else predicted by the segmenter. Found at MASK_SIZE (the
+        morphology is cheap there) and enlarged: the edge is feathered when shown anyway."""
+        mask = self._masks.get(product.parent_sku) if product.parent_sku in self._masks else self._masks.get(product.sku)
+        if mask is None:
+            canvases = [load_canvas(p.image_path, MASK_SIZE) for p in variants] if len(variants) >= 2 else []
+            if canvases and same_photo(canvases):
+                mask = self._masks[product.parent_sku] = variant_mask(canvases)
             elif self.segmenter is not None:
-                mask = self.segmenter.predict(load_image(product.image_path), size=MASK_SIZE)
+                photo = load_image(product.image_path)
+                predicted = self.segmenter.predict(photo, size=MASK_SIZE)
+                # The studio backdrop is never garment: a predicted edge that spills onto it would glow.
+                backdrop = np.asarray(fit_canvas(photo, MASK_SIZE)).min(-1) >= BACKDROP
+                mask = self._masks[product.sku] = ndimage.binary_erosion(predicted & ~backdrop)
             else:
                 raise RenderError(f"I have no garment outline for {product.name}, so I can't recolour it.")
-            self._masks[key] = mask
-        mask = self._masks[key]
         if not MIN_MASK <= mask.mean() <= MAX_MASK:
             raise RenderError(f"I couldn't find a clear garment outline in the photo of {product.name}, "
                               "so I won't guess at a render.")
         return np.asarray(Image.fromarray(mask.astype(np.float32)).resize(size, Image.Resampling.BILINEAR)) >= 0.5
-
-    # ------------------------------------------------------------ recolour
 
     def method_for(self, colour: str) -> str:
         """The configured method, except that the LAB baseline has statistics only for the colours

@@ -25,6 +25,8 @@ MODEL_SIZE = (64, 80)          # (width, height) the diffusion model and the seg
 EVAL_SIZE = (256, 320)         # where renders are scored against the real target photo
 DIFF_THRESHOLD = 40            # summed |RGB| difference (0..765) that marks a pixel as recoloured
 HELD_OUT_EVERY = 5             # one product in five (by a hash of its parent SKU) is held out
+BACKDROP = 250                 # a pixel with every channel at or above this is the white studio backdrop
+SAME_PHOTO_IOU = 0.9           # variants whose silhouettes overlap less are different photos
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,14 @@ def variant_mask(images: list[np.ndarray]) -> np.ndarray:
     stack = np.stack([im.astype(np.int16) for im in images])
     spread = (stack.max(0) - stack.min(0)).sum(-1)
     return clean_mask(spread > DIFF_THRESHOLD)
+
+
+def same_photo(images: list[np.ndarray]) -> bool:
+    """Whether colour variants are one photo recoloured (most Luma products; a few were shot
+    separately, and their differences are the whole model, not the garment): every two silhouettes
+    against the backdrop overlap at IoU >= SAME_PHOTO_IOU."""
+    silhouettes = [im.min(-1) < BACKDROP for im in images]
+    return all(iou(a, b) >= SAME_PHOTO_IOU for a, b in itertools.combinations(silhouettes, 2))
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -63,3 +63,11 @@ def test_storage_is_content_addressed_with_evidence(renderer):
     assert path == renderer.store(image, {"kind": "generated", "caption": "test"})
     assert json.loads(path.with_suffix(".json").read_text())["kind"] == "generated"
     assert np.array_equal(np.asarray(Image.open(path)), image)
+
+
+def test_variants_shot_separately_get_the_segmenters_mask_without_the_backdrop(renderer, catalog):
+    juno = catalog.get("WJ06-Blue")             # its colour variants are different photos
+    mask = renderer.garment_mask(juno, catalog.variants("WJ06"), EVAL_SIZE)
+    assert "WJ06-Blue" in renderer._masks and "WJ06" not in renderer._masks
+    photo = load_canvas(juno.image_path, EVAL_SIZE)
+    assert 0.15 < mask.mean() < 0.45 and (photo[mask].min(-1) >= 250).mean() < 0.02

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from assistant.rendering.variants import (ASPECT, VariantImages, canvas_box, canvas_size, fit_canvas, iou,
-                                          is_held_out, load_canvas, split_groups, variant_groups, variant_mask)
+                                          is_held_out, load_canvas, same_photo, split_groups, variant_groups,
+                                          variant_mask)
 
 pytestmark = pytest.mark.unit
 
@@ -63,3 +64,11 @@ def test_decoded_variants_are_cached(groups, tmp_path):
     sku = few[0].variants[0].sku
     assert first.images[sku].shape == (40, 32, 3) and np.array_equal(first.images[sku], again.images[sku])
     assert np.array_equal(first.masks[few[0].parent_sku], again.masks[few[0].parent_sku])
+
+
+def test_variants_shot_separately_are_told_apart_from_one_photo_recoloured(luma_catalog):
+    """Most products' variants are one photo recoloured; the Juno Jacket's were shot separately,
+    so their differences are the whole model and must not be used as its garment mask."""
+    def canvases(parent):
+        return [load_canvas(p.image_path, (128, 160)) for p in luma_catalog.variants(parent)]
+    assert same_photo(canvases("MH06")) and not same_photo(canvases("WJ06"))
