@@ -169,7 +169,9 @@ class Renderer:
         box = self._placement(photo)
         item_image = load_image(product.image_path)
         size = canvas_size(item_image, self.settings.render_max_side)
-        cut, alpha = _cut_out(np.asarray(fit_canvas(item_image, size)), self.garment_mask(product, variants, size))
+        canvas = np.asarray(fit_canvas(item_image, size))
+        # The studio backdrop never comes along: the mask's enlarged edge would leave a white halo.
+        cut, alpha = _cut_out(canvas, self.garment_mask(product, variants, size) & (canvas.min(-1) < BACKDROP))
         scale = min((box[2] - box[0]) / cut.shape[1], (box[3] - box[1]) / cut.shape[0])
         cw, ch = max(1, round(cut.shape[1] * scale)), max(1, round(cut.shape[0] * scale))
         cut = np.asarray(Image.fromarray(cut).resize((cw, ch), Image.Resampling.LANCZOS)).astype(np.float64)
