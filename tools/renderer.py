@@ -38,7 +38,7 @@ def render_for(ctx: ToolContext, sku: str | None, colour: str | None, photo: str
         notes += [normalised.note] if normalised.note else []
     try:
         if sku is not None and photo:
-            result = _in_photo(ctx, sku, colour, photo, limit)
+            result = _in_photo(ctx, sku, colour, photo)
         elif sku is not None:
             if not colour:
                 return ToolResult("render", error="which colour should I show it in?")
@@ -63,8 +63,9 @@ def _in_colour(ctx: ToolContext, sku: str, colour: str, limit: int) -> ToolResul
         return ToolResult("render", hits=[Hit(sold.sku, 1.0, [SoldInColour(colour)])], data={"renders": [shown]})
     image, method = ctx.renderer.recolour(product, variants, colour)
     what = f"the {product.name} in {colour.lower()}"
+    sold_in = ", ".join(v.color.lower() for v in variants if v.color) or "one colour only"
     caption = (f"Generated preview: {what}. {product.name} is not sold in {colour.lower()} "
-               f"(sold in {', '.join(v.color.lower() for v in variants if v.color)}); this is a render, not a product photo.")
+               f"(sold in {sold_in}); this is a render, not a product photo.")
     shown = _store(ctx, image, Render("", product.sku, colour, "generated", caption),
                    method=method, source_photo=product.image_path)
     return ToolResult("render", hits=_nearest(ctx, image, what, limit), data={"renders": [shown]},
@@ -72,7 +73,7 @@ def _in_colour(ctx: ToolContext, sku: str, colour: str, limit: int) -> ToolResul
                              "products that look closest to it"])
 
 
-def _in_photo(ctx: ToolContext, sku: str, colour: str | None, photo: str, limit: int) -> ToolResult:
+def _in_photo(ctx: ToolContext, sku: str, colour: str | None, photo: str) -> ToolResult:
     name = ctx.state.resolve_photo(photo) if ctx.state is not None else None
     path = next((p.path for p in ctx.state.photos if p.name == name), None) if name else None
     if path is None:
