@@ -53,10 +53,15 @@ def render_for(ctx: ToolContext, sku: str | None, colour: str | None, photo: str
     return result
 
 
-def _in_colour(ctx: ToolContext, sku: str, colour: str, limit: int) -> ToolResult:
+def _product_and_variants(ctx: ToolContext, sku: str, colour: str | None):
+    """(product, its colour variants, the variant sold in `colour` or None)."""
     product = ctx.catalog.get(sku)
     variants = ctx.catalog.variants(product.parent_sku)
-    sold = next((v for v in variants if v.color == colour), None)
+    return product, variants, next((v for v in variants if colour and v.color == colour), None)
+
+
+def _in_colour(ctx: ToolContext, sku: str, colour: str, limit: int) -> ToolResult:
+    product, variants, sold = _product_and_variants(ctx, sku, colour)
     if sold is not None:
         shown = Render(sold.image_path, sold.sku, colour, "catalog",
                        f"{sold.name} in {colour.lower()}: the real product photo (sold in this colour)")
@@ -78,14 +83,11 @@ def _in_photo(ctx: ToolContext, sku: str, colour: str | None, photo: str) -> Too
     path = next((p.path for p in ctx.state.photos if p.name == name), None) if name else None
     if path is None:
         return ToolResult("render", error=f"there is no usable photo '{photo}' in this conversation")
-    product = ctx.catalog.get(sku)
-    variants = ctx.catalog.variants(product.parent_sku)
+    product, variants, sold = _product_and_variants(ctx, sku, colour)
     notes = []
-    if colour:
-        sold = next((v for v in variants if v.color == colour), None)
-        if sold is None:
-            notes.append(f"{product.name} is not sold in {colour}; placing it in {product.color or 'its own colour'}")
-        product = sold or product
+    if colour and sold is None:
+        notes.append(f"{product.name} is not sold in {colour}; placing it in {product.color or 'its own colour'}")
+    product = sold or product
     image = ctx.renderer.composite(product, variants, path)
     caption = (f"Approximate preview: the {product.name} ({(product.color or '').lower() or 'its colour'}) placed into "
                f"your {name}. A composite for a rough idea of the look, not a photo of it worn.")

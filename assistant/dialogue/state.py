@@ -134,7 +134,7 @@ class DialogueState:
         if catalog is not None and catalog.get(str(reference).strip()):
             return str(reference).strip()
         if not self.shown:
-            return self._by_name(text, catalog)
+            return self.by_name(text, catalog)
         if re.search(r"\b(last|final|bottom)\b", text):
             return self.shown[-1].sku
         match = re.search(r"(?:#|number |no\.? ?|item |option )(\d+)\b", text) or re.search(r"\b(\d+)(?:st|nd|rd|th)?\b", text)
@@ -151,14 +151,14 @@ class DialogueState:
             haystack = f"{s.name} {s.category}".lower()
             if any(re.search(rf"\b{re.escape(w.rstrip('s'))}", haystack) for w in words if len(w) > 2):
                 return s.sku
-        named = self._by_name(text, catalog)
+        named = self.by_name(text, catalog)
         if named is None and re.search(r"\b(it|that one|this one|that|this|them)\b", text):
             # A bare pronoun: the item last pointed at, else the top of the list.
             return self.focus if self.shown_item(self.focus or "") else self.shown[0].sku
         return named
 
     @staticmethod
-    def _by_name(text: str, catalog) -> str | None:
+    def by_name(text: str, catalog) -> str | None:
         if catalog is None or len(text) < 4:
             return None
         for product in catalog.all():

@@ -234,7 +234,7 @@ def read_render(t: str, reading: Reading, state, vocab: Vocabulary, catalog) -> 
         # "how would the first one look with my photo": the photo is where, not which item.
         rest = re.sub(WITH_PHOTO, " ", t)
         item = (state.resolve(rest, catalog) if state.shown and re.search(REFERENCE, rest)
-                else state._by_name(rest.strip(), catalog) if catalog is not None else None)
+                else state.by_name(rest.strip(), catalog) if catalog is not None else None)
     if words and item is None:
         reading.render = {"description": words.group(1).strip()}
     elif item is not None and state is not None and state.photos and re.search(SEE, t) and (

@@ -7,9 +7,7 @@ keeping its shading and texture; the diffusion renderer is scored against it.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -87,14 +85,6 @@ class ColourTargets:
             mean[colour] = np.mean([c.mean(0) for c in chunks], 0).round(3).tolist()
             std[colour] = np.mean([c.std(0) for c in chunks], 0).round(3).tolist()
         return cls(mean, std)
-
-    def to_json(self) -> str:
-        return json.dumps({"mean": self.mean, "std": self.std}, indent=1)
-
-    @classmethod
-    def load(cls, path: Path) -> "ColourTargets":
-        d = json.loads(Path(path).read_text())
-        return cls(d["mean"], d["std"])
 
     def __contains__(self, colour: str) -> bool:
         return colour in self.mean

@@ -56,10 +56,6 @@ class Render:
         return asdict(self)
 
 
-def unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-12)
-
-
 class Renderer:
     def __init__(self, settings, embedder, encoder, model: ConditionalUNet | None, targets: ColourTargets,
                  segmenter=None, method: str = "diffusion", meta: dict | None = None):
@@ -73,7 +69,7 @@ class Renderer:
         self.targets, self.segmenter, self.method = targets, segmenter, method
         self.meta = meta or {}
         self.out_dir = Path(settings.data_dir) / "renders"
-        self._masks: dict[str, np.ndarray] = {}   # parent sku (variant masks) or sku (segmenter) -> mask at MASK_SIZE
+        self._masks: dict[str, np.ndarray | None] = {}   # parent sku -> variants' mask (None: none), sku -> predicted
 
     @classmethod
     def load(cls, settings, embedder) -> "Renderer":
@@ -100,23 +96,29 @@ class Renderer:
         """The product's garment on its canvas at `size`: from its colour variants when they are
         one photo recoloured (exact), else predicted by the segmenter. Found at MASK_SIZE (the
         morphology is cheap there) and enlarged: the edge is feathered when shown anyway."""
-        mask = self._masks.get(product.parent_sku) if product.parent_sku in self._masks else self._masks.get(product.sku)
-        if mask is None:
+        if product.parent_sku not in self._masks:  # the variants' mask, or None when they give none
             canvases = [load_canvas(p.image_path, MASK_SIZE) for p in variants] if len(variants) >= 2 else []
-            if canvases and same_photo(canvases):
-                mask = self._masks[product.parent_sku] = variant_mask(canvases)
-            elif self.segmenter is not None:
-                photo = load_image(product.image_path)
-                predicted = self.segmenter.predict(photo, size=MASK_SIZE)
-                # The studio backdrop is never garment: a predicted edge that spills onto it would glow.
-                backdrop = np.asarray(fit_canvas(photo, MASK_SIZE)).min(-1) >= BACKDROP
-                mask = self._masks[product.sku] = ndimage.binary_erosion(predicted & ~backdrop)
-            else:
-                raise RenderError(f"I have no garment outline for {product.name}, so I can't recolour it.")
+            self._masks[product.parent_sku] = variant_mask(canvases) if canvases and same_photo(canvases) else None
+        mask = self._masks[product.parent_sku]
+        if mask is None:
+            if product.sku not in self._masks:
+                self._masks[product.sku] = self._predicted_mask(product)
+            mask = self._masks[product.sku]
         if not MIN_MASK <= mask.mean() <= MAX_MASK:
             raise RenderError(f"I couldn't find a clear garment outline in the photo of {product.name}, "
                               "so I won't guess at a render.")
         return np.asarray(Image.fromarray(mask.astype(np.float32)).resize(size, Image.Resampling.BILINEAR)) >= 0.5
+
+    def _predicted_mask(self, product: Product) -> np.ndarray:
+        if self.segmenter is None:
+            raise RenderError(f"I have no garment outline for {product.name}, so I can't recolour it.")
+        photo = load_image(product.image_path)
+        predicted = self.segmenter.predict(photo, size=MASK_SIZE)
+        # The studio backdrop is never garment: a predicted edge that spills onto it would glow.
+        backdrop = np.asarray(fit_canvas(photo, MASK_SIZE)).min(-1) >= BACKDROP
+        return ndimage.binary_erosion(predicted & ~backdrop)
+
+    # ------------------------------------------------------------ recolour
 
     def method_for(self, colour: str) -> str:
         """The configured method, except that the LAB baseline has statistics only for the colours

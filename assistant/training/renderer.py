@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from assistant.catalog.store import Catalog
@@ -190,7 +189,7 @@ def train_renderer(settings: Settings, steps: int | None = None, out_dir: Path |
                "held_out_x0_error": round(float(np.mean(list(per_level.values()))), 5)}
     ema.save(weights_path, {"command": COMMAND, "train": {k: v for k, v in asdict(cfg).items() if k != "model"},
                             **figures, "held_out_x0_error_by_noise": per_level,
-                            "colour_targets": json.loads(targets.to_json())})
+                            "colour_targets": dataclasses.asdict(targets)})
     _plot(out_dir, history, per_level)
     if ckpt.exists():
         ckpt.unlink()
