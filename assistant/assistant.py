@@ -56,6 +56,7 @@ class Reply:
     notices: list[str] = field(default_factory=list)
     proposed_tools: list = field(default_factory=list)  # the chat model's own choice per step
     renders: list[Render] = field(default_factory=list)  # images shown with the reply, each labelled by kind
+    relaxed: list[str] = field(default_factory=list)     # constraints relaxed because nothing met them all
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +73,7 @@ class Assistant:
         self.recommender = recommender  # collaborative scores, only when a real log was ingested
         self.photo_reader, self.image_index, self.fused_index = photo_reader, image_index, fused_index
         self._photo_vectors = LRUCache(settings.photo_cache_size)  # sha256 -> embedding, shared by sessions
+        self._photo_readings = LRUCache(settings.photo_cache_size)  # sha256 -> PhotoReading, likewise
         self.catalog = catalog
         self.vocab = Vocabulary.from_catalog(catalog)
         self.registry = ToolRegistry()
@@ -136,16 +138,14 @@ class Assistant:
         reading = tracker.read(text, state, self.vocab, self.catalog, [p.name for p in photos])
         before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
         tracker.apply(reading, state)
-        ctx = ToolContext(catalog=self.catalog, vocab=self.vocab, settings=self.settings, text_index=self.text_index,
-                          embedder=self.embedder, state=state, image_index=self.image_index,
-                          fused_index=self.fused_index, recommender=self.recommender,
-                          photo_vectors={p.name: self._photo_vector(p) for p in state.photos} if self.photo_reader else {},
-                          renderer=self.renderer() if reading.render else None)
+        ctx = self.tool_context(state, render=bool(reading.render))
         turn = Turn(state, text, reading, before, tuple(p.name for p in photos), ctx.photo_vectors)
         outcome = self.controller.run(turn, ctx)
         final = outcome.final
         items: list[ItemResult] = []
         lines = list(notices) + list(reading.errors)
+        if reading.notes:  # how the words were read: a typo fixed, "cheap" as a price
+            lines.append("(" + "; ".join(dict.fromkeys(reading.notes)) + ".)")
         for photo in photos:
             lines.append(t["photo_read"].format(name=photo.name, reading=photo.reading) if photo.reading is not None
                          else t["photo_received"].format(photos=photo.name))
@@ -169,8 +169,9 @@ class Assistant:
             said = outcome.reply.strip()
             ok = said and not unsupported_claims(said, [], self.catalog) and not any(ch.isdigit() for ch in said)
             lines.append(said if ok else t["fallback"])
+        relaxed = [final.data["relaxed"]["field"]] if final is not None and items and final.data.get("relaxed") else []
         return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices,
-                                               outcome.proposed, renders))
+                                               outcome.proposed, renders, relaxed))
 
     def renderer(self):
         """The renderer (assistant/rendering/), loaded on the first request for a render; None
@@ -209,11 +210,13 @@ class Assistant:
         if final.tool == "explain":
             shown = state.shown_item(items[0].sku)
             return t["explain"].format(position=shown.position if shown else 1, name=items[0].name)
+        are = "are" if len(items) > 1 else "is"
+        if relaxed := final.data.get("relaxed"):
+            return t["found_relaxed"].format(are=are, n=len(items), said=relaxed["said"])
         products = [self.catalog.get(i.sku) for i in items]
         said = outcome.reply.strip()
         if said and not unsupported_claims(said, products, self.catalog) and len(said) < 200:
             return said
-        are = "are" if len(items) > 1 else "is"
         if final.tool == "recommend":
             anchor = self.catalog.get(final.data.get("anchor") or "")
             if anchor is None:
@@ -246,11 +249,7 @@ class Assistant:
                 notices.append(str(exc))
                 continue
             record = Photo(name=photo.name, path=photo.path, sha256=photo.sha256)
-            if self.photo_reader is not None:
-                reading = self.photo_reader.read(self._photo_vector(record))
-                record.reading = reading.summary()
-                record.looks = photo_words(reading)
-                record.category_guess = reading.category_guess(self.settings.photo_category_min)
+            self.read_photo(record)
             state.photos.append(record)
             stored.append(record)
         if len(images) > self.settings.max_images_per_message:
@@ -261,6 +260,33 @@ class Assistant:
     def _photo_vector(self, photo: Photo):
         """A stored photo's embedding, kept while recently used (photos are content-addressed)."""
         return self._photo_vectors.get_or_compute(photo.sha256, lambda: self.photo_reader.embed([photo.path])[0])
+
+    def _photo_reading(self, photo: Photo):
+        """What the photo reader reads in a stored photo, kept like its embedding."""
+        return self._photo_readings.get_or_compute(
+            photo.sha256, lambda: self.photo_reader.read_photo(photo.path, self._photo_vector(photo)))
+
+    def read_photo(self, record: Photo) -> None:
+        """Fill in what a photo shows: the reading said to the shopper, its top guesses for prompts,
+        and the category to search within, set only when the reading is sure of it (a copy of a
+        catalog photo, or a calibrated probability at least `photo_category_min`)."""
+        if self.photo_reader is None:
+            return
+        reading = self._photo_reading(record)
+        record.reading = reading.summary()
+        record.looks = photo_words(reading)
+        record.category_guess = reading.category_guess(self.settings.photo_category_min)
+
+    def tool_context(self, state, render: bool = False) -> ToolContext:
+        """What the tools read this turn: the catalog, indexes and models, the dialogue state, and the
+        session's photos (embeddings and readings); the renderer only when the turn asks for a render."""
+        photos = state.photos if self.photo_reader else []
+        return ToolContext(catalog=self.catalog, vocab=self.vocab, settings=self.settings, text_index=self.text_index,
+                           embedder=self.embedder, state=state, image_index=self.image_index,
+                           fused_index=self.fused_index, recommender=self.recommender,
+                           photo_vectors={p.name: self._photo_vector(p) for p in photos},
+                           photo_readings={p.name: self._photo_reading(p) for p in photos},
+                           renderer=self.renderer() if render else None)
 
     def _finish(self, state, text: str, reply: Reply) -> Reply:
         state.history += [HistoryEntry("user", text[:500]),

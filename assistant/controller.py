@@ -39,14 +39,18 @@ class TurnOutcome:
         return with_items[-1] if with_items else (self.results[-1] if self.results else None)
 
 
-def fallback(step: Step, reading) -> dict | None:
+def fallback(step: Step, reading, sort: str | None = None) -> dict | None:
     """The call a turn's first step is replaced by, or None to keep it (marked "fallback"):
     "what else would I like?" / "what goes with it?" gets the recommender; a turn that states a
     constraint and gets only chat, or points at a photo ("like photo 1") and gets no search with
-    it, gets a search. A turn that asks for products gets them."""
+    it, gets a search; while the shopper wants an order (`sort`: "cheapest first") a search
+    becomes the sorted filter. A turn that asks for products gets them."""
     called = step.call["name"] if step.call else None
     if wants_recommendation(reading) and called != "recommend":
         return {"name": "recommend", "args": {"relation": reading.recommend}, "id": "fallback"}
+    if sort and not reading.photo and called in (None, "search") and not reading.reference:
+        # An order ("cheapest first") is the filter's: search ranks by relevance, not by price.
+        return {"name": "catalog_filter", "args": {"sort": sort}, "id": "fallback"}
     if (called is None and reading.set) or (reading.photo and called not in FILTER_TOOLS):
         return {"name": "search", "args": {}, "id": "fallback"}
     return None
@@ -78,7 +82,7 @@ class Controller:
             if step.call and call is None:  # e.g. "explain" with no item the shopper pointed at
                 step = Step()
             planned_by = "model"
-            if number == 0 and (rescue := fallback(step, turn.reading)) is not None:
+            if number == 0 and (rescue := fallback(step, turn.reading, turn.state.sort)) is not None:
                 if (grounded := self.ground_call(rescue, turn, ctx.catalog)) is not None:
                     call, planned_by = grounded, "fallback"
             if call is None:
@@ -176,6 +180,11 @@ def _item_pointed_at(args, key, turn, catalog):
     _put(args, key, item)  # no item: recommendations for the session ("what else would I like?")
 
 
+def _sort(args, key, turn, catalog):
+    if turn.state.sort:
+        args[key] = turn.state.sort
+
+
 def _item_on_screen(args, key, turn, catalog):
     item = turn.reading.reference or item_named(str(args.get(key, "")), turn, catalog)
     if item is None or turn.state.shown_item(item) is None:
@@ -195,4 +204,4 @@ def item_named(proposed: str, turn: Turn, catalog) -> str | None:
 
 SOURCES = {Source.TRACKER: _tracker, Source.TRACKER_ONLY: _tracker_only, Source.THIS_TURN: _this_turn,
            Source.TOPIC: _topic, Source.PHOTO: _photo, Source.ITEM_POINTED_AT: _item_pointed_at,
-           Source.ITEM_ON_SCREEN: _item_on_screen}
+           Source.ITEM_ON_SCREEN: _item_on_screen, Source.SORT: _sort}

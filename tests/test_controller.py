@@ -111,7 +111,7 @@ def test_a_repeated_call_ends_the_loop(small_bot, session_id):
 def test_chit_chat_reply_is_checked_for_invented_facts(small_bot, session_id):
     bot, _ = small_bot(["Hello! Happy to help.", "Our Chaz Kangeroo Hoodie costs $3."])
     assert bot.respond(session_id, "hello").text == "Hello! Happy to help."
-    text = bot.respond(session_id, "anything cheap?").text
+    text = bot.respond(session_id, "tell me something nice").text
     assert "$3" not in text and "Chaz" not in text
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from tools.base import Hit, ToolContext, ToolResult
 from tools.evidence import ConstraintMet, Rating, SortRank
-from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
+from tools.relaxation import Relaxation, closest
+from assistant.catalog.constraints import FIELDS, Constraints, as_list, drop_crossed_prices
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError
 
 NO_VALUE = (None, "", [], "any", "none", "null")  # what a chat model writes for "no constraint"
@@ -19,14 +20,15 @@ def normalise(raw: dict, vocab: Vocabulary) -> tuple[Constraints, list[str], lis
         if value in NO_VALUE or name not in FIELDS:
             continue
         field = FIELDS[name]
-        if field.is_list and isinstance(value, list):  # several words: every catalog value they stand for
+        if isinstance(value, (list, tuple)) and (field.is_list or field.several):
+            # Several words: every catalog value they stand for ("tees or tanks", "green or blue").
             mapped = []
             for word in value:
                 try:
-                    mapped += [v for v in field.to_catalog(vocab, word).value if v not in mapped]
+                    mapped += [v for v in as_list(field.to_catalog(vocab, word).value) if v not in mapped]
                 except VocabularyError as exc:
                     errors.append(str(exc))
-            values[name] = mapped or None
+            values[name] = (mapped if field.is_list or len(mapped) > 1 else mapped[0]) if mapped else None
             continue
         try:
             normalised = field.to_catalog(vocab, value)
@@ -47,7 +49,7 @@ def to_sql(c: Constraints) -> tuple[str, list]:
     for name, field in FIELDS.items():
         value = getattr(c, name)
         if field.predicate.applies(value):
-            clause, args = field.predicate.sql(value)
+            clause, args = field.sql(value)
             where.append(clause)
             params += args
     return " AND ".join(where), params
@@ -61,7 +63,7 @@ def satisfies(product, c: Constraints) -> bool:
 def violations(product, c: Constraints) -> list[str]:
     """The fields whose constraint `product` breaks."""
     return [name for name, field in FIELDS.items()
-            if field.predicate.applies(value := getattr(c, name)) and not field.predicate.holds(product, value)]
+            if field.predicate.applies(value := getattr(c, name)) and not field.holds(product, value)]
 
 
 def constraint_evidence(product, c: Constraints) -> list[ConstraintMet]:
@@ -71,20 +73,44 @@ def constraint_evidence(product, c: Constraints) -> list[ConstraintMet]:
 
 @dataclass
 class Filtered:
-    """Constraints applied to the catalog: the allowed ids (None = everything) or an error."""
+    """Constraints applied to the catalog: the allowed ids (None = everything) or an error; when
+    no product met them all, the closest ones under one relaxed constraint (tools/relaxation.py)."""
     constraints: Constraints
     allowed: list[int] | None
     notes: list[str]
     error: str | None = None
+    relaxed: Relaxation | None = None
+
+    @property
+    def met(self) -> Constraints:
+        """The constraints every allowed product meets."""
+        return self.relaxed.constraints if self.relaxed else self.constraints
+
+    def evidence(self, product) -> list:
+        """The facts of the constraints `product` meets, and of the one it does not, if relaxed."""
+        return constraint_evidence(product, self.met) + ([self.relaxed.evidence(product)] if self.relaxed else [])
+
+    def result_data(self) -> dict:
+        return {"relaxed": self.relaxed.to_dict()} if self.relaxed else {}
 
 
-def apply(ctx: ToolContext, raw: dict) -> Filtered:
-    """Normalise raw constraints and select the product ids that meet them, in SQL."""
+def select(ctx: ToolContext, constraints: Constraints) -> list[int]:
+    where, params = to_sql(constraints)
+    return ctx.catalog.select_ids(where, params)
+
+
+def apply(ctx: ToolContext, raw: dict, relax: bool = True) -> Filtered:
+    """Normalise raw constraints and select the product ids that meet them, in SQL; when none
+    does (and `relax`), the closest products by the relaxation rule."""
     constraints, notes, errors = normalise(raw, ctx.vocab)
     if errors:
         return Filtered(constraints, None, notes, "; ".join(errors))
-    where, params = to_sql(constraints)
-    allowed = ctx.catalog.select_ids(where, params) if constraints.active() else None
+    allowed = select(ctx, constraints) if constraints.active() else None
+    if allowed == [] and relax:
+        relaxed = closest(lambda c: [ctx.catalog.by_id(i) for i in select(ctx, c)], constraints, ctx.settings.top_k)
+        if relaxed is not None:
+            notes.append(f"no product meets all of that; the closest ones: {relaxed.said}")
+            return Filtered(constraints, select(ctx, relaxed.constraints), notes, relaxed=relaxed)
     return Filtered(constraints, allowed, notes)
 
 
@@ -92,7 +118,7 @@ def catalog_filter(ctx: ToolContext, raw: dict, sort: str = "rating", limit: int
     filtered = apply(ctx, raw)
     if filtered.error:
         return ToolResult("catalog_filter", error=filtered.error, notes=filtered.notes)
-    constraints = filtered.constraints
+    constraints = filtered.met
     ids = filtered.allowed if filtered.allowed is not None else [p.id for p in ctx.catalog.all()]
     products = [ctx.catalog.by_id(i) for i in ids]
     key = {"price_asc": lambda p: p.price, "price_desc": lambda p: -p.price}.get(
@@ -100,10 +126,10 @@ def catalog_filter(ctx: ToolContext, raw: dict, sort: str = "rating", limit: int
     products.sort(key=key)
     hits = []
     for rank, p in enumerate(products[:limit], 1):
-        evidence = [*constraint_evidence(p, constraints), SortRank(sort, rank, len(products)), *Rating.of(p)]
+        evidence = [*filtered.evidence(p), SortRank(sort, rank, len(products)), *Rating.of(p)]
         hits.append(Hit(p.sku, score=1.0 / rank, evidence=evidence))
     notes = list(filtered.notes)
     if not products:
         notes.append("no product meets all these constraints")
     return ToolResult("catalog_filter", hits=hits, notes=notes, constraints=constraints.active(),
-                      data={"total": len(products)})
+                      data={"total": len(products), **filtered.result_data()})

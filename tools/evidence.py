@@ -229,9 +229,30 @@ class PlacedInPhoto(Evidence):
         return f"placed into {self.photo} as an approximate preview"
 
 
+@dataclass(frozen=True)
+class Relaxed(Evidence):
+    """No product met every constraint: this one meets all but `field` (tools/relaxation.py)."""
+    field: str
+    asked: str       # what the shopper asked for there: "Gray", "50.00", "Black" (left out)
+    value: object    # the product's own value
+    kind: str = _tag("relaxed")
+
+    def phrase(self) -> str:
+        differs = "the only thing that differs from your request"
+        if self.field == "price_max":
+            return f"${self.value:.2f}, ${self.value - float(self.asked):.2f} over your limit: {differs}"
+        if self.field == "price_min":
+            return f"${self.value:.2f}, ${float(self.asked) - self.value:.2f} under your minimum: {differs}"
+        if self.field.startswith("not_"):
+            return f"{self.value}, which you had left out: {differs}"
+        if self.field == "size":
+            return f"not sold in size {self.asked} (sizes {self.value}): {differs}"
+        return f"not {self.asked.lower()} (it is {self.value}): {differs}"
+
+
 KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
     ConstraintMet, PhotoCategory, Match, PhotoMatch, Link, Similar, SessionSignal, OftenBoughtWith,
-    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto)}
+    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto, Relaxed)}
 
 
 def from_dict(data: dict) -> Evidence:

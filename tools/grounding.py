@@ -21,6 +21,7 @@ class Source(Enum):
     ITEM_POINTED_AT = "item"       # an item the shopper pointed at; with none, a request for
                                    # recommendations goes without, anything else is not run
     ITEM_ON_SCREEN = "item_on_screen"  # an item of the list on screen the shopper pointed at, else not run
+    SORT = "sort"                  # the order the shopper asked for ("cheapest first"), else the model's
 
 
 def grounded(constraints: Source | None = None, **arguments: Source):

@@ -50,7 +50,7 @@ def recommend_for(ctx: ToolContext, anchor_sku: str | None, relation: str, raw_c
     for item_id, score in sorted(blended.items(), key=lambda kv: -kv[1])[:limit]:
         product = ctx.catalog.by_id(item_id)
         reason = facts[item_id]
-        evidence = [*catalog_filter.constraint_evidence(product, filtered.constraints), reason]
+        evidence = [*filtered.evidence(product), reason]
         if item_id in lifted and not (isinstance(reason, Anchored) and lifted[item_id].anchor == reason.anchor):
             evidence.append(lifted[item_id])  # a second reason, about another item
         evidence += Rating.of(product)
@@ -58,8 +58,9 @@ def recommend_for(ctx: ToolContext, anchor_sku: str | None, relation: str, raw_c
     notes = list(filtered.notes)
     if not hits:
         notes.append(f"no recommendations{' for ' + anchor.name if anchor else ''} meet these constraints")
-    return ToolResult("recommend", hits=hits, notes=notes, constraints=filtered.constraints.active(),
-                      data={"anchor": anchor.sku if anchor else None, "personal": bool(signals)})
+    return ToolResult("recommend", hits=hits, notes=notes, constraints=filtered.met.active(),
+                      data={"anchor": anchor.sku if anchor else None, "personal": bool(signals),
+                            **filtered.result_data()})
 
 
 def _best_variant(ctx, parent: str, usable, colour: str | None):

@@ -21,7 +21,7 @@ from tools.grounding import Source, grounded, sources
 from tools.recommend import recommend_for
 from tools.renderer import render_for
 from tools.retriever import hybrid_search
-from assistant.catalog.constraints import FIELDS
+from assistant.catalog.constraints import EXCLUSIONS, FIELDS
 from assistant.catalog.vocabulary import parse_number
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,8 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess)
 
 
-@grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY)
+@grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY,
+          sort=Source.SORT)
 @takes_constraints()
 def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating", ctx: Ctx = None,
                    **constraints) -> ToolResult:
@@ -100,9 +101,10 @@ def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating"
     return run_filter(ctx, constraints, sort=sort, limit=ctx.settings.top_k)
 
 
-# Recommendations keep who they are for and the budget, not the anchor's category or colour.
+# Recommendations keep who they are for, the budget and what the shopper left out, not the
+# anchor's category or colour.
 @grounded(item=Source.ITEM_POINTED_AT, gender=Source.TRACKER, price_max=Source.TRACKER,
-          category=Source.THIS_TURN, color=Source.THIS_TURN)
+          category=Source.THIS_TURN, color=Source.THIS_TURN, **dict.fromkeys(EXCLUSIONS, Source.TRACKER))
 @takes_constraints(after="relation")
 def recommend(item: Optional[str] = None, relation: Literal["goes_with", "similar", "any"] = "any",
               ctx: Ctx = None, **constraints) -> ToolResult:

@@ -73,7 +73,7 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     filtered = catalog_filter.apply(ctx, raw_constraints)
     if filtered.error:
         return ToolResult("search", error=filtered.error, notes=filtered.notes)
-    constraints, allowed = filtered.constraints, filtered.allowed
+    constraints, allowed = filtered.met, filtered.allowed
     if exclude:
         excluded_ids = {ctx.catalog.get(s).id for s in exclude if ctx.catalog.get(s)}
         base = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
@@ -133,7 +133,7 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         # A category read from the photo is said as such, not as the shopper's request.
         evidence = [PhotoCategory(fact.value, tuple(photo_names))
                     if inferred and isinstance(fact, ConstraintMet) and fact.field == "category" else fact
-                    for fact in catalog_filter.constraint_evidence(product, constraints)]
+                    for fact in filtered.evidence(product)]
         if query_terms(query) or not photos:
             text = product.search_text().lower()
             evidence.append(Match(
@@ -148,4 +148,4 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
     total = len(allowed) if allowed is not None else len(ctx.catalog)
     return ToolResult("search", hits=hits, notes=notes, constraints=constraints.active(),
-                      data={"candidates": total})
+                      data={"candidates": total, **filtered.result_data()})

@@ -133,6 +133,9 @@ class InCategory(Predicate):
     def fact(self, product, value):
         return " or ".join(value), product.category_path
 
+    def product_value(self, product):
+        return product.category
+
     def phrase(self, field, rule, value):
         return f"category {value.replace('/', ' > ')}"
 
@@ -181,6 +184,53 @@ class Flag(Predicate):
         return self.label
 
 
+@dataclass(frozen=True)
+class Mentions(Predicate):
+    """The product's name or style names the word ("hood" in "Hooded", "zip" in "Full-Zip")."""
+
+    def sql(self, value):
+        style, params = _attribute_sql("style", value, partial=True)
+        return f"(p.name LIKE ? OR {style})", [f"%{value}%", *params]
+
+    def holds(self, product, value):
+        return any(value.lower() in text.lower() for text in (product.name, *product.style))
+
+    def product_value(self, product):
+        return product.name
+
+
+@dataclass(frozen=True)
+class Excludes(Predicate):
+    """None of the values: "not black", "no hoodies", "without the zip". It wraps the field's own
+    test, so an exclusion is tested exactly as the value it leaves out would be."""
+    of: Predicate
+    takes_list: bool = False   # the wrapped test takes all values at once (categories)
+    says_own: bool = True      # the explanation quotes the product's own value ("not black (Blue)")
+
+    def _tests(self, values):
+        return [values] if self.takes_list else values
+
+    def sql(self, values):
+        parts = [self.of.sql(v) for v in self._tests(values)]
+        # COALESCE: a product with no value (a bag has no colour) is not that value, so it stays.
+        return "NOT COALESCE((" + " OR ".join(c for c, _ in parts) + "), 0)", [a for _, args in parts for a in args]
+
+    def holds(self, product, values):
+        return not any(self.of.holds(product, v) for v in self._tests(values))
+
+    def fact(self, product, values):
+        return "not " + " or ".join(values), self.of.product_value(product)
+
+    def phrase(self, field, rule, value):
+        own = f" ({value})" if self.says_own and isinstance(value, str) and value else ""
+        return f"{rule.lower()}{own}, as you asked"
+
+
+def as_list(value) -> list:
+    """One value or several, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 # -- how a value is read and said ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -222,18 +272,38 @@ class Field:
                                              # reads as values (the first phrase found wins); None: not read
     options: Callable[[Vocabulary], list[str]] | None = None  # the values the tuned decoder may write
     said: Said | None = None                 # how a reply's lead line says it; None: not said
+    several: bool = False                    # takes a list meaning any of them ("green or blue", "M or L")
+    excludable: bool = False                 # has a not_<name> companion ("not black"); see `exclusion`
 
     @property
     def argument(self):
         """The tool argument's annotation: its type, described (langchain reads the description)."""
-        return Annotated[self.arg_type or Optional[self.value_type], self.description]
+        default = Union[self.value_type, list[self.value_type], None] if self.several else Optional[self.value_type]
+        return Annotated[self.arg_type or default, self.description]
 
     @property
     def is_list(self) -> bool:
         return self.value_type == list[str]
 
+    def _any_of(self, value) -> bool:
+        return self.several and isinstance(value, (list, tuple))
+
+    def sql(self, value) -> tuple[str, list]:
+        """The catalog test of a value; several values of a one-value field: any of them."""
+        if self._any_of(value):
+            parts = [self.predicate.sql(v) for v in value]
+            return "(" + " OR ".join(c for c, _ in parts) + ")", [a for _, args in parts for a in args]
+        return self.predicate.sql(value)
+
+    def holds(self, product, value) -> bool:
+        if self._any_of(value):
+            return any(self.predicate.holds(product, v) for v in value)
+        return self.predicate.holds(product, value)
+
     def evidence(self, product, value) -> tuple[str, str, object]:
         """(field, rule, the product's own value) of the fact that `product` meets `value`."""
+        if self._any_of(value):  # said as the value it has ("color Green" for "green or blue")
+            value = next((v for v in value if self.predicate.holds(product, v)), value[0])
         return (self.predicate.evidence_field(self.name), *self.predicate.fact(product, value))
 
 
@@ -258,18 +328,20 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
           said=Said("before", lambda c: f"{c.gender.lower()}'s" if c.gender in ("Men", "Women") else None)),
     Field("category", list[str], ByVocabulary("category"), InCategory(), "e.g. Jackets, Tees, Pants, Shorts, Bags.",
           carries_over=True, tools=ALL_TOOLS, arg_type=Union[str, list[str], None], words=("category", "type"),
-          reads="category", options=_categories,
+          reads="category", options=_categories, excludable=True,
           said=Said("noun", lambda c: " / ".join(x.lower() for x in c.category))),
     Field("color", str, ByVocabulary("color"), Equals("color", nocase=True), "e.g. Red, Blue, Black.",
           carries_over=False, tools=ALL_TOOLS, words=("colour", "color"), reads="colour",
-          options=lambda vocab: list(vocab.colors), said=Said("before", lambda c: c.color.lower())),
+          options=lambda vocab: list(vocab.colors), several=True, excludable=True,
+          said=Said("before", lambda c: " or ".join(v.lower() for v in as_list(c.color)))),
     Field("size", str, ByVocabulary("size"), InList("sizes"), "e.g. S, M, L, 32.",
-          carries_over=False, words=("size",), reads="size", options=lambda vocab: list(vocab.sizes)),
+          carries_over=False, words=("size",), reads="size", options=lambda vocab: list(vocab.sizes), several=True),
     Field("material", str, ByVocabulary("material"), InList("material", partial=True), "e.g. Cotton, Wool.",
           carries_over=False, words=("material", "fabric"), reads={m: m for m in MATERIALS},
-          options=lambda vocab: list(vocab.materials)),
+          options=lambda vocab: list(vocab.materials), excludable=True),
     Field("pattern", str, ByVocabulary("pattern"), Contains("pattern"), "e.g. Solid, Striped.",
-          carries_over=False, words=("pattern",), reads=PATTERNS, options=lambda vocab: list(vocab.patterns)),
+          carries_over=False, words=("pattern",), reads=PATTERNS, options=lambda vocab: list(vocab.patterns),
+          excludable=True),
     Field("activity", str, ByVocabulary("activity"), InList("activity", partial=True),
           "e.g. Yoga, Running, Gym (gear).", carries_over=True, tools=("catalog_filter",),
           options=lambda vocab: list(vocab.activities)),
@@ -288,6 +360,35 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("in_stock", bool, yes_no, Flag("in_stock", "in stock", column=True), "only products in stock.",
           carries_over=True, reads={"in stock": True}),
 )}
+
+
+def exclusion(f: Field) -> Field:
+    """The not_<name> companion of an excludable field: values to leave out, tested as the field
+    tests them, kept when the shopper moves to another category (a colour they dislike stays
+    disliked), dropped with the field's own words ("any colour")."""
+    def to_catalog(vocab, raw):
+        return Normalised(as_list(f.to_catalog(vocab, raw).value))
+    name = f"not_{f.name}"
+    return Field(name, list[str], to_catalog, Excludes(f.predicate, takes_list=f.is_list),
+                 f"{f.name} values to leave out, " + f.description, carries_over=True, tools=ALL_TOOLS,
+                 words=f.words, options=f.options, said=_said_not(name))
+
+
+def _said_not(name: str) -> Said:
+    return Said("after", lambda c: "not " + " or ".join(v.lower() for v in getattr(c, name)))
+
+
+# Features named only to be left out: "no hoods", "without the zip" (the name or style names them).
+FEATURE_WORDS = {"hood": "hood", "hoods": "hood", "hooded": "hood", "zip": "zip", "zips": "zip", "zipper": "zip",
+                 "zippers": "zip", "zipped": "zip", "pocket": "pocket", "pockets": "pocket", "sleeves": "sleeve",
+                 "sleeve": "sleeve", "logo": "logo", "logos": "logo"}
+FIELDS.update({e.name: e for e in (exclusion(f) for f in list(FIELDS.values()) if f.excludable)})
+FIELDS["not_feature"] = Field(
+    "not_feature", list[str], lambda vocab, raw: Normalised(as_list(str(raw).lower())),
+    Excludes(Mentions(), says_own=False), "features to leave out, e.g. hood, zip.", carries_over=True,
+    tools=ALL_TOOLS, words=("feature",), said=_said_not("not_feature"),
+    options=lambda vocab: sorted(set(FEATURE_WORDS.values())))
+EXCLUSIONS = tuple(name for name in FIELDS if name.startswith("not_"))
 
 
 # -- the record --------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ class DialogueState:
     photos: list[Photo] = field(default_factory=list)
     focus: str | None = None                           # the item last pointed at ("it")
     avoid_photos: list[str] = field(default_factory=list)  # photos the shopper said "not like"
+    sort: str | None = None                            # the order asked for ("cheapest first"), kept
     turn: int = 0
 
     # -- persistence ----------------------------------------------------------------

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from tools.retriever import query_terms
 from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
-                              SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
+                                          SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
+from assistant.dialogue import exclusions
+from assistant.dialogue.spelling import Speller
+from assistant.dialogue.vague_prices import read_sort, read_vague_price
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
@@ -53,6 +56,8 @@ class Reading:
     notes: list[str] = field(default_factory=list)   # mappings made ("navy" -> Blue)
     refused: list[str] = field(default_factory=list)  # words refused as values: not search words either
     render: dict | None = None                       # a render request: the render tool's arguments
+    sort: str | None = None                          # an order asked for: price_asc, price_desc or rating
+    text: str = ""                                   # the message as read: lower case, typos corrected
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -96,17 +101,44 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
         reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
 
 
+# Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
+EITHER = r"[\s,/]*(?:or|and|and/or|&|or maybe|or even|or some|or a|or an)?[\s,/]*"
+
+
+def joined(found: list[tuple[int, int, object]], t: str) -> list:
+    """The values of the last run of matches (start, end, value) joined by "or"/"and"/commas:
+    "green or blue" is either; "a blue jacket with red zips" is the last one said."""
+    runs = []
+    for start, end, value in found:
+        if runs and re.fullmatch(EITHER, t[runs[-1][-1][1]:start]):
+            runs[-1].append((start, end, value))
+        else:
+            runs.append([(start, end, value)])
+    values = []
+    for _, _, value in runs[-1]:
+        values += [v for v in (value if isinstance(value, list) else [value]) if v not in values]
+    return values
+
+
 def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
-    """Catalog colours, their synonyms, and "in <word>" for words we then try to map."""
-    for word in re.findall(r"[a-z]+", t):
+    """Catalog colours, their synonyms, and "in <word>" for words we then try to map; several
+    joined by "or" are either of them."""
+    found = []
+    for m in re.finditer(r"[a-z]+", t):
+        word = m.group(0)
         if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
+            if re.match(r"\s+ones?\b", t[m.end():]):
+                continue  # "the black one" points at an item on screen; it asks for no colour
             try:
                 mapped = vocab.color(word)
-                reading.set["color"] = mapped.value
+                found.append((m.start(), m.end(), mapped.value))
                 if mapped.note:
                     reading.notes.append(mapped.note)
             except VocabularyError:
                 pass
+    if found:
+        values = joined(found, t)
+        reading.set["color"] = values if len(values) > 1 else values[0]
     if "color" not in reading.set:
         m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
@@ -130,19 +162,48 @@ def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
 
 
 def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
-    """Longest phrases first, so "tank top" beats "top"; the phrase is also the topic."""
+    """Longest phrases first, so "tank top" beats "top"; the phrases are also the topic. Several
+    joined by "or" ("tees or tanks") are any of them; otherwise the longest phrase wins."""
     words_cats = sorted(list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories], key=len, reverse=True)
+    found, taken = [], t
     for phrase in words_cats:
-        if re.search(rf"\b{re.escape(phrase)}(?:e?s)?\b", t):
+        for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):
             try:
-                reading.set["category"] = vocab.category(phrase).value
-                reading.topic_words.append(phrase)
-                break
+                found.append((m.start(), m.end(), vocab.category(phrase).value, phrase))
             except VocabularyError:
                 continue
+            taken = taken[:m.start()] + " " * (m.end() - m.start()) + taken[m.end():]  # "tank top" is not also "top"
+    if not found:
+        return
+    longest = found[0]
+    found.sort()
+    runs = [[found[0]]]
+    for match in found[1:]:
+        if re.fullmatch(EITHER, t[runs[-1][-1][1]:match[0]]):
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    run = next(r for r in runs if longest in r)
+    reading.set["category"] = joined([m[:3] for m in run], t)
+    reading.topic_words += [m[3] for m in run]
+
+
+SIZE_WORD = r"(?:x{0,2}s|m|x{0,3}l|\d{2}|extra small|extra large|small|medium|large|x-small|x-large|xsmall|xlarge)"
 
 
 def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
+    """"size M", "in a medium", "XL"; several joined by "or" ("size M or L", "sizes s/m") are any of them."""
+    either = re.search(rf"\b(?:sizes?\s+|in\s+(?:a\s+)?)?(\b{SIZE_WORD}\b(?:{EITHER}\b{SIZE_WORD}\b)+)", t)
+    sizes = []
+    if either and re.search(r"\b(?:or|/|and)\b|/|,", either.group(1)):
+        for word in re.findall(SIZE_WORD, either.group(1)):
+            try:
+                sizes += [vocab.size(word).value]
+            except VocabularyError:
+                pass
+    if len(set(sizes)) > 1:
+        reading.set["size"] = list(dict.fromkeys(sizes))
+        return
     m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t)
     if m:
         try:
@@ -253,9 +314,41 @@ def read_render(t: str, reading: Reading, state, vocab: Vocabulary, catalog) -> 
         reading.reference = reading.render.get("item")   # the item in focus for "it" next time
 
 
+# Words of a message that describe no product: not search words.
+FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
+          "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
+          "what", "which", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
+          "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
+          "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
+          "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
+          "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
+          "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell",
+          "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent",
+          # prices and orders said in words, and how shoppers ask for another version of an item
+          "cheap", "cheapest", "affordable", "premium", "fancy", "luxury", "pricey", "priciest", "rated",
+          "best", "top", "highest", "lowest", "sort", "sorted", "order", "version", "versions", "variant",
+          "available", "come", "comes", "exist", "exists", "sell", "carry", "get", "please", "want",
+          "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
+          "either", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend"}
+
+_SPELLERS: dict[int, tuple] = {}
+
+
+def speller(vocab: Vocabulary, catalog) -> Speller:
+    """One speller per vocabulary and catalog (built once: it indexes the catalog's words)."""
+    key = (id(vocab), id(catalog))
+    if key not in _SPELLERS:
+        names = frozenset(w for p in catalog.all() for w in re.findall(r"[a-z]+", p.name.lower())) if catalog else frozenset()
+        _SPELLERS[key] = (vocab, catalog, Speller(vocab, names))  # kept, so their ids are not reused
+    return _SPELLERS[key][-1]
+
+
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
     reading = Reading()
     t = " " + text.lower().replace("’", "'") + " "
+    t, typos = speller(vocab, catalog).correct(t)
+    reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
+    reading.text = t
     if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
 
@@ -269,28 +362,25 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
             if name not in reading.unset:
                 reading.unset.append(name)
 
+    # What is left out is read first and blanked, so "not black" is never read as black.
+    left_out = exclusions.read_exclusions(t, vocab)
+    wanted = left_out.text
+    reading.sort = read_sort(t)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
-            reader(t, reading, state, vocab)
+            reader(wanted, reading, state, vocab)
     for f in PHRASE_FIELDS:
-        read_phrases(f, t, reading)
+        read_phrases(f, wanted, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
     check_prices(reading, vocab)
+    read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
+    exclusions.fold(reading, None if reading.reset else state, left_out)
 
     # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
     constraint_words = set(re.findall(r"[a-z]+", " ".join(str(v) for v in reading.set.values()).lower()))
-    filler = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
-              "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
-              "what", "which", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
-              "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
-              "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
-              "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
-              "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
-              "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell",
-              "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent"}
-    for word in query_terms(t):
-        if (word.isdigit() or word in filler or word in constraint_words or word in COLOUR_SYNONYMS
+    for word in query_terms(wanted):
+        if (word.isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
                 or word in reading.refused):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
@@ -316,8 +406,12 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
 def apply(reading: Reading, state) -> None:
     """Fold a reading into the state: new values override, dropped fields go, topic moves on."""
     if reading.reset:
-        state.constraints, state.topic = Constraints(), ""
+        state.constraints, state.topic, state.sort = Constraints(), "", None
     new_category = reading.set.get("category")
+    if reading.sort:
+        state.sort = reading.sort
+    elif new_category and new_category != state.constraints.category:
+        state.sort = None  # a new kind of product is a new search
     if new_category and new_category != state.constraints.category:
         # A new kind of product is a new search: colour, size, price and material were about the
         # old one; who it is for (gender) carries over (the constraint table's `carries_over`).

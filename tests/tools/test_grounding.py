@@ -2,6 +2,7 @@
 tools/registry.py); the controller's grounding applies the declarations."""
 import pytest
 
+from assistant.catalog.constraints import EXCLUSIONS
 from tools.grounding import Source, grounded, sources
 
 pytestmark = pytest.mark.unit
@@ -14,10 +15,11 @@ def test_each_tool_declares_its_sources(registry):
     assert search["price_min"] is search["price_max"] is Source.TRACKER_ONLY
     assert search["gender"] is search["color"] is search["size"] is Source.TRACKER
     assert set(registry.grounding("catalog_filter")) >= {"activity", "gender", "price_max"}
-    assert "sort" not in registry.grounding("catalog_filter")  # the model's choice
+    assert registry.grounding("catalog_filter")["sort"] is Source.SORT  # the shopper's order, else the model's
     assert registry.grounding("recommend") == {"item": Source.ITEM_POINTED_AT, "gender": Source.TRACKER,
                                                "price_max": Source.TRACKER, "category": Source.THIS_TURN,
-                                               "color": Source.THIS_TURN}
+                                               "color": Source.THIS_TURN,
+                                               **{name: Source.TRACKER for name in EXCLUSIONS}}
     assert registry.grounding("explain") == {"item": Source.ITEM_ON_SCREEN}
     assert registry.grounding("teleport") == {}
 

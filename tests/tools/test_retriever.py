@@ -32,10 +32,14 @@ def test_one_variant_per_product(ctx, catalog):
 
 
 @pytest.mark.unit
-def test_no_match_explains_which_constraint_to_drop(small_ctx):
-    result = hybrid_search(small_ctx, "tank", {"category": "tanks", "color": "lavender"}, limit=5)
-    assert not result.hits
-    assert any("without the" in note for note in result.notes)
+def test_no_match_shows_the_closest_products_with_one_constraint_relaxed(small_ctx):
+    result = hybrid_search(small_ctx, "", {"category": "tanks", "color": "lavender"}, limit=5)
+    assert result.hits and result.data["relaxed"]["field"] == "color"
+    for hit in result.hits:
+        product = small_ctx.catalog.get(hit.sku)
+        assert product.category in ("Tanks", "Bras & Tanks") and product.color != "Lavender"
+        relaxed = [f for f in hit.evidence if f.kind == "relaxed"]
+        assert relaxed and "not lavender" in relaxed[0].phrase() and "only thing that differs" in relaxed[0].phrase()
 
 
 def test_rejected_items_are_excluded(ctx):

@@ -1,0 +1,92 @@
+"""Shopper typos corrected toward the words the tracker reads: "womns jaket blu" -> "womens jacket blue".
+
+A word is corrected only when it is not a word we know (a catalog word, a word the tracker reads,
+or one of the commonest English words) and exactly one word the tracker reads is within a small
+edit distance with the same first letter. Catalog values stay the only values: the corrected text
+is read by the same grammar as the rest, so a typo can only land on a word it already reads.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.catalog.constraints import FEATURE_WORDS, MATERIALS, PATTERNS, PRICE_WORDS
+from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
+                                          SIZE_SYNONYMS, Vocabulary)
+
+# Words of the grammar itself that shoppers mistype: price and sort words, negations.
+GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks", "cheap", "cheaper", "cheapest",
+                 "expensive", "premium", "affordable", "without", "except", "anything", "colour", "color",
+                 "size", "small", "medium", "large", "rated", "price", "please", "something", "looking",
+                 "running", "hiking", "yoga", "waterproof", "instead", "version", "another")
+COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count one), or limit + 1 once it is above limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The commonest whole words of MiniLM's word-piece vocabulary (listed roughly by frequency);
+    empty when the offline model is not installed (then only catalog words are protected)."""
+    try:
+        from assistant.models.text_embedder import minilm_dir
+        lines = (minilm_dir() / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    except (RuntimeError, OSError):
+        return frozenset()
+    words = [w for w in lines if w.isalpha() and w.islower()]
+    return frozenset(words[:COMMON_WORDS])
+
+
+class Speller:
+    """Corrects a message's words toward the tracker's words, for one catalog."""
+
+    def __init__(self, vocab: Vocabulary, catalog_words: frozenset[str] = frozenset()):
+        targets = {*GENDER_SYNONYMS, *COLOUR_SYNONYMS, *NAMED_RGB, *SIZE_SYNONYMS, *FEATURE_WORDS, *MATERIALS,
+                   *PATTERNS, *PRICE_WORDS, *GRAMMAR_WORDS}
+        for word in CATEGORY_SYNONYMS:
+            targets |= {word, word + "s", word + "es"}
+        for values in (vocab.colors, vocab.categories, vocab.materials):
+            targets |= {w for v in values for w in re.findall(r"[a-z]+", v.lower())}
+        self.known = targets | english_words() | catalog_words
+        self.targets = frozenset(t for t in targets if " " not in t and len(t) >= 4)  # "hmm" is not "him"
+
+    def correct_word(self, word: str) -> str | None:
+        """The one target this word is a typo of, or None."""
+        if len(word) < 3 or word in self.known or not word.isalpha():
+            return None
+        limit = 1 if len(word) < 7 else 2
+        close = {t for t in self.targets if t[0] == word[0] and edit_distance(word, t, limit) <= limit}
+        if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone
+            best = min(edit_distance(word, t, limit) for t in close)
+            close = {t for t in close if edit_distance(word, t, limit) == best}
+        if len({t.rstrip("s") for t in close}) == 1:  # "leggins": legging or leggings, the same word
+            return min(close, key=len)
+        return None
+
+    def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """(the text with typos corrected, the (typo, correction) pairs made)."""
+        made = []
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            fixed = self.correct_word(word.lower())
+            if fixed is None:
+                return word
+            made.append((word, fixed))
+            return fixed
+        return re.sub(r"[A-Za-z]+", fix, text), made

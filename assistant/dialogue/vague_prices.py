@@ -1,0 +1,70 @@
+"""Prices said without a number, and the order asked for: "cheap", "not too expensive", "premium";
+"cheapest first", "best rated".
+
+The stated rule: "cheap" means the cheaper half of what the shopper is looking at (a price at most
+the median price of the catalog products of the category and gender asked for), "premium" the
+pricier half (at least that median). The reply says the bound and why ("under $55, the cheaper
+half of men's jackets"). Comparatives ("cheaper", "pricier") stay relative to the list on screen
+(tracker.read_prices).
+"""
+from __future__ import annotations
+
+import re
+import statistics
+
+from assistant.catalog.constraints import FIELDS, Constraints, describe
+
+CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|low[- ]cost|low[- ]priced|"
+         r"bargains?|economical|reasonably priced|not (?:too |that |very |so |super |overly )?"
+         r"(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank)\b")
+PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|top[- ]of[- ]the[- ]line|upscale|splurge|"
+           r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
+SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
+    "price_asc": r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|price low to high|low to high|"
+                 r"sort(?:ed)? by price|by price|price ascending|ascending price)\b",
+    "price_desc": r"\b(?:most expensive|priciest|highest[- ]priced?|highest price|high to low|price descending)\b",
+    "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
+              r"best ratings?|highest ratings?|by rating|most popular|best sellers?|best ones)\b",
+}
+
+
+def read_sort(text: str) -> str | None:
+    """The order asked for, or None ("cheapest first" -> price_asc)."""
+    for sort, pattern in SORTS.items():
+        if re.search(pattern, text):
+            return sort
+    return None
+
+
+def read_vague_price(text: str, reading, state, catalog) -> None:
+    """Sets price_max ("cheap") or price_min ("premium") to the median price of the category and
+    gender asked for, when no number was said, and notes the rule for the reply."""
+    if catalog is None or {"price_min", "price_max"} & set(reading.set):
+        return
+    cheap = re.search(CHEAP, text)
+    premium = None if cheap else re.search(PREMIUM, text)
+    if not (cheap or premium) or read_sort(text):
+        return
+    looking_at = _looking_at(reading, state)
+    prices = [p.price for p in catalog.all() if all(FIELDS[n].holds(p, v) for n, v in looking_at.active().items())]
+    if not prices:
+        return
+    median = round(statistics.median(prices), 2)
+    what = describe(looking_at, "products")
+    if cheap:
+        reading.set["price_max"] = median
+        reading.notes.append(f"under ${median:.0f}: the cheaper half of {what}")
+    else:
+        reading.set["price_min"] = median
+        reading.notes.append(f"over ${median:.0f}: the pricier half of {what}")
+
+
+def _looking_at(reading, state) -> Constraints:
+    """The category and gender the price is relative to: this message's, else the dialogue's."""
+    held = state.constraints if state is not None else Constraints()
+    values = {}
+    for name in ("gender", "category"):
+        value = reading.set.get(name, held.get(name))
+        if value and name not in reading.unset:
+            values[name] = value
+    return Constraints(**values)

@@ -1,0 +1,47 @@
+"""What the shopper leaves out and takes back (assistant/dialogue/exclusions.py), through the tracker."""
+import pytest
+
+from assistant.dialogue.exclusions import read_exclusions
+from tests.dialogue.test_tracker import run
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("text,field,values", [
+    ("show me tees for women that are not black", "color", ["Black"]),
+    ("anything but blue or green", "color", ["Blue", "Green"]),
+    ("no hoods please", "feature", ["hood"]),
+    ("a jacket without the zip", "feature", ["zip"]),
+    ("i don't want navy", "color", ["Blue"]),
+    ("nothing in white", "color", ["White"]),
+    ("tops but no tank tops", "category", ["Tanks", "Bras & Tanks"]),
+    ("any colour but black", "color", ["Black"]),
+])
+def test_negations_are_read_as_exclusions(small_vocab, text, field, values):
+    read = read_exclusions(f" {text} ", small_vocab)
+    assert read.excluded[field] == values
+
+
+@pytest.mark.parametrize("text", ["not too expensive", "no more than $50", "not like photo 2", "no size preference",
+                                  "i don't like the black one", "not sure yet"])
+def test_negations_of_other_things_are_left_alone(small_vocab, text):
+    assert read_exclusions(f" {text} ", small_vocab).excluded == {}
+
+
+def test_a_left_out_colour_is_not_asked_for_and_is_carried(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "tees for women that are not black", "not white either",
+                          "how about hoodies")
+    assert "color" not in state.constraints and "not" not in readings[0].topic_words
+    assert state.constraints.get("not_color") == ["Black", "White"]  # carried to another category
+    assert state.constraints.get("category") == ["Hoodies & Sweatshirts"]
+
+
+def test_an_exclusion_is_taken_back_or_overridden(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "jackets, not black or gray", "black is fine now")
+    assert state.constraints.get("not_color") == ["Gray"]
+    run(small_vocab, small_catalog, "in gray", state=state)
+    assert state.constraints.get("color") == "Gray" and "not_color" not in state.constraints
+    run(small_vocab, small_catalog, "actually not gray", state=state)
+    assert "color" not in state.constraints and state.constraints.get("not_color") == ["Gray"]
+    run(small_vocab, small_catalog, "any colour", state=state)
+    assert "not_color" not in state.constraints

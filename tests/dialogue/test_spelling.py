@@ -1,0 +1,31 @@
+"""Typo correction toward the tracker's words (assistant/dialogue/spelling.py)."""
+import pytest
+
+from assistant.dialogue.spelling import Speller, edit_distance
+from tests.dialogue.test_tracker import run
+
+pytestmark = pytest.mark.unit
+
+
+def test_edit_distance_counts_a_swap_as_one():
+    assert edit_distance("pnats", "pants", 2) == 1 and edit_distance("jaket", "jacket", 2) == 1
+    assert edit_distance("abc", "xyzabc", 1) == 2  # above the limit: limit + 1
+
+
+@pytest.mark.parametrize("typo,fixed", [("womns", "womens"), ("jaket", "jacket"), ("blu", "blue"),
+                                        ("hoddie", "hoodie"), ("husbnd", "husband"), ("pnats", "pants"),
+                                        ("swetshirt", "sweatshirt"), ("blak", "black"), ("leggins", "legging")])
+def test_typos_land_on_the_word_meant(small_vocab, typo, fixed):
+    assert Speller(small_vocab).correct_word(typo) == fixed
+
+
+@pytest.mark.parametrize("word", ["than", "that", "hmm", "shrts", "tan", "with", "the", "more"])
+def test_known_and_ambiguous_words_are_kept(small_vocab, word):
+    assert Speller(small_vocab).correct_word(word) is None  # "shrts": shirts or shorts, so neither
+
+
+def test_a_message_full_of_typos_is_read(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "womns jaket blu under 80")
+    assert state.constraints.to_dict() == {"price_max": 80.0, "color": "Blue", "gender": "Women",
+                                           "category": ["Jackets"]}
+    assert "read 'jaket' as 'jacket'" in readings[0].notes

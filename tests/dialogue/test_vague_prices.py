@@ -1,0 +1,44 @@
+"""Prices without numbers and orders (assistant/dialogue/vague_prices.py), through the tracker."""
+import statistics
+
+import pytest
+
+from assistant.dialogue.vague_prices import read_sort
+from tests.dialogue.test_tracker import run
+
+pytestmark = pytest.mark.unit
+
+
+def median_price(catalog, gender, category):
+    return round(statistics.median(p.price for p in catalog.all()
+                                   if p.gender in (gender, "Unisex") and category in p.category_path.split("/")), 2)
+
+
+@pytest.mark.parametrize("text", ["men's jackets, but not too expensive", "cheap jackets for men",
+                                  "affordable men's jackets"])
+def test_cheap_is_the_cheaper_half_of_the_category(small_vocab, small_catalog, text):
+    state, readings = run(small_vocab, small_catalog, text)
+    median = median_price(small_catalog, "Men", "Jackets")
+    assert state.constraints.get("price_max") == median and "price_min" not in state.constraints
+    assert readings[0].notes == [f"under ${median:.0f}: the cheaper half of men's jackets"]
+
+
+def test_premium_is_the_pricier_half_and_a_number_wins(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "premium hoodies for women")
+    assert state.constraints.get("price_min") == median_price(small_catalog, "Women", "Hoodies & Sweatshirts")
+    state, _ = run(small_vocab, small_catalog, "cheap jackets under $40")
+    assert state.constraints.get("price_max") == 40.0
+
+
+@pytest.mark.parametrize("text,sort", [("cheapest first", "price_asc"), ("sort by price", "price_asc"),
+                                       ("most expensive first", "price_desc"), ("best rated ones", "rating"),
+                                       ("top-rated jackets", "rating"), ("jackets in blue", None)])
+def test_orders(text, sort):
+    assert read_sort(f" {text} ") == sort
+
+
+def test_an_order_is_kept_until_a_new_kind_of_product(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "men's tees, cheapest first", "in blue")
+    assert state.sort == "price_asc" and "price_max" not in state.constraints  # "cheapest" is an order, not a price
+    run(small_vocab, small_catalog, "now show me shorts", state=state)
+    assert state.sort is None

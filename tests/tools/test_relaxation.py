@@ -1,0 +1,41 @@
+"""No exact match: the closest products with one constraint relaxed (tools/relaxation.py)."""
+import pytest
+
+from assistant.catalog.constraints import Constraints
+from tools.catalog_filter import apply, catalog_filter, normalise, select, violations
+from tools.relaxation import closest
+
+pytestmark = pytest.mark.unit
+
+
+def products(ctx):
+    return lambda c: [ctx.catalog.by_id(i) for i in select(ctx, c)]
+
+
+def test_a_price_just_out_of_reach_is_moved_first(small_ctx):
+    cheapest = min(p.price for p in small_ctx.catalog.all() if "Jackets" in p.category_path.split("/"))
+    c, _, _ = normalise({"category": "jackets", "price_max": cheapest - 1}, small_ctx.vocab)
+    relaxed = closest(products(small_ctx), c, 5)
+    assert relaxed.field == "price_max" and "instead of" in relaxed.said
+    assert all(not violations(p, c.without("price_max")) for p in products(small_ctx)(relaxed.constraints))
+
+
+def test_otherwise_the_colour_goes_and_every_other_constraint_holds(small_ctx):
+    c, _, _ = normalise({"category": "tanks", "color": "lavender", "price_max": 200}, small_ctx.vocab)
+    assert not select(small_ctx, c)
+    filtered = apply(small_ctx, {"category": "tanks", "color": "lavender", "price_max": 200})
+    assert filtered.relaxed.field == "color" and filtered.allowed
+    for product in (small_ctx.catalog.by_id(i) for i in filtered.allowed):
+        assert violations(product, c) == ["color"]
+
+
+def test_the_filter_tool_labels_each_relaxed_item(small_ctx):
+    result = catalog_filter(small_ctx, {"category": "tanks", "color": "lavender"})
+    assert result.hits and result.data["relaxed"]["field"] == "color"
+    assert all(any(f.kind == "relaxed" for f in hit.evidence) for hit in result.hits)
+
+
+def test_gender_is_never_relaxed(small_ctx):
+    relaxed = closest(products(small_ctx), Constraints(gender="Men", category=["Bras & Tanks"]), 5)
+    assert relaxed.field == "category" and relaxed.constraints.gender == "Men"
+    assert closest(products(small_ctx), Constraints(gender="Nobody"), 5) is None
