@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
+from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, singular
+from assistant.dialogue.spelling import edit_distance, english_words
 from assistant.planning.planner import Observation, Planner, Step, Turn
 from tools.base import ToolContext, ToolResult
 from tools.grounding import Source
@@ -116,7 +118,8 @@ class Controller:
     def ground(self, name: str, proposed: dict, turn: Turn, catalog=None) -> dict | None:
         """The arguments the shopper's words support, by each argument's declared source
         (tools/grounding.py), or None when the call cannot be grounded."""
-        args = {k: v for k, v in proposed.items() if k not in CONSTRAINT_FIELDS or shopper_said(v, turn.text)}
+        said = f"{turn.text} {turn.reading.text}"  # as typed, and with its typos corrected
+        args = {k: v for k, v in proposed.items() if k not in CONSTRAINT_FIELDS or shopper_said(v, said)}
         try:
             for key, source in self.registry.grounding(name).items():
                 SOURCES[source](args, key, turn, catalog)
@@ -130,10 +133,25 @@ class NotGrounded(Exception):
 
 
 def shopper_said(value, text: str) -> bool:
-    """The shopper said this value: as a whole word, plural allowed ("C" is not in "coral"), or a number."""
+    """The shopper said this value: as a whole word, plural allowed ("C" is not in "coral"), a
+    number, a word the catalog's synonyms map to it ("hoody": Hoodies & Sweatshirts), or a word
+    one typo away from it ("jakets": Jackets, not "plants": Pants). Several values: each of them."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(shopper_said(v, text) for v in value)
     words, word = text.lower(), str(value).lower().rstrip("s")
-    return bool(re.search(rf"\b{re.escape(word)}(?:s|es)?\b", words) or (
-        isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words)))
+    if re.search(rf"\b{re.escape(word)}(?:s|es)?\b", words) or (
+            isinstance(value, (int, float)) and re.search(rf"\b{int(value)}\b", words)):
+        return True
+    if not isinstance(value, str):
+        return False
+    for said in set(re.findall(r"[a-z][a-z'-]*", words)):
+        if value in (COLOUR_SYNONYMS.get(said), GENDER_SYNONYMS.get(said)) or value in CATEGORY_SYNONYMS.get(
+                singular(said), ()):
+            return True
+        if (len(word) >= 4 and said[0] == word[0] and said not in english_words()
+                and edit_distance(said.rstrip("s"), word, 1) <= 1):
+            return True
+    return False
 
 
 # -- the sources of tools/grounding.py: each sets or drops args[key] in place ----------------------

@@ -3,7 +3,7 @@
 explain and recommend turns over the small catalog; turns that search with words are full tier."""
 import pytest
 
-from assistant.controller import fallback
+from assistant.controller import fallback, shopper_said
 from assistant.dialogue.tracker import Reading
 from assistant.planning.planner import Step
 from tools.catalog_filter import Constraints, satisfies
@@ -172,3 +172,13 @@ def test_a_render_request_is_routed_by_the_tracker_without_the_planner(small_bot
                                  "arguments": {"item": first.items[1].sku, "color": "green"}}]
     assert "rendering is not available" in reply.text and reply.renders == []
     assert bot.sessions.load(session_id).constraints.color is None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("value,text,said", [
+    ("Jackets", "womens jakets under 80", True), ("Hoodies & Sweatshirts", "a grey hoody", True),
+    (["Tanks", "Bras & Tanks"], "tank tops for her", True), ("Blue", "something navy", True),
+    ("Men", "for my husband", True), ("Red", "a jacket", False), ("Pants", "plants", False),
+])
+def test_a_model_value_is_kept_when_the_shopper_said_it_in_other_words(value, text, said):
+    assert shopper_said(value, text) is said

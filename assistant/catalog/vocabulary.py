@@ -101,7 +101,7 @@ def nearest_colour(rgb: tuple, candidates: list[str]) -> str:
     return min(candidates, key=distance)
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     word = word.strip().lower()
     for suffix, repl in (("ies", "y"), ("ses", "s"), ("xes", "x"), ("ches", "ch"), ("s", "")):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
@@ -155,7 +155,7 @@ class Vocabulary:
     def color(self, raw: str) -> Normalised:
         word = re.sub(r"[^a-z]", "", str(raw).lower())
         for colour in self.colors:
-            if word == colour.lower() or _singular(word) == colour.lower():
+            if word == colour.lower() or singular(word) == colour.lower():
                 return Normalised(colour)
         if word in COLOUR_SYNONYMS and COLOUR_SYNONYMS[word] in self.colors:
             target = COLOUR_SYNONYMS[word]
@@ -171,16 +171,16 @@ class Vocabulary:
     def category(self, raw: str) -> Normalised:
         """One or more catalog categories (a list) for a shopper's word."""
         text = str(raw).strip().lower().replace("’", "'")
-        if _singular(text) in CATEGORY_SYNONYMS:  # "tanks" means men's Tanks and women's Bras & Tanks
-            return Normalised(CATEGORY_SYNONYMS[_singular(text)])
+        if singular(text) in CATEGORY_SYNONYMS:  # "tanks" means men's Tanks and women's Bras & Tanks
+            return Normalised(CATEGORY_SYNONYMS[singular(text)])
         for cat in self.categories:
-            if text == cat.lower() or _singular(text) == _singular(cat):
+            if text == cat.lower() or singular(text) == singular(cat):
                 return Normalised([cat])
-        key = _singular(text.replace("-", " ")) if text.replace("-", " ") not in CATEGORY_SYNONYMS else text.replace("-", " ")
-        for candidate in (text, key, _singular(text)):
+        key = singular(text.replace("-", " ")) if text.replace("-", " ") not in CATEGORY_SYNONYMS else text.replace("-", " ")
+        for candidate in (text, key, singular(text)):
             if candidate in CATEGORY_SYNONYMS:
                 return Normalised(CATEGORY_SYNONYMS[candidate])
-        close = difflib.get_close_matches(_singular(text), [c.lower() for c in self.categories] + list(CATEGORY_SYNONYMS), 1, 0.8)
+        close = difflib.get_close_matches(singular(text), [c.lower() for c in self.categories] + list(CATEGORY_SYNONYMS), 1, 0.8)
         if close:
             mapped = self.category(close[0])
             return Normalised(mapped.value, f"'{raw}' read as {', '.join(mapped.value)}")
@@ -205,7 +205,7 @@ class Vocabulary:
         """A value of a catalog list: exact, singular, contained ("cotton"), or a close spelling."""
         text = str(raw).strip().lower()
         for value in values:
-            if text == value.lower() or _singular(text) == _singular(value):
+            if text == value.lower() or singular(text) == singular(value):
                 return Normalised(value)
         hits = [v for v in values if text and text in v.lower()]
         if hits:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog.constraints import FEATURE_WORDS, FIELDS, MATERIALS, PATTERNS, as_list
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NAMED_RGB, Vocabulary,
-                                          VocabularyError, _singular)
+                                          VocabularyError, singular)
 
 NEGATION = (r"\b(?:not|no|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|except(?: for)?|"
             r"other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|"
@@ -40,7 +40,7 @@ class Exclusions:
 def value_of(words: list[str], vocab: Vocabulary) -> tuple[str, object, int] | None:
     """(field, catalog value, words used) for the value the first one or two words name, else None."""
     two = " ".join(words[:2])
-    if len(words) > 1 and (_singular(two) in CATEGORY_SYNONYMS or two in CATEGORY_SYNONYMS):
+    if len(words) > 1 and (singular(two) in CATEGORY_SYNONYMS or two in CATEGORY_SYNONYMS):
         return "category", vocab.category(two).value, 2
     word = words[0]
     if word in COLOUR_SYNONYMS or word in NAMED_RGB or word in {c.lower() for c in vocab.colors}:
@@ -49,7 +49,7 @@ def value_of(words: list[str], vocab: Vocabulary) -> tuple[str, object, int] | N
         except VocabularyError:
             return None
     try:
-        if _singular(word) in CATEGORY_SYNONYMS or any(_singular(word) == _singular(c.lower()) for c in vocab.categories):
+        if singular(word) in CATEGORY_SYNONYMS or any(singular(word) == singular(c.lower()) for c in vocab.categories):
             return "category", vocab.category(word).value, 1
     except VocabularyError:
         pass
