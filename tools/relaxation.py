@@ -3,7 +3,8 @@
 The stated rule, one constraint at a time, the first that leaves products:
 1. a price bound, when products meeting everything else lie within 25% of it (moved just far
    enough to show up to `limit` of them);
-2. the colour, then the size, the material, the pattern, then what the shopper left out;
+2. the colour, then the size, the material, the pattern, what the shopper left out, then the
+   eco, sale, stock and activity flags;
 3. a price bound at any distance;
 4. the category (the gender is never relaxed: it says who the products are for).
 Every product shown meets every other constraint; the one that differs says so.
@@ -19,7 +20,7 @@ from tools.evidence import Relaxed
 Select = Callable[[Constraints], list]   # the catalog products that meet some constraints
 
 NEAR_PRICE = 0.25
-ORDER = ("color", "size", "material", "pattern", *EXCLUSIONS)
+ORDER = ("color", "size", "material", "pattern", *EXCLUSIONS, "eco", "on_sale", "in_stock", "activity")
 
 
 @dataclass

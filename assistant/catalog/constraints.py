@@ -157,6 +157,9 @@ class PriceBound(Predicate):
     def evidence_field(self, name):
         return "price"
 
+    def product_value(self, product):
+        return product.price
+
     def fact(self, product, value):
         return f"{self.op} ${value:.2f}", product.price
 
@@ -176,6 +179,9 @@ class Flag(Predicate):
 
     def holds(self, product, value):
         return bool(getattr(product, self.attribute))
+
+    def product_value(self, product):
+        return "yes" if self.holds(product, True) else "no"
 
     def fact(self, product, value):
         return "yes", True

@@ -15,7 +15,7 @@ from assistant.catalog.constraints import FEATURE_WORDS, FIELDS, MATERIALS, PATT
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NAMED_RGB, Vocabulary,
                                           VocabularyError, singular)
 
-NEGATION = (r"\b(?:not|no|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|except(?: for)?|"
+NEGATION = (r"\b(?:not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|except(?: for)?|"
             r"other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|"
             r"(?:do not|don'?t|dont) (?:want|like|need|fancy|love)|isn'?t|aren'?t)\b")
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
@@ -64,7 +64,8 @@ def value_of(words: list[str], vocab: Vocabulary) -> tuple[str, object, int] | N
 
 def _values_after(text: str, start: int, vocab: Vocabulary) -> tuple[dict[str, list], int]:
     """The values named from `start` on, through links ("or", "the"), and where they end; a
-    value followed by "one" is an item pointed at ("not the black one"), not an exclusion."""
+    colour followed by "one" is an item pointed at ("not the black one"), not an exclusion
+    ("no black ones" is)."""
     found: dict[str, list] = {}
     tokens = [(m.group(0), m.end()) for m in re.finditer(r"[a-z]+", text[start:])][:8]
     end, i = start, 0
@@ -74,7 +75,7 @@ def _values_after(text: str, start: int, vocab: Vocabulary) -> tuple[dict[str, l
         if named is not None:
             name, value, used = named
             i += used
-            if i < len(tokens) and tokens[i][0] in ("one", "ones") and name == "color":
+            if i < len(tokens) and tokens[i][0] == "one" and name == "color":
                 return {}, start
             found.setdefault(name, [])
             found[name] += [v for v in as_list(value) if v not in found[name]]

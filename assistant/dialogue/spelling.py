@@ -16,7 +16,8 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
 
 # Words of the grammar itself that shoppers mistype: price and sort words, negations.
 GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks", "cheap", "cheaper", "cheapest",
-                 "expensive", "premium", "affordable", "without", "except", "anything", "colour", "color",
+                 "expensive", "premium", "affordable", "pricier", "priciest", "pricey", "priced", "costly",
+                 "costlier", "without", "except", "anything", "colour", "color",
                  "size", "small", "medium", "large", "rated", "price", "please", "something", "looking",
                  "running", "hiking", "yoga", "waterproof", "instead", "version", "another")
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English

@@ -95,10 +95,19 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
             if "-" in m4.group(1):
                 reading.set["price_max"] = -abs(reading.set["price_max"])
     shown = [s.price for s in state.shown] if state is not None else []
-    if re.search(r"\b(cheaper|less expensive|lower price|more affordable|budget option)", t) and "price_max" not in reading.set and shown:
-        reading.set["price_max"] = round(statistics.median(shown) - 0.01, 2)
-    if re.search(r"\b(more expensive|pricier|higher end|premium)\b", t) and "price_min" not in reading.set and shown:
-        reading.set["price_min"] = round(statistics.median(shown) + 0.01, 2)
+    # Comparatives: past the bound the shopper set the other way ("over $30" then "cheaper?" is
+    # under $30), else relative to the list on screen.
+    held = state.constraints if state is not None else Constraints()
+    for words, bound, other, sign in (
+            (r"\b(cheaper|less expensive|lower price|more affordable|budget option)", "price_max", "price_min", -1),
+            (r"\b(more expensive|pricier|costlier|higher[- ]priced)\b", "price_min", "price_max", 1)):
+        if not re.search(words, t) or bound in reading.set:
+            continue
+        if held.get(other) is not None and held.get(bound) is None and other not in reading.set:
+            reading.set[bound] = held.get(other)
+            reading.unset.append(other)
+        elif shown:
+            reading.set[bound] = round(statistics.median(shown) + 0.01 * sign, 2)
 
 
 # Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
@@ -127,7 +136,7 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     for m in re.finditer(r"[a-z]+", t):
         word = m.group(0)
         if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
-            if re.match(r"\s+ones?\b", t[m.end():]):
+            if re.match(r"\s+one\b", t[m.end():]):
                 continue  # "the black one" points at an item on screen; it asks for no colour
             try:
                 mapped = vocab.color(word)
@@ -161,6 +170,9 @@ def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         reading.set["gender"] = "Women" if "for her" in t else "Men"
 
 
+BROAD_CATEGORIES = {"Tops", "Bottoms", "Gear"}
+
+
 def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     """Longest phrases first, so "tank top" beats "top"; the phrases are also the topic. Several
     joined by "or" ("tees or tanks") are any of them; otherwise the longest phrase wins."""
@@ -184,6 +196,9 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         else:
             runs.append([match])
     run = next(r for r in runs if longest in r)
+    broad = lambda r: all(set(m[2]) <= BROAD_CATEGORIES for m in r)  # noqa: E731
+    if broad(run) and (specific := [r for r in runs if not broad(r)]):
+        run = specific[-1]  # "bottoms for him, shorts please": the specific word says what they want
     reading.set["category"] = joined([m[:3] for m in run], t)
     reading.topic_words += [m[3] for m in run]
 
@@ -329,7 +344,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "best", "top", "highest", "lowest", "sort", "sorted", "order", "version", "versions", "variant",
           "available", "come", "comes", "exist", "exists", "sell", "carry", "get", "please", "want",
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
-          "either", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend"}
+          "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend"}
 
 _SPELLERS: dict[int, tuple] = {}
 

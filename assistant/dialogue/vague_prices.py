@@ -17,12 +17,15 @@ from assistant.catalog.constraints import FIELDS, Constraints, describe
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|not (?:too |that |very |so |super |overly )?"
          r"(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank)\b")
-PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|top[- ]of[- ]the[- ]line|upscale|splurge|"
+PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|pricey|top[- ]of[- ]the[- ]line|"
+           r"upscale|splurge|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|price low to high|low to high|"
+                 r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price)\b",
-    "price_desc": r"\b(?:most expensive|priciest|highest[- ]priced?|highest price|high to low|price descending)\b",
+    "price_desc": r"\b(?:most expensive|priciest|highest[- ]priced?|highest price|high to low|price descending|"
+                  r"(?:from )?expensive to cheap|highest to lowest)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
               r"best ratings?|highest ratings?|by rating|most popular|best sellers?|best ones)\b",
 }
