@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
 from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, singular
 from assistant.dialogue.spelling import edit_distance, english_words
-from assistant.planning.planner import Observation, Planner, Step, Turn
+from assistant.planning.compact_format import words_of
+from assistant.planning.planner import Observation, Planner, Step, Turn, offers
 from tools.base import ToolContext, ToolResult
 from tools.grounding import Source
 from tools.registry import ToolRegistry
@@ -46,8 +47,11 @@ def fallback(step: Step, reading, sort: str | None = None) -> dict | None:
     "what else would I like?" / "what goes with it?" gets the recommender; a turn that states a
     constraint and gets only chat, or points at a photo ("like photo 1") and gets no search with
     it, gets a search; while the shopper wants an order (`sort`: "cheapest first") a search
-    becomes the sorted filter. A turn that asks for products gets them."""
+    becomes the sorted filter. A turn that asks for products gets them. A render request the tracker
+    read gets the render (with a planner that is offered render; others never plan that turn)."""
     called = step.call["name"] if step.call else None
+    if reading.render and called != "render":
+        return {"name": "render", "args": dict(reading.render), "id": "fallback"}
     if wants_recommendation(reading) and called != "recommend":
         return {"name": "recommend", "args": {"relation": reading.recommend}, "id": "fallback"}
     if sort and not reading.photo and called in (None, "search") and not reading.reference:
@@ -72,7 +76,10 @@ class Controller:
         """At most max_steps calls: each proposed step is grounded (the first may fall back), run,
         and shown to the planner, until it replies, repeats a call or has no more to plan."""
         outcome, observations = TurnOutcome(), []
-        if turn.reading.render:  # routed by the dialogue-state reading (the planner has no render tool yet)
+        if turn.reading.price_refused:  # the shopper is told why (the reading's errors) and asked again
+            return outcome
+        if turn.reading.render and not offers(self.planner, "render"):
+            # routed by the dialogue-state reading: this planner was not trained with the render tool
             self._run(outcome, {"name": "render", "args": turn.reading.render}, "tracker", ctx)
             return outcome
         for number in range(self.settings.max_steps):
@@ -203,6 +210,22 @@ def _sort(args, key, turn, catalog):
         args[key] = turn.state.sort
 
 
+def _render(args, key, turn, catalog):
+    request = turn.reading.render
+    if request is not None:  # the tracker read the request: its item (a sku), colour, photo or words
+        _put(args, key, request.get(key))
+    elif key == "item":
+        _put(args, key, turn.reading.reference or item_named(str(args.get(key, "")), turn, catalog))
+    elif key == "photo":
+        _photo(args, key, turn, catalog)
+    elif key == "description":  # the model's words that the shopper said
+        said = words_of(turn.text) | words_of(turn.reading.text)
+        _put(args, key, " ".join(w for w in str(args.get(key, "")).lower().split() if w in said) or None)
+    # ("color": the model's, kept by Controller.ground only when the shopper said it)
+    if key == "description" and not (args.get("item") or args.get("description")):
+        raise NotGrounded  # nothing to show
+
+
 def _item_on_screen(args, key, turn, catalog):
     item = turn.reading.reference or item_named(str(args.get(key, "")), turn, catalog)
     if item is None or turn.state.shown_item(item) is None:
@@ -222,4 +245,4 @@ def item_named(proposed: str, turn: Turn, catalog) -> str | None:
 
 SOURCES = {Source.TRACKER: _tracker, Source.TRACKER_ONLY: _tracker_only, Source.THIS_TURN: _this_turn,
            Source.TOPIC: _topic, Source.PHOTO: _photo, Source.ITEM_POINTED_AT: _item_pointed_at,
-           Source.ITEM_ON_SCREEN: _item_on_screen, Source.SORT: _sort}
+           Source.ITEM_ON_SCREEN: _item_on_screen, Source.SORT: _sort, Source.RENDER: _render}

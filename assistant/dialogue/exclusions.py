@@ -15,14 +15,22 @@ from assistant.catalog.constraints import FEATURE_WORDS, FIELDS, MATERIALS, PATT
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NAMED_RGB, Vocabulary,
                                           VocabularyError, singular)
 
-NEGATION = (r"\b(?:not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|except(?: for)?|"
-            r"other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|"
-            r"(?:do not|don'?t|dont) (?:want|like|need|fancy|love)|isn'?t|aren'?t)\b")
+NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
+            r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
+            r"(?:do not|don'?t|dont) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for)|"
+            r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
+            r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
+            r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|"
+            r"isn'?t|aren'?t|non)\b")
+
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
          "stuff", "things", "items", "clothes", "made", "from"}
-VALUES = r"[a-z]+(?:\s*(?:,|/|\bor\b|\band\b)\s*[a-z]+)*"
+VALUES = r"[a-z]+(?:(?:\s*(?:,|/|\bor\b|\band\b)\s*|\s+)[a-z]+)*"
+# Said after the values: "black's a no", "black is out", "black ones are out".
+REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:'s|is|are)\s+(?:a no(?:-go| go)?|out|off the table|not for me|"
+                 rf"not my (?:thing|style)|a hard no|banned)\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
          rf"(?:fine|ok|okay|alright|all right|good|acceptable|allowed|great|cool)\b",
          rf"\b(?:don'?t mind|do not mind|fine with|ok with|okay with|happy with|include|allow|bring back|"
@@ -72,6 +80,8 @@ def _values_after(text: str, start: int, vocab: Vocabulary) -> tuple[dict[str, l
     while i < len(tokens):
         words = [w for w, _ in tokens[i:i + 2]]
         named = value_of(words, vocab)
+        if named is not None and found and named[0] not in found:
+            break  # "non-black tees": what follows the left-out colour is wanted
         if named is not None:
             name, value, used = named
             i += used
@@ -103,16 +113,53 @@ def _values_in(text: str, vocab: Vocabulary) -> dict[str, list]:
     return found
 
 
+def _values_before(text: str, vocab: Vocabulary) -> tuple[dict[str, list], int]:
+    """The values of one field that end `text`, read backwards through links up to a comma ("mens
+    tees, black or navy" -> Black, Blue), and where they start: the words before them are not what
+    is refused or taken back."""
+    tokens = [(m.group(0), m.start()) for m in re.finditer(r"[a-z]+", text)]
+    words = [w for w, _ in tokens]
+    found: dict[str, list] = {}
+    i, start = len(words), len(text)
+    while i > 0:
+        if found and "," in text[tokens[i - 1][1]:start]:
+            break  # "mens tees, tank tops are out": the comma ends what is refused
+        pair = value_of(words[i - 2:i], vocab) if i >= 2 else None
+        named = pair if pair is not None and pair[2] == 2 else value_of(words[i - 1:i], vocab)
+        if named is not None and (not found or named[0] in found):
+            name, value, used = named
+            found[name] = [v for v in as_list(value) if v not in found.get(name, [])] + found.get(name, [])
+            i -= used
+            start = tokens[i][1]
+        elif named is None and words[i - 1] in LINKS | {"ones", "one"}:
+            i -= 1
+        else:
+            break
+    return found, start
+
+
 def read_exclusions(text: str, vocab: Vocabulary) -> Exclusions:
     """The values left out and taken back in `text` (lower case), and the text without them."""
     out = Exclusions(text)
     for pattern in ALLOW:
         for m in re.finditer(pattern, out.text):
-            found = _values_in(m.group(1), vocab)
+            if pattern is ALLOW[0]:
+                found, at = _values_before(m.group(1), vocab)
+                at += m.start(1)
+            else:
+                found, at = _values_in(m.group(1), vocab), m.start()
             if found:
                 for name, values in found.items():
                     out.allowed.setdefault(name, []).extend(values)
-                out.text = out.text[:m.start()] + " " * (m.end() - m.start()) + out.text[m.end():]
+                out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
+    for m in re.finditer(REFUSED_AFTER, out.text):
+        found, at = _values_before(m.group(1), vocab)
+        at += m.start(1)
+        for name, values in found.items():
+            if name in EXCLUDED_BY:
+                out.excluded.setdefault(name, []).extend(v for v in values if v not in out.excluded.get(name, []))
+        if found:
+            out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
     for m in list(re.finditer(NEGATION, out.text)):
         found, end = _values_after(out.text, m.end(), vocab)
         for name, values in found.items():

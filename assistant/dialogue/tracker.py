@@ -7,7 +7,6 @@ hallucinated argument from a small model can never add a constraint the shopper 
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass, field
 
 from tools.retriever import query_terms
@@ -16,7 +15,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
                                           SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
 from assistant.dialogue import exclusions
 from assistant.dialogue.spelling import Speller
-from assistant.dialogue.vague_prices import read_sort, read_vague_price
+from assistant.dialogue.vague_prices import read_comparative, read_sort, read_vague_price
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
@@ -58,6 +57,7 @@ class Reading:
     render: dict | None = None                       # a render request: the render tool's arguments
     sort: str | None = None                          # an order asked for: price_asc, price_desc or rating
     text: str = ""                                   # the message as read: lower case, typos corrected
+    price_refused: bool = False                      # a price said that cannot be used: nothing is searched
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -73,12 +73,20 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
         if low is not None and high is not None:
             reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
             return
+    # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
+    negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
+                        rf"not trying to|not)\s+(?:spend|pay|go|going)\s+|not |nothing )(?:over|above|more than|beyond)\s*"
+                        rf"({NUM}){PRICE_WORDS}", t)
+    if negated and parse_number(negated.group(1)) is not None:
+        reading.set["price_max"] = parse_number(negated.group(1))
+        t = t[:negated.start()] + " " * (negated.end() - negated.start()) + t[negated.end():]
     # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t) or \
         re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t)
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
+    m = m or negated
     m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
                    rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \
         re.search(rf"{PRICED}{PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t)
@@ -94,20 +102,7 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
             reading.set["price_max"] = parse_number(m4.group(1).replace("$", ""))
             if "-" in m4.group(1):
                 reading.set["price_max"] = -abs(reading.set["price_max"])
-    shown = [s.price for s in state.shown] if state is not None else []
-    # Comparatives: past the bound the shopper set the other way ("over $30" then "cheaper?" is
-    # under $30), else relative to the list on screen.
-    held = state.constraints if state is not None else Constraints()
-    for words, bound, other, sign in (
-            (r"\b(cheaper|less expensive|lower price|more affordable|budget option)", "price_max", "price_min", -1),
-            (r"\b(more expensive|pricier|costlier|higher[- ]priced)\b", "price_min", "price_max", 1)):
-        if not re.search(words, t) or bound in reading.set:
-            continue
-        if held.get(other) is not None and held.get(bound) is None and other not in reading.set:
-            reading.set[bound] = held.get(other)
-            reading.unset.append(other)
-        elif shown:
-            reading.set[bound] = round(statistics.median(shown) + 0.01 * sign, 2)
+
 
 
 # Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
@@ -254,15 +249,22 @@ def read_phrases(f, t: str, reading: Reading) -> None:
 
 def check_prices(reading: Reading, vocab: Vocabulary) -> None:
     """Prices read are mapped as the fields map them: an absurd price is refused here, never stored,
-    and so is a lowest price above the highest."""
+    and so is a lowest price above the highest, or a highest of $0. A refused price refuses the
+    turn's search (`price_refused`): a list outside the budget the shopper meant would be wrong."""
     for name in [n for n, f in FIELDS.items() if f.reads == "price" and n in reading.set]:
         try:
             reading.set[name] = FIELDS[name].to_catalog(vocab, reading.set[name]).value
         except VocabularyError as exc:
             reading.errors.append(str(exc))
             del reading.set[name]
+            reading.price_refused = True
+    if reading.set.get("price_max") == 0:
+        reading.errors.append("nothing in the store is free: tell me a budget above $0")
+        del reading.set["price_max"]
+        reading.price_refused = True
     if error := drop_crossed_prices(reading.set):
         reading.errors.append(error)
+        reading.price_refused = True
 
 
 PHOTO_WORD = r"(?:photo|picture|pic|image|snap)"
@@ -389,6 +391,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     for name in reading.unset:
         reading.set.pop(name, None)
     check_prices(reading, vocab)
+    read_comparative(wanted, reading, state if not reading.reset else None, catalog)
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
     exclusions.fold(reading, None if reading.reset else state, left_out)
 

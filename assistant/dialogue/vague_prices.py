@@ -4,8 +4,9 @@
 The stated rule: "cheap" means the cheaper half of what the shopper is looking at (a price at most
 the median price of the catalog products of the category and gender asked for), "premium" the
 pricier half (at least that median). The reply says the bound and why ("under $55, the cheaper
-half of men's jackets"). Comparatives ("cheaper", "pricier") stay relative to the list on screen
-(tracker.read_prices).
+half of men's jackets"). Comparatives ("cheaper ones?", "anything pricier?") go past the bound the
+shopper set the other way ("over $30", then "cheaper?": under $30), else past the middle of the
+list on screen, and no further than the category's median (cheaper ones are cheap ones too).
 """
 from __future__ import annotations
 
@@ -39,6 +40,36 @@ def read_sort(text: str) -> str | None:
     return None
 
 
+CHEAPER = r"\b(?:cheaper|less expensive|lower price|more affordable|budget option)"
+PRICIER = r"\b(?:more expensive|pricier|costlier|higher[- ]priced)\b"
+
+
+def read_comparative(text: str, reading, state, catalog) -> None:
+    """"cheaper ones?" / "anything pricier?": the bound the rule above gives, unless a number was said."""
+    if state is None:
+        return
+    shown = [s.price for s in state.shown]
+    for words, bound, other, pick in ((CHEAPER, "price_max", "price_min", min), (PRICIER, "price_min", "price_max", max)):
+        if not re.search(words, text) or bound in reading.set:
+            continue
+        if state.constraints.get(other) is not None and state.constraints.get(bound) is None and other not in reading.set:
+            reading.set[bound] = state.constraints.get(other)
+            reading.unset.append(other)
+        elif shown:
+            step = -0.01 if bound == "price_max" else 0.01
+            candidates = [round(statistics.median(shown) + step, 2)]
+            if (median := _median(catalog, _looking_at(reading, state))) is not None:
+                candidates.append(median)
+            reading.set[bound] = pick(candidates)
+
+
+def _median(catalog, looking_at: Constraints) -> float | None:
+    if catalog is None or not looking_at.active():
+        return None
+    prices = [p.price for p in catalog.all() if all(FIELDS[n].holds(p, v) for n, v in looking_at.active().items())]
+    return round(statistics.median(prices), 2) if prices else None
+
+
 def read_vague_price(text: str, reading, state, catalog) -> None:
     """Sets price_max ("cheap") or price_min ("premium") to the median price of the category and
     gender asked for, when no number was said, and notes the rule for the reply."""
@@ -49,10 +80,10 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     if not (cheap or premium) or read_sort(text):
         return
     looking_at = _looking_at(reading, state)
-    prices = [p.price for p in catalog.all() if all(FIELDS[n].holds(p, v) for n, v in looking_at.active().items())]
-    if not prices:
+    median = _median(catalog, looking_at) if looking_at.active() else round(
+        statistics.median(p.price for p in catalog.all()), 2)
+    if median is None:
         return
-    median = round(statistics.median(prices), 2)
     what = describe(looking_at, "products")
     if cheap:
         reading.set["price_max"] = median

@@ -45,3 +45,16 @@ def test_an_exclusion_is_taken_back_or_overridden(small_vocab, small_catalog):
     assert "color" not in state.constraints and state.constraints.get("not_color") == ["Gray"]
     run(small_vocab, small_catalog, "any colour", state=state)
     assert "not_color" not in state.constraints
+
+
+@pytest.mark.parametrize("text", ["mens tees, black's a no", "mens tees, not a fan of black", "non-black tees for men",
+                                  "mens tees, black ones are out", "mens tees, i'd rather not have black",
+                                  "mens tees but stay away from black", "mens tees, dont show me black"])
+def test_exclusions_said_in_other_ways_keep_what_is_wanted(small_vocab, small_catalog, text):
+    state, _ = run(small_vocab, small_catalog, text)
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Tees"], "not_color": ["Black"]}
+
+
+def test_taking_back_keeps_the_rest_of_the_message(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "jackets, not black or navy", "mens jackets, ok, black and navy are fine now")
+    assert state.constraints.to_dict() == {"category": ["Jackets"], "gender": "Men"}

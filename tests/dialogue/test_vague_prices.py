@@ -42,3 +42,10 @@ def test_an_order_is_kept_until_a_new_kind_of_product(small_vocab, small_catalog
     assert state.sort == "price_asc" and "price_max" not in state.constraints  # "cheapest" is an order, not a price
     run(small_vocab, small_catalog, "now show me shorts", state=state)
     assert state.sort is None
+
+
+@pytest.mark.parametrize("text", ["jackets under -5 dollars", "tees for 0 dollars", "shorts over $80 but under $20"])
+def test_an_unusable_price_refuses_the_search_and_says_why(small_vocab, small_catalog, text):
+    state, readings = run(small_vocab, small_catalog, text)
+    assert readings[0].price_refused and readings[0].errors
+    assert "price_max" not in state.constraints and "price_min" not in state.constraints
