@@ -106,7 +106,7 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
 
 
 # Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
-EITHER = r"[\s,/]*(?:or|and|and/or|&|or maybe|or even|or some|or a|or an)?[\s,/]*"
+EITHER = r"\s*(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|an)\s+)*"
 
 
 def joined(found: list[tuple[int, int, object]], t: str) -> list:
