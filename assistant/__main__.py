@@ -75,12 +75,15 @@ def cmd_bench(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    if args.what == "dialogues":
+    if args.what == "dialogues" and args.set != "scripted":  # held-out shopper wording
+        from assistant.evaluation.robust import run_robust_eval
+        figures = run_robust_eval(settings, out_dir=Path(args.out), set_name=args.set)
+    elif args.what == "dialogues":
         from assistant.evaluation.dialogues import run_dialogue_eval
         figures = run_dialogue_eval(settings, out_dir=Path(args.out))
     elif args.what == "vision":
         from assistant.evaluation.vision import run_vision_eval
-        figures = run_vision_eval(settings, out_dir=Path(args.out))
+        figures = run_vision_eval(settings, out_dir=Path(args.out), sample=args.limit)
     elif args.what == "renderer":
         from assistant.evaluation.renderer import run_renderer_eval
         figures = run_renderer_eval(settings, out_dir=Path(args.out), limit=args.limit)
@@ -131,11 +134,18 @@ def cmd_train(args, settings: Settings) -> int:
         from assistant.training.controller import train_controller
         figures = train_controller(settings, epochs=args.epochs or 1, out_dir=Path(args.out),
                                    train_limit=None if args.turns == 0 else args.turns,
-                                   weights_dir=Path(args.weights) if args.weights else None)
+                                   weights_dir=Path(args.weights) if args.weights else None,
+                                   dialogues_path=Path(args.dialogues_dir) / "dialogues_train.jsonl"
+                                   if args.dialogues_dir else None,
+                                   init_adapter=Path(args.init_adapter) if args.init_adapter else None,
+                                   work_dir=Path(args.work_dir) if args.work_dir else None)
     elif args.what == "segmenter":
         from assistant.training.segmenter import train_segmenter
         figures = train_segmenter(settings, epochs=args.epochs, out_dir=Path(args.out),
                                   weights_path=Path(args.weights) if args.weights else None)
+    elif args.what == "photo-reader":
+        from assistant.training.photo_reader import train_photo_reader
+        figures = train_photo_reader(settings, out_dir=Path(args.out), weights_path=Path(args.weights) if args.weights else None)
     elif args.what == "renderer":
         from assistant.training.renderer import train_renderer
         figures = train_renderer(settings, steps=args.steps, out_dir=Path(args.out),
@@ -174,12 +184,18 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
     t = sub.add_parser("train", help="train the project's own small models")
-    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "renderer", "segmenter"])
+    t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "renderer", "segmenter",
+                                    "photo-reader"])
     t.add_argument("--dialogues", type=int, default=2000, help="dialogues: how many training dialogues")
     t.add_argument("--test-dialogues", type=int, default=300, help="dialogues: how many held-out test dialogues")
-    t.add_argument("--dialogues-dir", help="dialogues: where they go (default: data/controller/)")
+    t.add_argument("--dialogues-dir", help="dialogues: where they go; controller: where its dialogues_train.jsonl "
+                                            "is read (default: data/controller/)")
     t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
     t.add_argument("--turns", type=int, default=0, help="controller: a seeded, kind-balanced subset of training turns (0: all)")
+    t.add_argument("--init-adapter", help="controller: continue from this adapter and its projector (e.g. "
+                                          "assistant/weights/controller) instead of fresh LoRA weights")
+    t.add_argument("--work-dir", help="controller: where its resumable checkpoint goes "
+                                      "(default: data/models/controller_training/)")
     t.add_argument("--steps", type=int, help="renderer: optimisation steps (default: the config's)")
     t.add_argument("--out", default="data/reports", help="where the metrics JSON and the plot go")
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
@@ -187,13 +203,17 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="quality evaluations")
     e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller", "renderer"])
     e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues; renderer: the first N "
-                                              "held-out pairs (default: all)")
+                                              "held-out pairs; vision: a seeded sample of N colour-swap pairs "
+                                              "for the paraphrase test (default: all)")
     e.add_argument("--base-dialogues", type=int, default=40,
                    help="controller: dialogues the (slow) base model is scored on")
     e.add_argument("--system-dialogues", type=int, default=60,
                    help="controller: dialogues replayed through the whole assistant (reply checks)")
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
                    help="controller: model variants to score (default: all three)")
+    e.add_argument("--set", choices=["scripted", "robust", "robust-dev"], default="scripted",
+                   help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
+                        "(robust) or its development set (robust-dev)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
     e.add_argument("--json", help="write figures as one flat JSON object")

@@ -20,7 +20,7 @@ from assistant.explain import explanation, replies, unsupported_claims
 from assistant.recommender.retail_log import CatalogCF
 from assistant.planning.compact_format import photo_words
 from assistant.planning.loader import load_planner
-from assistant.planning.planner import Planner, Turn
+from assistant.planning.planner import Planner, Turn, offers
 from assistant.dialogue.session_locks import SessionLocks
 from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
@@ -99,7 +99,7 @@ class Assistant:
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
             from assistant.models.photo_reader import PhotoReader
             from assistant.models.image_encoder import get_image_encoder
-            photo_reader = PhotoReader(get_image_encoder(settings.image_encoder), embedder, catalog)
+            photo_reader = PhotoReader.from_settings(settings, get_image_encoder(settings.image_encoder), embedder, catalog)
             image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
         bot = cls(settings, catalog, planner, embedder, load_index(settings.index_dir / "text"),
                   photo_reader, image_index, fused_index, CatalogCF.load(settings.recommender_dir))
@@ -138,7 +138,9 @@ class Assistant:
         reading = tracker.read(text, state, self.vocab, self.catalog, [p.name for p in photos])
         before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
         tracker.apply(reading, state)
-        ctx = self.tool_context(state, render=bool(reading.render))
+        # The renderer when the tracker read a render request, or the planner may plan one itself.
+        ctx = self.tool_context(state, render=bool(reading.render) or offers(self.controller.planner, "render"),
+                                focus=None if reading.rejected else reading.reference)
         turn = Turn(state, text, reading, before, tuple(p.name for p in photos), ctx.photo_vectors)
         outcome = self.controller.run(turn, ctx)
         final = outcome.final
@@ -277,7 +279,7 @@ class Assistant:
         record.looks = photo_words(reading)
         record.category_guess = reading.category_guess(self.settings.photo_category_min)
 
-    def tool_context(self, state, render: bool = False) -> ToolContext:
+    def tool_context(self, state, render: bool = False, focus: str | None = None) -> ToolContext:
         """What the tools read this turn: the catalog, indexes and models, the dialogue state, and the
         session's photos (embeddings and readings); the renderer only when the turn asks for a render."""
         photos = state.photos if self.photo_reader else []
@@ -286,7 +288,7 @@ class Assistant:
                            fused_index=self.fused_index, recommender=self.recommender,
                            photo_vectors={p.name: self._photo_vector(p) for p in photos},
                            photo_readings={p.name: self._photo_reading(p) for p in photos},
-                           renderer=self.renderer() if render else None)
+                           renderer=self.renderer() if render else None, focus=focus)
 
     def _finish(self, state, text: str, reply: Reply) -> Reply:
         state.history += [HistoryEntry("user", text[:500]),

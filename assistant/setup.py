@@ -78,41 +78,48 @@ def _built_from(index_path: Path) -> dict | None:
 def image_index_stale(settings: Settings) -> bool:
     """Whether the image index must be (re)built, e.g. after choosing another image encoder."""
     stamp = image_index_stamp(settings)
-    return stamp is not None and stamp != _built_from(settings.index_dir / "image")
+    return stamp is not None and (stamp != _built_from(settings.index_dir / "image")
+                                  or not (settings.index_dir / "photos" / "meta.json").exists())
 
 
 def build_image_index(settings: Settings, force: bool = False) -> list[str]:
     """Image embeddings of every product (main + alternate views, averaged) with the chosen
-    encoder, and the fused image+text vector, each as its own index."""
+    encoder, and the fused image+text vector, each as its own index; and every catalog photo's own
+    embedding, by which the photo reader recognises a copy of one (CatalogPhotos)."""
     import numpy as np
     from PIL import Image
 
     from tools.index import build_index, load_index
     from assistant.models.image_encoder import get_image_encoder
+    from assistant.models.photo_reader import CatalogPhotos
 
     stamp = image_index_stamp(settings)
     if stamp is None:
         return ["image index: skipped (no trained image encoder; run `python -m assistant train vision`)"]
     path = settings.index_dir / "image"
-    if not force and stamp == _built_from(path):
+    if not force and not image_index_stale(settings):
         return ["image index: up to date"]
     catalog = Catalog(settings.db_path)
     encoder = get_image_encoder(settings.image_encoder)
     start = time.perf_counter()
     products = catalog.all()
-    vectors = []
+    vectors, photos, owners, main = [], [], [], []
     for product in tqdm(products, desc="image embeddings"):
-        views = [Image.open(f).convert("RGB") for f in [product.image_path] + product.extra_images[:2]]
-        mean = encoder.encode(views).mean(axis=0)
+        views = encoder.encode([Image.open(f).convert("RGB") for f in [product.image_path] + product.extra_images])
+        mean = views[:3].mean(axis=0)  # the main photo and up to two alternate views
         vectors.append(mean / np.linalg.norm(mean))
+        photos.append(views)
+        owners += [product.id] * len(views)
+        main += [True] + [False] * (len(views) - 1)
     vectors = np.stack(vectors)
+    CatalogPhotos(np.concatenate(photos), np.array(owners), np.array(main)).save(settings.index_dir / "photos")
     ids = [p.id for p in products]
     build_index(ids, vectors).save(path)
     text = load_index(settings.index_dir / "text")
     fused = vectors + np.stack([text.vector(i) for i in ids])
     build_index(ids, fused).save(settings.index_dir / "fused")
     (path / "stamp.json").write_text(json.dumps(stamp))
-    return [f"image index: {len(ids)} products, image and fused image+text vectors, "
+    return [f"image index: {len(ids)} products, image and fused image+text vectors, {len(owners)} catalog photos, "
             f"in {time.perf_counter() - start:.1f}s"]
 
 

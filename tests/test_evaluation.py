@@ -105,3 +105,22 @@ def test_percentile():
     assert _percentile([3.0], 95) == 3.0
     assert _percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert _percentile([0.0, 10.0], 95) == pytest.approx(9.5)
+
+
+def test_the_validation_photos_split_into_disjoint_deterministic_halves():
+    """The TUNE half chooses the photo reader's settings, the REPORT half is only scored (`eval vision`):
+    every validation photo is in exactly one, by its file name alone, the same on every call."""
+    from assistant.catalog.download import shopper_photos_root
+    from assistant.settings import Settings
+    from assistant.training.photo_reader import SHOPPER_TO_CATALOG, shopper_photos, validation_half
+    photos = shopper_photos(shopper_photos_root(Settings.from_env()), "validation")
+    assert len(photos) > 200
+    halves = {path: validation_half(path) for path, _ in photos}
+    tune = {p for p, half in halves.items() if half == "tune"}
+    report = {p for p, half in halves.items() if half == "report"}
+    assert tune and report and not tune & report and tune | report == set(halves)
+    assert all(validation_half(p) == halves[p] for p in halves)                      # deterministic
+    assert all(validation_half(f"/elsewhere/{p.name}") == halves[p] for p in halves)  # by file name only
+    assert 0.35 < len(tune) / len(halves) < 0.65
+    for label in SHOPPER_TO_CATALOG:  # every class the figures are reported for is in both halves
+        assert {halves[p] for p, c in photos if c == label} == {"tune", "report"}

@@ -31,6 +31,9 @@ def test_the_image_index_is_stale_until_built_with_the_chosen_encoder(fresh_sett
     stamp_file = fresh_settings.index_dir / "image" / "stamp.json"
     stamp_file.parent.mkdir(parents=True)
     stamp_file.write_text(json.dumps(image_index_stamp(fresh_settings)))  # as build_image_index leaves it
+    assert image_index_stale(fresh_settings)  # ... with the catalog photos the photo reader matches against
+    (fresh_settings.index_dir / "photos").mkdir()
+    (fresh_settings.index_dir / "photos" / "meta.json").write_text("{}")
     assert not image_index_stale(fresh_settings)
     tiny = tmp_path / "tiny.safetensors"
     ImageEncoder(ImageEncoderConfig(image_size=32, widths=(4, 8), depths=(0,))).save(tiny)

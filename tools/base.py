@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # types only: importing tools/ never imports the assistant's 
     from assistant.catalog.store import Catalog
     from assistant.catalog.vocabulary import Vocabulary
     from assistant.dialogue.state import DialogueState
+    from assistant.models.photo_reader import PhotoReading
     from assistant.models.text_embedder import TextEmbedder
     from assistant.recommender.retail_log import CatalogCF
     from assistant.rendering.renderer import Renderer
@@ -63,8 +64,10 @@ class ToolContext:
     image_index: VectorIndex | None = None   # product image embeddings (the trained image encoder)
     fused_index: VectorIndex | None = None   # image + text, normalised
     photo_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # photo name -> embedding, this session
+    photo_readings: dict[str, PhotoReading] = field(default_factory=dict)  # photo name -> what it was read as
     recommender: CatalogCF | None = None     # collaborative scores, when a retailer's log was ingested
     renderer: Renderer | None = None         # assistant/rendering/, loaded on the first render request
+    focus: str | None = None                 # the item this message points at ("the first one in purple")
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source, handler):

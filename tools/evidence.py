@@ -50,13 +50,18 @@ class ConstraintMet(Evidence):
 
 @dataclass(frozen=True)
 class PhotoCategory(Evidence):
-    """The category was read from the shopper's photos, not stated by them."""
+    """The category was read from the shopper's photos, not stated by them: surely enough to
+    filter on (`probability` None), or only as a likely reading that ranked the item higher."""
     value: str
     photos: tuple[str, ...]
+    probability: float | None = None
     kind: str = _tag("photo_category")
 
     def phrase(self) -> str:
-        return f"{self.value.split('/')[-1]}, the kind of item {' and '.join(self.photos)} shows"
+        category, photos = self.value.split('/')[-1], ' and '.join(self.photos)
+        if self.probability is None:
+            return f"{category}, the kind of item {photos} shows"
+        return f"{category}, the kind of item {photos} may show ({self.probability:.0%} likely)"
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,15 @@ class SessionSignal(Anchored):
     def phrase(self) -> str:
         why = "because you liked" if self.signal == "liked" else "close to what you asked about,"
         return f"{why} {self.anchor_name} (text similarity {self.text_similarity:.2f})"
+
+
+@dataclass(frozen=True)
+class SameProduct(Anchored):
+    """A variant of the item the shopper pointed at ("the first one in purple"): listed first."""
+    kind: str = _tag("same_product")
+
+    def phrase(self) -> str:
+        return f"the same product as the {self.anchor_name} you pointed at"
 
 
 @dataclass(frozen=True)
@@ -252,7 +266,7 @@ class Relaxed(Evidence):
 
 KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
     ConstraintMet, PhotoCategory, Match, PhotoMatch, Link, Similar, SessionSignal, OftenBoughtWith,
-    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto, Relaxed)}
+    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto, Relaxed, SameProduct)}
 
 
 def from_dict(data: dict) -> Evidence:

@@ -22,6 +22,10 @@ class Source(Enum):
                                    # recommendations goes without, anything else is not run
     ITEM_ON_SCREEN = "item_on_screen"  # an item of the list on screen the shopper pointed at, else not run
     SORT = "sort"                  # the order the shopper asked for ("cheapest first"), else the model's
+    RENDER = "render"              # the tracker's reading of a render request ("show it in green"); without
+                                   # one, what the message says: the item pointed at, a colour said, the photo
+                                   # the words point at, the model's description in the shopper's words;
+                                   # neither an item nor a description: not run
 
 
 def grounded(constraints: Source | None = None, **arguments: Source):

@@ -81,11 +81,14 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
     avoid = [ctx.photo_vectors[n] for n in (ctx.state.avoid_photos if ctx.state else []) if n in ctx.photo_vectors]
     if photos and ctx.image_index is not None:  # items the shopper rejected push the photo query away too
         avoid += [ctx.image_index.vector(ctx.catalog.get(s).id) for s in _exclude(ctx) if ctx.catalog.get(s)]
-    guess = None
-    if names and ctx.state is not None:
+    guess, leanings = None, {}
+    if names and ctx.state is not None:  # the category the photo was read as filters; a likely one ranks
         guess = next((p.category_guess for p in ctx.state.photos if p.name == names[0]), None)
+        if guess is None and names[0] in ctx.photo_readings:
+            leanings = ctx.photo_readings[names[0]].likely_categories(ctx.settings.photo_category_boost_min)
     return hybrid_search(ctx, query, constraints, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
-                         avoid=avoid if photos else [], photo_names=names, photo_category=guess)
+                         avoid=avoid if photos else [], photo_names=names, photo_category=guess,
+                         photo_leanings=leanings)
 
 
 @grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY,
@@ -132,6 +135,7 @@ def explain(item: str, ctx: Ctx = None) -> ToolResult:
     return explain_shown(ctx, item)
 
 
+@grounded(item=Source.RENDER, color=Source.RENDER, photo=Source.RENDER, description=Source.RENDER)
 def render(item: Optional[str] = None, color: Optional[str] = None, photo: Optional[str] = None,
            description: Optional[str] = None, ctx: Ctx = None) -> ToolResult:
     """Show an item in another colour or in the shopper's photo, or render a description, then find real products like it.
@@ -149,9 +153,10 @@ def render(item: Optional[str] = None, color: Optional[str] = None, photo: Optio
 
 
 PLANNED = (search, catalog_filter, recommend, explain)
-# Tools the controller runs when the dialogue-state reading asks for them, not yet offered to the
-# planner: the tuned controller was trained on PLANNED's schemas, and a tool it has never seen in
-# its prompt would change every prompt it reads (tests/fixtures/tool_schemas.json pins them).
+# Tools the controller runs when the dialogue-state reading asks for them, offered to a planner only
+# when its adapter was trained to call them (its controller.json: assistant/planning/compact_format.py
+# `tools_trained`): the shipped adapter was trained on PLANNED's schemas, and a tool it has never seen
+# would change what it decodes (tests/fixtures/tool_schemas.json pins them).
 ROUTED = (render,)
 
 

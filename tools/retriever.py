@@ -9,7 +9,7 @@ import re
 
 from tools import catalog_filter
 from tools.base import Hit, ToolContext, ToolResult
-from tools.evidence import ConstraintMet, Match, PhotoCategory, PhotoMatch, Rating
+from tools.evidence import ConstraintMet, Match, PhotoCategory, PhotoMatch, Rating, SameProduct
 from tools.personalize import SessionSignals, blend
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
@@ -48,6 +48,15 @@ def relaxation_hint(ctx: ToolContext, constraints: catalog_filter.Constraints) -
     return ("; ".join(options)) if options else None
 
 
+def same_product(ctx: ToolContext, allowed: list[int] | None) -> list[int]:
+    """The allowed variants of the item the message points at (`ctx.focus`), if any."""
+    anchor = ctx.catalog.get(ctx.focus) if ctx.focus else None
+    if anchor is None:
+        return []
+    pool = set(allowed) if allowed is not None else None
+    return [v.id for v in ctx.catalog.variants(anchor.parent_sku) if pool is None or v.id in pool]
+
+
 def photo_query(photos: list, avoid: list, query_vector, change_weight: float, avoid_weight: float):
     """The photo side of a query, composed in the shared embedding space: the photos' mean,
     moved toward the words of the change ("with a hood") and away from photos the shopper
@@ -63,14 +72,24 @@ def photo_query(photos: list, avoid: list, query_vector, change_weight: float, a
 
 def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: int,
                   exclude: set[str] = frozenset(), photos: list = (), avoid: list = (),
-                  photo_names: list[str] = (), photo_category: str | None = None) -> ToolResult:
-    """`photo_category`: the category the photo was read as; used as a filter only when the
-    shopper stated none, and explained as read from the photo, not as their request."""
+                  photo_names: list[str] = (), photo_category: str | None = None,
+                  photo_leanings: dict[str, float] | None = None) -> ToolResult:
+    """`photo_category`: the category the photo was read as, surely enough to filter; used as a
+    filter only when the shopper stated none, and explained as read from the photo, not as their
+    request. `photo_leanings`: categories the photo may show, with their probabilities, when the
+    reading is not sure enough to filter: they only rank, so a wrong reading never empties the list."""
     inferred = photo_category is not None and not raw_constraints.get("category")
+    leanings = dict(photo_leanings or {}) if photos and not inferred and not raw_constraints.get("category") else {}
     if inferred:
         raw_constraints = {**raw_constraints, "category": photo_category}
     settings = ctx.settings
     filtered = catalog_filter.apply(ctx, raw_constraints)
+    if inferred and filtered.relaxed is not None:
+        # Nothing of the kind the photo shows meets what the shopper said ("this in gray"): the
+        # reading of the photo gives way before anything the shopper said, and only ranks.
+        raw_constraints = {k: v for k, v in raw_constraints.items() if k != "category"}
+        inferred, leanings = False, {photo_category: 1.0}
+        filtered = catalog_filter.apply(ctx, raw_constraints)
     if filtered.error:
         return ToolResult("search", error=filtered.error, notes=filtered.notes)
     constraints, allowed = filtered.met, filtered.allowed
@@ -114,8 +133,22 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         ids = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
         ordered = sorted(ids, key=lambda i: (-(ctx.catalog.by_id(i).rating or 0), ctx.catalog.by_id(i).price))
         fused = {i: 1.0 / (settings.rrf_k + r) for r, i in enumerate(ordered, 1)}
+    leaned: dict[int, float] = {}
+    if leanings and ctx.image_index is not None:
+        # One more ranking: the photo's, among the items of the categories it may show, each
+        # item's share weighted by its category's probability; the other items stay in the list.
+        weight = settings.photo_category_boost_weight
+        pool = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
+        within = [i for i in pool if ctx.catalog.by_id(i).category in leanings]
+        for rank, (item_id, _) in enumerate(ctx.image_index.search(q, settings.candidate_k, within), 1):
+            leaned[item_id] = leanings[ctx.catalog.by_id(item_id).category]
+            fused[item_id] = fused.get(item_id, 0.0) + weight * leaned[item_id] / (settings.rrf_k + rank)
     # What the shopper liked or asked about in this session re-ranks the candidates.
     fused, lifted = blend(ctx, SessionSignals.from_state(ctx.state), fused)
+    same = same_product(ctx, allowed)
+    if same:  # "the first one in purple": that product's variants first, then the rest
+        top = max(fused.values(), default=0.0)
+        fused.update({item_id: top + 1.0 + 1.0 / (1 + rank) for rank, item_id in enumerate(same)})
     # One colour variant per product: the list shows different products, "in red" shows colours.
     ranked, parents = [], set()
     for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1]):
@@ -140,8 +173,12 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
                 query, rank, matched_terms=tuple(sorted(t for t in terms if re.search(rf"\b{re.escape(t)}", text))),
                 text_similarity=round(float(dense_scores[item_id]), 3) if item_id in dense_scores else None,
                 keyword_rank=keyword_rank.get(item_id)))
+        if item_id in leaned:
+            evidence.append(PhotoCategory(product.category_path, tuple(photo_names), leaned[item_id]))
         if item_id in image_scores:
             evidence.append(PhotoMatch(tuple(photo_names), rank, round(float(image_scores[item_id]), 3)))
+        if item_id in same:
+            evidence.append(SameProduct(ctx.focus, ctx.catalog.get(ctx.focus).name))
         if item_id in lifted:
             evidence.append(lifted[item_id])
         evidence += Rating.of(product)

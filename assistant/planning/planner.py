@@ -61,6 +61,13 @@ class Planner(Protocol):
         """Load what the first turn would otherwise wait for (weights, a cached prompt prefix)."""
 
 
+def offers(planner, tool: str) -> bool:
+    """Whether the planner lists `tool` among those it may propose (`tool_names`). One that lists
+    none is offered only the registry's planned tools (`ToolRegistry.offered`), never a routed one
+    such as render."""
+    return tool in getattr(planner, "tool_names", ())
+
+
 def step_of(message: AIMessage) -> Step:
     """A chat model's answer as a step: its first tool call, or its reply."""
     if message.tool_calls:

@@ -8,7 +8,7 @@ from assistant.dialogue.sessions import SessionStore
 from assistant.dialogue.state import DialogueState, ShownItem
 from assistant.explain import explanation
 from tools.catalog_filter import catalog_filter
-from tools.evidence import (KINDS, ConstraintMet, Relaxed, Link, Match, OftenBoughtWith, PhotoCategory, PhotoMatch,
+from tools.evidence import (KINDS, ConstraintMet, Relaxed, SameProduct, Link, Match, OftenBoughtWith, PhotoCategory, PhotoMatch,
                             LooksLikeRender, PlacedInPhoto, Popular, Rating, SessionSignal, Similar, SoldInColour,
                             SortRank, from_dict)
 from tools.recommend import recommend_for
@@ -29,6 +29,7 @@ ONE_OF_EACH = [
     SoldInColour("Green"),
     LooksLikeRender("the Juno Jacket in red", 1, 0.82),
     PlacedInPhoto("photo 1"),
+    SameProduct("MH01-Black", "Chaz Kangeroo Hoodie"),
     Relaxed("color", "Gray", "Black"),
 ]
 

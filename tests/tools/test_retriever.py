@@ -1,4 +1,6 @@
 """The hybrid, filtered search tool (tools/retriever.py): words, constraints and photos."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,26 @@ def test_without_words_push_a_photo_query_away(photo_bot, catalog):
     plain = hybrid_search(ctx, "", {}, 10, photos=[photo], photo_names=["photo 1"]).hits
     without = hybrid_search(ctx, "without the hood", {}, 10, photos=[photo], photo_names=["photo 1"]).hits
     assert mean_hood(without) < mean_hood(plain)
+
+
+def test_a_photo_category_gives_way_before_what_the_shopper_said(photo_bot, catalog):
+    """A jacket photo "in lavender": no jacket is lavender, so the photo's category (read, not said)
+    is relaxed into a ranking signal; the shopper's colour holds for every item."""
+    ctx = photo_context(photo_bot, catalog)
+    jacket = next(p for p in catalog.all() if p.category == "Jackets")
+    photo = photo_bot.photo_reader.embed([jacket.image_path])[0]
+    result = hybrid_search(ctx, "", {"color": "Lavender"}, 5, photos=[photo], photo_names=["photo 1"],
+                           photo_category="Jackets")
+    assert result.hits and "relaxed" not in result.data
+    assert all(catalog.get(h.sku).color == "Lavender" for h in result.hits)
+
+
+def test_the_item_pointed_at_comes_first_in_the_colour_asked_for(ctx, catalog):
+    """"The first one in purple": the purple variant of that product leads the list."""
+    parent = next(p.parent_sku for p in catalog.all() if {"Purple", "Black"} <= {v.color for v in catalog.variants(p.parent_sku)})
+    black = next(v for v in catalog.variants(parent) if v.color == "Black")
+    purple = next(v for v in catalog.variants(parent) if v.color == "Purple")
+    focused = dataclasses.replace(ctx, focus=black.sku)
+    hits = hybrid_search(focused, "", {"color": "Purple"}, 5).hits
+    assert hits[0].sku == purple.sku and any(f.kind == "same_product" for f in hits[0].evidence)
+    assert all(catalog.get(h.sku).color == "Purple" for h in hits)
