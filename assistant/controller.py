@@ -211,6 +211,7 @@ def _sort(args, key, turn, catalog):
 
 
 def _render(args, key, turn, catalog):
+    """A render's argument (tools/grounding.py Source.RENDER)."""
     request = turn.reading.render
     if request is not None:  # the tracker read the request: its item (a sku), colour, photo or words
         _put(args, key, request.get(key))

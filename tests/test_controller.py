@@ -175,6 +175,30 @@ def test_a_render_request_is_routed_by_the_tracker_without_the_planner(small_bot
 
 
 @pytest.mark.unit
+def test_a_planner_trained_with_render_plans_it_and_the_controller_grounds_it(small_bot, session_id, monkeypatch):
+    """A planner offered render (a retrained adapter) gets the turn; its render call is grounded like
+    any other: the tracker's reading of the request (the item on screen, the colour said), never the
+    model's own item; a render request it answers otherwise falls back to the render; a render call
+    with nothing the shopper pointed at or described is not run."""
+    bot, planner = small_bot([catalog_filter(), "", {"name": "render", "args": {"item": "4", "color": "Purple"}}, "",
+                              catalog_filter(), "", {"name": "render", "args": {"item": "9", "color": "Red"}}, ""])
+    planner.tool_names = ("search", "catalog_filter", "recommend", "explain", "render")
+    monkeypatch.setattr(bot, "renderer", lambda: None)   # no weights loaded in the unit tier
+    first = bot.respond(session_id, "women's jackets")
+    asked = len(planner.seen)
+    planned = bot.respond(session_id, "show the second one in green")
+    assert len(planner.seen) > asked and planner.seen[asked][1] == []  # the planner was asked first
+    assert planned.tool_calls == [{"name": "render", "planned_by": "model",
+                                   "arguments": {"item": first.items[1].sku, "color": "green"}}]
+    rescued = bot.respond(session_id, "how would the first one look in red?")  # the planner filtered instead
+    assert rescued.tool_calls == [{"name": "render", "planned_by": "fallback",
+                                   "arguments": {"item": first.items[0].sku, "color": "red"}}]
+    nothing = bot.respond(session_id, "hello there")     # render, with no item pointed at and no words to draw
+    assert [c["name"] for c in nothing.tool_calls] == []
+    assert bot.sessions.load(session_id).constraints.color is None
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("value,text,said", [
     ("Jackets", "womens jakets under 80", True), ("Hoodies & Sweatshirts", "a grey hoody", True),
     (["Tanks", "Bras & Tanks"], "tank tops for her", True), ("Blue", "something navy", True),

@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from assistant.models.projector import ImageProjector
-from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, turn_examples
+from assistant.planning.compact_format import TOOL_OPEN, TRAINING_RECORD, tool_schemas, tools_trained
+from assistant.training.controller import Encoded, balanced_sample, inputs_embeds, train_controller, trained_tools, \
+    turn_examples
 from assistant.training.dialogue_dataset import write
 from assistant.training.dialogues import generate
 from assistant.training.price_twins import add_price_twins
@@ -105,13 +107,90 @@ def test_short_run_saves_a_peft_adapter_and_resumes(tmp_path, settings, tiny, di
                   projector_path=tmp_path / "stage1" / "projector.safetensors", cache_dir=tmp_path / "cache",
                   tokenizer=tokenizer)
     first = train_controller(settings, epochs=2, model=make(), **common)
-    assert first["steps"] == 8 and first["examples"] == 16
+    assert first["examples"] >= 16 and first["steps"] == 2 * -(-first["examples"] // 4)  # 16 turns and their twins
     report = json.loads((tmp_path / "reports" / "controller_training.json").read_text())
-    assert len(report["losses"]) == 8 and all(loss == loss for loss in report["losses"])  # finite, one per step
+    assert len(report["losses"]) == first["steps"] and all(loss == loss for loss in report["losses"])  # finite, one per step
     assert report["losses"][-1] < report["losses"][0]
     assert (tmp_path / "reports" / "controller_training.png").stat().st_size > 0
     again = train_controller(settings, epochs=2, model=make(), **common)  # resumes at the end: no new steps
-    assert again["steps"] == 8 and json.loads((tmp_path / "reports" / "controller_training.json").read_text())["losses"] == report["losses"]
+    assert again["steps"] == first["steps"] and json.loads((tmp_path / "reports" / "controller_training.json").read_text())["losses"] == report["losses"]
     loaded = PeftModel.from_pretrained(make(), str(tmp_path / "weights"))
     assert any("lora_A" in name for name, _ in loaded.named_parameters())
     assert ImageProjector.load(tmp_path / "weights" / "projector.safetensors").config["n_tokens"] == 2
+
+
+PLANNED = ["search", "catalog_filter", "recommend", "explain"]
+
+
+@pytest.mark.unit
+def test_the_model_learns_the_tools_its_gold_calls_use_and_the_planner_is_offered_those(
+        small_catalog, small_vocab, registry, tmp_path):
+    """Gold render calls add render to the tools trained (after the planned four), whose schemas the
+    answers are written with; the adapter's record says so, and only then is the tuned planner
+    offered render: the shipped adapter (no record) keeps the four it was trained on."""
+    from assistant.models.chat_model import LocalChatModel
+    from assistant.planning.tuned import TunedPlanner
+    examples = turn_examples(generate(small_catalog, small_vocab, 60, 0, "train"))
+    assert trained_tools(examples, registry) == PLANNED + ["render"]
+    assert trained_tools([e for e in examples if e["gold"]["tool"] != "render"], registry) == PLANNED
+    render = next(e for e in examples if e["gold"]["tool"] == "render")
+    text = "".join(answer_pieces_of(render["gold"], tool_schemas(registry, PLANNED + ["render"])))
+    assert text.startswith(TOOL_OPEN + '\n{"name": "render"')
+    with pytest.raises(KeyError):  # the planned schemas alone cannot write it
+        answer_pieces_of(render["gold"], tool_schemas(registry, PLANNED))
+
+    retrained, shipped = tmp_path / "retrained", tmp_path / "shipped"
+    for folder in (retrained, shipped):
+        folder.mkdir()
+    (retrained / TRAINING_RECORD).write_text(json.dumps({"tools_trained": PLANNED + ["render"]}))
+    assert tools_trained(retrained, registry) == PLANNED + ["render"] and tools_trained(shipped, registry) == PLANNED
+    assert tools_trained(None, registry) == PLANNED
+    for folder, offered in ((retrained, PLANNED + ["render"]), (shipped, PLANNED)):
+        planner = TunedPlanner.for_catalog(LocalChatModel(adapter_dir=folder), registry, small_vocab, small_catalog)
+        assert list(planner.tool_names) == offered  # binding the tools loads no model
+        assert [t["function"]["name"] for t in planner.llm.kwargs["tools"]] == offered
+    assert registry.names == PLANNED  # what other code offers is unchanged
+
+
+def answer_pieces_of(gold, schemas):
+    from assistant.planning.compact_format import answer_pieces
+    return answer_pieces(gold, schemas)
+
+
+def test_a_continuation_starts_from_the_init_adapter(tmp_path, settings, tiny, dialogues):
+    """--init-adapter: the LoRA weights and projector it starts from are the init adapter's (with no
+    learning, it saves them unchanged); the checkpoint is keyed by the init adapter's content, and
+    the record names it and the tools trained."""
+    from safetensors.torch import load_file
+    from assistant.training.controller import _digest
+    make, tokenizer = tiny
+    path, found = dialogues
+    ImageProjector(384, 32, n_tokens=2, kind="mlp2x_gelu").save(tmp_path / "stage1" / "projector.safetensors")
+    common = dict(batch_size=4, train_limit=8, checkpoint_every=1, dialogues_path=path, out_dir=tmp_path / "reports",
+                  cache_dir=tmp_path / "cache", tokenizer=tokenizer)
+    first = tmp_path / "first"
+    train_controller(settings, lr=5e-3, rank=4, weights_dir=first, work_dir=tmp_path / "work1",
+                     projector_path=tmp_path / "stage1" / "projector.safetensors", model=make(), **common)
+    second = train_controller(settings, lr=0.0, projector_lr=0.0, rank=16, weights_dir=tmp_path / "second",
+                              work_dir=tmp_path / "work2", init_adapter=first, model=make(), **common)
+    assert second["rank"] == 4 and second["init_adapter"] == str(first)  # the init adapter's rank, not the argument
+    for name in ("adapter_model.safetensors", "projector.safetensors"):
+        before, after = load_file(str(first / name)), load_file(str(tmp_path / "second" / name))
+        assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before), name
+    record = json.loads((tmp_path / "second" / TRAINING_RECORD).read_text())
+    gold = {e["gold"]["tool"] for e in balanced_sample(turn_examples(found), 8, settings.seed)}  # the turns trained on
+    assert record["init_adapter"] == str(first) and record["init_digest"] == _digest(first)
+    assert record["tools_trained"][:4] == PLANNED and ("render" in record["tools_trained"]) == ("render" in gold)
+    saved = torch.load(tmp_path / "work2" / "checkpoint.pt", weights_only=False)
+    assert saved["run"]["init_adapter"] == str(first) and saved["run"]["init_digest"] == _digest(first)
+
+    # Retrained in place, the same folder is another init adapter: its checkpoint is not resumed.
+    train_controller(settings, lr=1e-2, rank=4, weights_dir=first, work_dir=tmp_path / "work3",
+                     projector_path=tmp_path / "stage1" / "projector.safetensors", model=make(), **common)
+    assert _digest(first) != record["init_digest"]
+    train_controller(settings, lr=0.0, projector_lr=0.0, weights_dir=tmp_path / "second", work_dir=tmp_path / "work2",
+                     init_adapter=first, model=make(), **common)
+    saved = torch.load(tmp_path / "work2" / "checkpoint.pt", weights_only=False)
+    assert saved["run"]["init_digest"] == _digest(first)
+    with pytest.raises(FileNotFoundError, match="adapter_config"):
+        train_controller(settings, init_adapter=tmp_path / "nowhere", model=make(), **common)

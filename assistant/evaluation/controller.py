@@ -10,7 +10,8 @@ items on screen, photos), so every turn is scored on its own. Per turn and model
 * valid call rate: calls to a known tool whose every argument passes the tool's schema;
 * end-task success: the predicted call, run on the catalog, returns items that all satisfy every
   constraint the dialogue stated so far (search and filter turns); for recommend and explain, the
-  same item (resolved against the list on screen) and relation as the gold; for no-tool turns, no tool.
+  same item (resolved against the list on screen) and relation as the gold; for render, the same
+  item, colour and photo (words to render when the gold has them); for no-tool turns, no tool.
 
 Variants: the base model with our instruction prompt and in-context examples ("base"), the LoRA
 model with photos as the reader's predicted words ("lora_text") and with projector soft tokens
@@ -154,6 +155,9 @@ class Replay:
         if tool != gold["tool"]:
             return False
         same_item = self.resolve(args.get("item")) == self.resolve(gold["arguments"].get("item"))
+        if tool == "render":  # the same item, colour and photo; words to render when the gold has them
+            return same_item and all(_norm(args.get(k)) == _norm(gold["arguments"].get(k)) for k in ("color", "photo")) \
+                and bool(args.get("description")) == bool(gold["arguments"].get("description"))
         return same_item and args.get("relation", "any") == gold["arguments"].get("relation", "any")
 
     def resolve(self, item):
@@ -216,7 +220,7 @@ def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
         out["lora_projector"] = tuned
     if "lora_text" in variants:
         out["lora_text"] = TunedPlanner(tuned.chat_model, registry, tuned.value_options, tuned.query_words,
-                                        photos_as_tokens=False)
+                                        photos_as_tokens=False, tools=list(tuned.tool_names))
     return out
 
 
@@ -322,7 +326,7 @@ def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vect
     from assistant.planning.tuned import TunedPlanner
     unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
                               adapter_dir=merged.chat_model.adapter_dir, merge=False)
-    planner = TunedPlanner(unmerged, bot.registry, merged.value_options, merged.query_words)
+    planner = TunedPlanner(unmerged, bot.registry, merged.value_options, merged.query_words, tools=list(merged.tool_names))
     seconds = []
     for d in dialogues:
         replay = Replay(bot, d)

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 SYSTEM = "Plan the shopping assistant's next step: one tool call with every constraint that holds now, or a reply."
 IMAGE_TOKEN = "<empty_output>"   # a special token SmolLM2 never sees in chat; its embedding is replaced
 TOOL_OPEN, REPLY_OPEN = "<tool_call>", "<reply>"
 REPLY_KINDS = ("chit_chat", "out_of_scope", "clarify")
 MAX_PHOTOS = 3                   # photos the prompt shows (the latest ones)
+TRAINING_RECORD = "controller.json"  # beside a tuned adapter: what it was trained on ("tools_trained", ...)
 
 
 def _value(v) -> str:
@@ -101,6 +103,20 @@ def query_words(vocab, catalog) -> frozenset[str]:
 def parse_value(text: str):
     """A value as written back to its argument: "A/B" is a list (see `_value`)."""
     return text.split("/") if "/" in text else text
+
+
+def tools_trained(adapter_dir, registry) -> list[str]:
+    """The tools a tuned adapter was trained to call, in the registry's order: those its
+    TRAINING_RECORD lists. An adapter without one (the shipped adapter, trained before the render
+    tool) knows the planned tools only, so it is offered nothing else."""
+    path = Path(adapter_dir) / TRAINING_RECORD if adapter_dir is not None else None
+    named = json.loads(path.read_text()).get("tools_trained") if path is not None and path.exists() else None
+    return [name for name in registry.tools if name in (named or registry.names)]
+
+
+def tool_schemas(registry, names) -> dict[str, dict]:
+    """name -> schema of each tool named (planned or routed): what `answer_pieces` writes calls with."""
+    return {name: registry.schema(name) for name in names}
 
 
 def answer_pieces(gold: dict, schemas: dict[str, dict]) -> list[str]:

@@ -15,25 +15,31 @@ from typing import Sequence
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.planning.compact_format import MAX_PHOTOS, REPLY_KINDS, SYSTEM, parse_value, query_words, \
-    render_turn, value_options
+    render_turn, tools_trained, value_options
 from assistant.planning.planner import Observation, Step, Turn, step_of
 
 
 class TunedPlanner:
-    """Planner over the LoRA-tuned chat model; photos_as_tokens=False shows photos as words."""
+    """Planner over the LoRA-tuned chat model; photos_as_tokens=False shows photos as words; tools:
+    the tools it is offered (default: the registry's planned ones)."""
 
     def __init__(self, chat_model, registry, value_options: dict[str, list[str]], query_words: frozenset[str],
-                 photos_as_tokens: bool = True):
+                 photos_as_tokens: bool = True, tools: list[str] | None = None):
         self.chat_model = chat_model
         self.system = SystemMessage(SYSTEM)
         self.value_options, self.query_words = value_options, query_words
         self.photos_as_tokens = photos_as_tokens
-        self.llm = chat_model.bind_tools(registry.offered(), value_options=value_options,
-                                         word_options={"query": query_words}, reply_kinds=REPLY_KINDS)
+        self.tool_names = tuple(tools or registry.names)
+        # A render's description, like a query, is written in the shopper's and the catalog's words.
+        self.llm = chat_model.bind_tools([registry.tools[name] for name in self.tool_names], value_options=value_options,
+                                         word_options={"query": query_words, "description": query_words},
+                                         reply_kinds=REPLY_KINDS)
 
     @classmethod
     def for_catalog(cls, chat_model, registry, vocab, catalog, **kwargs) -> "TunedPlanner":
-        """With the value and word lists of this catalog."""
+        """With the value and word lists of this catalog, offered the tools its adapter was trained
+        to call (`tools_trained`: the shipped adapter, the planned four; a retrained one, render too)."""
+        kwargs.setdefault("tools", tools_trained(getattr(chat_model, "adapter_dir", None), registry))
         return cls(chat_model, registry, value_options(vocab), query_words(vocab, catalog), **kwargs)
 
     @cached_property

@@ -8,12 +8,20 @@ shown either as soft tokens (projector) or as the photo reader's predicted words
 a seeded coin, so one adapter serves both ways of seeing a photo. Turns whose one price bound is
 a plain phrase of their message also train as a twin with the opposite bound (`price_twins`).
 
-Seeded and resumable (a checkpoint every `checkpoint_every` steps, mid-epoch included), tqdm
-progress, loss-curve PNG. The adapter is saved with `save_pretrained` (loadable with
-`PeftModel.from_pretrained`) next to the projector, in `assistant/weights/controller/` by default.
+The model learns to call the planned tools and any routed tool the dialogues' gold calls use (the
+render tool); the adapter's `controller.json` lists them (`tools_trained`), so the tuned planner is
+offered exactly those. `init_adapter` (`--init-adapter DIR`) continues from an adapter and its
+projector instead of fresh LoRA weights: a shorter fine-tune, e.g. on a kind-balanced mix of new and
+old turns (`--turns N`).
+
+Seeded and resumable (a checkpoint every `checkpoint_every` steps, mid-epoch included; the run's
+settings, the init adapter's content included, must match), tqdm progress, loss-curve PNG. The
+adapter is saved with `save_pretrained` (loadable with `PeftModel.from_pretrained`) next to the
+projector, in `assistant/weights/controller/` by default.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -23,7 +31,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from assistant.planning.compact_format import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, answer_ids, chatml, photo_words, render_turn
+from assistant.planning.compact_format import IMAGE_TOKEN, MAX_PHOTOS, SYSTEM, TRAINING_RECORD, answer_ids, chatml, \
+    photo_words, render_turn, tool_schemas, tools_trained
 
 from assistant.training.price_twins import add_price_twins
 from assistant.training.vision_data import photo_embeddings
@@ -75,6 +84,26 @@ class Encoded:
         self.answer = answer_ids(encode, example["gold"], schemas)
         shown = [n for n in names[-MAX_PHOTOS:] if photos.get(n) is None]
         self.images = [example["paths"][n] for n in shown]
+
+
+def trained_tools(examples: list[dict], registry, init_adapter: Path | None = None) -> list[str]:
+    """The tools the model learns to call, in the registry's order: the planned ones, those the gold
+    calls use (a routed tool such as render) and those the init adapter already knew."""
+    gold = {e["gold"]["tool"] for e in examples if e["gold"]["tool"]}
+    unknown = gold - set(registry.tools)
+    if unknown:
+        raise ValueError(f"gold calls to unknown tools {sorted(unknown)}")
+    known = set(tools_trained(init_adapter, registry)) if init_adapter is not None else set()
+    return [name for name in registry.tools if name in registry.names or name in gold | known]
+
+
+def _digest(folder: Path) -> str:
+    """The content of an adapter and its projector, for the checkpoint key (a path alone could be retrained)."""
+    sha = hashlib.sha256()
+    for name in ("adapter_model.safetensors", "projector.safetensors"):
+        if (folder / name).exists():
+            sha.update((folder / name).read_bytes())
+    return sha.hexdigest()[:16]
 
 
 def inputs_embeds(model, projector, ids: torch.Tensor, image_id: int, vectors: torch.Tensor | None):
@@ -135,13 +164,15 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
                      checkpoint_every: int = 50,
                      dialogues_path: Path | None = None, out_dir: Path = Path("data/reports"),
                      weights_dir: Path | None = None, work_dir: Path | None = None, projector_path: Path | None = None,
-                     cache_dir: Path | None = None, model=None, tokenizer=None) -> dict:
+                     cache_dir: Path | None = None, init_adapter: Path | None = None, model=None, tokenizer=None) -> dict:
     """Train LoRA + projector; returns the figures printed by the CLI. Resumes from work_dir's
     checkpoint when its settings match. train_limit: a seeded subset of turns (quick runs, tests);
     price_twins: the share of turns with a single price bound that also train as their twin;
-    projector_path: the stage-1 projector (default: data/models/projector/); model, tokenizer:
+    projector_path: the stage-1 projector (default: the init adapter's, else data/models/projector/);
+    init_adapter: an adapter directory (save_pretrained + projector) to continue from, instead of
+    fresh LoRA weights (its rank and targets then hold; `rank` is ignored); model, tokenizer:
     another causal LM to adapt (tests use a tiny one)."""
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     from assistant.catalog.store import Catalog
     from assistant.models.text_embedder import get_text_embedder
@@ -163,8 +194,17 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
         examples = balanced_sample(examples, train_limit, settings.seed)
     examples = add_price_twins(examples, price_twins, settings.seed)
 
+    init = Path(init_adapter) if init_adapter is not None else None
+    if init is not None and not (init / "adapter_config.json").exists():
+        raise FileNotFoundError(f"--init-adapter {init}: no adapter_config.json there")
+    registry = ToolRegistry()
+    tools = trained_tools(examples, registry, init)
+    schemas = tool_schemas(registry, tools)
+
     if model is None:
         model, tokenizer = fresh_causal_lm(settings.chat_model, settings.models_dir)
+    if projector_path is None and init is not None and (init / "projector.safetensors").exists():
+        projector_path = init / "projector.safetensors"
     projector_path = Path(projector_path or settings.models_dir / "projector" / "projector.safetensors")
     if not projector_path.exists():
         raise FileNotFoundError(f"{projector_path} is missing: run `python -m assistant train projector` (stage 1)")
@@ -178,14 +218,17 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     catalog = Catalog(settings.db_path)
     reader = PhotoReader(get_image_encoder(), get_text_embedder(settings.text_model), catalog)
     words = {p: photo_words(reader.read(v.numpy())) for p, v in vectors.items()}
-    schemas = {s["name"]: s for s in ToolRegistry().schemas()}
     coin = random.Random(settings.seed)
     encoded = [Encoded(e, tokenizer, schemas, n_tokens, words if coin.random() < 0.5 else None)
                for e in tqdm(examples, desc="encoding turns", unit="turn")]
 
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS,
-                        task_type="CAUSAL_LM")
-    model = get_peft_model(model, config)
+    if init is None:
+        config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS,
+                            task_type="CAUSAL_LM")
+        model = get_peft_model(model, config)
+    else:  # continue from its LoRA weights (trainable), with its rank and targets
+        model = PeftModel.from_pretrained(model, str(init), is_trainable=True)
+        rank = model.peft_config["default"].r
     optimizer = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": lr},
                                    {"params": projector.parameters(), "lr": projector_lr}], weight_decay=0.0)
     steps_per_epoch = -(-len(encoded) // batch_size)
@@ -195,7 +238,10 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / total))
     run = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "projector_lr": projector_lr, "rank": rank,
            "examples": len(encoded), "seed": settings.seed, "n_tokens": n_tokens,
-           "targets": LORA_TARGETS, "price_twins": price_twins}
+           "targets": LORA_TARGETS if init is None else sorted(model.peft_config["default"].target_modules),
+           "price_twins": price_twins, "tools": tools, "dialogues": str(dialogues_path),
+           "init_adapter": str(init) if init is not None else None,
+           "init_digest": _digest(init) if init is not None else None}
     work = Path(work_dir or settings.models_dir / "controller_training")
     checkpoint = work / "checkpoint.pt"
     step, losses, seconds = 0, [], 0.0
@@ -245,6 +291,9 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     model.save_pretrained(weights, save_embedding_layers=False)  # LoRA only; and no hub lookup to decide
     (weights / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
     projector.save(weights / "projector.safetensors")
+    record = {"tools_trained": tools, "init_adapter": run["init_adapter"], "init_digest": run["init_digest"],
+              "dialogues": run["dialogues"], "examples": len(encoded), "steps": step}
+    (weights / TRAINING_RECORD).write_text(json.dumps(record, indent=2))  # read by planning's tools_trained
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {**run, "steps": step, "train_s": seconds, "final_loss": float(np.mean(losses[-50:])),

@@ -5,7 +5,7 @@ split's products, the surface forms of values and the turn record these methods 
 """
 from __future__ import annotations
 
-from assistant.training.dialogue_wording import GENDER_WORDS, ORDINALS, PHOTO_CHANGES, said_and_query
+from assistant.training.dialogue_wording import GENDER_WORDS, ORDINALS, PHOTO_CHANGES, START_OVER, said_and_query
 
 
 def _without(constraints: dict, *names: str) -> dict:
@@ -24,7 +24,7 @@ class TurnKinds:
         tid, _, text = self.template("request")
         text, reset = text.format(want=want), self.tool_turns()
         if reset:
-            text = self.rng.choice(["start over: ", "new search: ", "let's start over. ", "start over, "]) + text
+            text = self.rng.choice(START_OVER) + text
         self.fold(said, reset=reset)
         return self.search("request", tid, text, form=form)
 
@@ -92,10 +92,10 @@ class TurnKinds:
 
     # -- references, recommendations, explanations ------------------------------------------------
 
-    def ref(self, pronouns=("it", "this one", "that one")) -> tuple[str, str]:
+    def ref(self, pronouns=("it", "this one", "that one"), by_colour: bool = True) -> tuple[str, str]:
         """(words, gold item) for an item of the last list: a position, a colour or a pronoun."""
         rng, r = self.rng, self.rng.random()
-        if r < 0.2 and len(self.colours) > 1:  # a colour some product meeting the constraints has
+        if r < 0.2 and len(self.colours) > 1 and by_colour:  # a colour some product meeting the constraints has
             words = f"the {rng.choice(self.colours).lower()} one"
             return words, words
         if r < 0.4:  # the item last pointed at, else the top of the list (as DialogueState.resolve)

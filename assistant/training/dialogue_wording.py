@@ -4,6 +4,8 @@ Data only, so new wordings are added here without touching the generator.
 """
 from __future__ import annotations
 
+from assistant.training.dialogue_wording_robust import ROBUST_FOLLOW, ROBUST_OPENERS, ROBUST_TEMPLATES
+
 # "|" prefixes a tag: the sort of a sorted request, "liked" for a reaction that likes the item,
 # "start" / "end" for greetings only at the start and thanks never there.
 TEMPLATES = {
@@ -107,15 +109,16 @@ TEMPLATES = {
                 "show me stuff", "can you find it?", "something good please", "the usual please",
                 "get me one", "hmm, what about that?", "I'm after something", "something cool"],
 }
+TEMPLATES.update(ROBUST_TEMPLATES)  # exclusions, several values, vague prices, orders, renders (issue 15)
 KINDS = tuple(TEMPLATES)
 NO_TOOL = ("chit_chat", "out_of_scope", "clarify")
 # Follow-up turns and how often each is tried (a kind that does not fit the state is skipped).
 FOLLOW = {"refine_color": 1.0, "refine_price": 0.8, "cheaper": 0.7, "switch_gender": 0.7, "drop_size": 1.5,
           "drop_color": 1.0, "reference": 1.1, "goes_with": 0.9, "liked_more": 4.0, "what_else": 0.6,
           "explain": 1.2, "photo_like": 0.4, "photo_modify": 0.8, "photo_only": 0.3, "chit_chat": 0.3,
-          "out_of_scope": 0.5, "request": 0.3}
+          "out_of_scope": 0.5, "request": 0.3, **ROBUST_FOLLOW}
 OPENERS = {"request": 0.52, "sorted_request": 0.16, "photo_like": 0.12, "photo_only": 0.06, "chit_chat": 0.05,
-           "out_of_scope": 0.03, "clarify": 0.06}
+           "out_of_scope": 0.03, "clarify": 0.06, **ROBUST_OPENERS}
 
 # Shopper words per category: (singular, plural); None: plural only ("shorts").
 NOUNS = {"Jackets": [("jacket", "jackets"), ("coat", "coats"), (None, "outerwear")],
@@ -173,6 +176,7 @@ PRICE_FORMS = {"max": ["under ${b}", "under {b} bucks", "under {wb}", "no more t
                "min": ["over ${a}", "at least {a} dollars", "more than ${a}", "above ${a}", "${a} or more",
                        "no less than {a} dollars", "starting at ${a}", "over {a} bucks", "at least ${a}"]}
 ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+START_OVER = ["start over: ", "new search: ", "let's start over. ", "start over, "]  # a first request after others
 # clothing-dataset-small classes with a catalog counterpart (hats, shoes, dresses, skirts have none).
 SHOPPER_CLASSES = {"outwear": "Jackets", "t-shirt": "Tees", "longsleeve": "Tees", "shirt": "Tees",
                    "pants": "Pants", "shorts": "Shorts"}

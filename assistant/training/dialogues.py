@@ -26,6 +26,7 @@ from tools.catalog_filter import normalise, satisfies
 from assistant.catalog.vocabulary import NUMBER_WORDS
 
 from assistant.training.dialogue_turns import TurnKinds
+from assistant.training.dialogue_turns_robust import RobustTurnKinds
 from assistant.training.dialogue_wording import (COLOUR_WORDS, DESCRIBE, FOLLOW, GENDER_WORDS, NO_TOOL, NOUNS,
                                                 OPENERS, PATTERN_WORDS, PRICE_FORMS, SHOPPER_CLASSES,
                                                 SIMPLE_MATERIALS, SIZE_WORDS, STYLE_NOUNS, TANK_WORDS, TEMPLATES,
@@ -81,12 +82,12 @@ def _typo(text: str, rng) -> tuple[str, bool]:
     return typo, typo != text  # swapping "ll" changes nothing
 
 
-class _Generator(TurnKinds):
+class _Generator(TurnKinds, RobustTurnKinds):
     """The dialogue machinery: state, products of the split, surface forms and the turn record;
-    what each kind of turn says is in `TurnKinds`."""
+    what each kind of turn says is in `TurnKinds` and `RobustTurnKinds`."""
 
     def __init__(self, catalog, vocab, split: str, seed: int, photos_root):
-        self.vocab, self.split, self.rng = vocab, split, random.Random(f"{seed}:{split}")
+        self.catalog, self.vocab, self.split, self.rng = catalog, vocab, split, random.Random(f"{seed}:{split}")
         splits = product_splits(catalog)
         self.pool = [p for p in catalog.all() if splits[p.parent_sku] == split]
         self._matches: dict[str, list] = {}
@@ -184,13 +185,18 @@ class _Generator(TurnKinds):
     def dialogue(self, did: str) -> dict:
         self.state, self.turns, self.products = DialogueState(did), [], set()
         self.query, self.photos, self.shown, self.colours, self.focus, self.liked = "", [], 0, [], None, False
+        self.stuck = None  # after a request nothing meets: the turn that drops what cannot be met
         opener = self.pick(OPENERS)
-        self.turn(opener)
-        if opener in NO_TOOL:  # small talk or a vague opener, then the real request
-            self.turn("request")
+        if not self.turn(opener) or opener in NO_TOOL:  # small talk, a vague opener or one that did not fit:
+            self.turn("request")                         # then the real request
         target, tries = self.rng.choice([2, 3, 3, 4, 4, 5, 6]), 0
         while len(self.turns) < target and tries < 30:
             tries += 1
+            if self.stuck:  # the shopper drops what nothing meets ("any colour then"), or leaves
+                if self.rng.random() < 0.3 or not self.turn(self.stuck):
+                    break
+                self.stuck = None
+                continue
             kind = self.pick(FOLLOW)
             if kind != self.turns[-1]["kind"]:  # "more like the ones I liked" twice in a row says nothing new
                 self.turn(kind)
@@ -215,8 +221,12 @@ class _Generator(TurnKinds):
     def pick(self, weights: dict) -> str:
         return self.rng.choices(list(weights), list(weights.values()))[0]
 
-    def template(self, kind: str, avoid: str = "-") -> tuple[str, str, str]:
-        tid, text = self.rng.choice([t for t in templates(kind, self.split) if not t[1].startswith(avoid + "|")])
+    def template(self, kind: str, avoid: str = "-", tags=None, want: bool | None = None) -> tuple[str, str, str]:
+        """(id, tag, text) of a template of this split; tags: only those with one of these tags;
+        want: only those that are (True) or are not (False) a first request saying "{want}"."""
+        tid, text = self.rng.choice([t for t in templates(kind, self.split) if not t[1].startswith(avoid + "|")
+                                     and (tags is None or t[1].partition("|")[0] in tags)
+                                     and (want is None or ("{want}" in t[1]) == want)])
         tag, _, text = text.rpartition("|")
         return tid, tag, text
 

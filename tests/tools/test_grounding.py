@@ -21,6 +21,8 @@ def test_each_tool_declares_its_sources(registry):
                                                "color": Source.THIS_TURN,
                                                **{name: Source.TRACKER for name in EXCLUSIONS}}
     assert registry.grounding("explain") == {"item": Source.ITEM_ON_SCREEN}
+    # A render: the tracker's reading of the request, else the message's item, colour, photo and words.
+    assert registry.grounding("render") == dict.fromkeys(("item", "color", "photo", "description"), Source.RENDER)
     assert registry.grounding("teleport") == {}
 
 
