@@ -32,7 +32,7 @@ VALUES = r"[a-z]+(?:(?:\s*(?:,|/|\bor\b|\band\b)\s*|\s+)[a-z]+)*"
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:'s|is|are)\s+(?:a no(?:-go| go)?|out|off the table|not for me|"
                  rf"not my (?:thing|style)|a hard no|banned)\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
-         rf"(?:fine|ok|okay|alright|all right|good|acceptable|allowed|great|cool)\b",
+         rf"(?:fine|ok|okay|alright|all right|acceptable|allowed)\b",  # not "great": "green would be great" asks for it
          rf"\b(?:don'?t mind|do not mind|fine with|ok with|okay with|happy with|include|allow|bring back|"
          rf"add back|put back)\s+(?:the\s+)?({VALUES})"]
 EXCLUDED_BY = {name[len("not_"):]: name for name in FIELDS if name.startswith("not_")}
@@ -181,7 +181,8 @@ def fold(reading, state, read: Exclusions) -> None:
         dropped = not_name in reading.unset
         now = [] if dropped else list(before)
         now += [v for v in read.excluded.get(name, []) if v not in now]
-        now = [v for v in now if v not in read.allowed.get(name, []) and v not in asked]
+        back = {str(v).lower() for v in read.allowed.get(name, []) + asked}  # "polyester" takes back "Polyester"
+        now = [v for v in now if str(v).lower() not in back]
         if now != before:
             if now:
                 reading.set[not_name] = now

@@ -15,7 +15,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
                                           SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
 from assistant.dialogue import exclusions
 from assistant.dialogue.spelling import Speller
-from assistant.dialogue.vague_prices import read_comparative, read_sort, read_vague_price
+from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
@@ -36,7 +36,8 @@ DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bo
 RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
              r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
-REFERENCE = r"\b(first|second|third|fourth|fifth|last|#\d|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|the (?:\w+ )?one)\b"
+REFERENCE = (r"\b(first|second|third|fourth|fifth|last|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|"
+             r"the (?:\w+ )?one|(?:item|option|no\.?)\s?\d+)\b|#\s?\d+\b")
 
 
 @dataclass
@@ -186,7 +187,7 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     found.sort()
     runs = [[found[0]]]
     for match in found[1:]:
-        if re.fullmatch(EITHER, t[runs[-1][-1][1]:match[0]]):
+        if re.fullmatch(EITHER + r"(?:[a-z]+\s+)?", t[runs[-1][-1][1]:match[0]]):  # "jackets or gym equipment"
             runs[-1].append(match)
         else:
             runs.append([match])
@@ -194,7 +195,7 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     broad = lambda r: all(set(m[2]) <= BROAD_CATEGORIES for m in r)  # noqa: E731
     if broad(run) and (specific := [r for r in runs if not broad(r)]):
         run = specific[-1]  # "bottoms for him, shorts please": the specific word says what they want
-    reading.set["category"] = joined([m[:3] for m in run], t)
+    reading.set["category"] = list(dict.fromkeys(category for m in run for category in m[2]))
     reading.topic_words += [m[3] for m in run]
 
 
@@ -206,7 +207,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     either = re.search(rf"\b(?:sizes?\s+|in\s+(?:a\s+)?)?(\b{SIZE_WORD}\b(?:{EITHER}\b{SIZE_WORD}\b)+)", t)
     sizes = []
     if either and re.search(r"\b(?:or|/|and)\b|/|,", either.group(1)):
-        for word in re.findall(SIZE_WORD, either.group(1)):
+        for word in re.findall(rf"\b{SIZE_WORD}\b", either.group(1)):
             try:
                 sizes += [vocab.size(word).value]
             except VocabularyError:
@@ -308,9 +309,12 @@ def read_render(t: str, reading: Reading, state, vocab: Vocabulary, catalog) -> 
     colour or in the shopper's photo, or a description to imagine. It sets no constraint."""
     words = re.search(IMAGINE, t)
     item = reading.reference
-    if item is None and state is not None:
-        # "how would the first one look with my photo": the photo is where, not which item.
-        rest = re.sub(WITH_PHOTO, " ", t)
+    # "how would the first one look with my photo": the photo is where, not which item; the colour
+    # to show it in does not pick the item either ("show it in purple" is not "the purple one").
+    rest = re.sub(WITH_PHOTO, " ", t)
+    if colour := re.search(IN_COLOUR, rest):
+        rest = rest[:colour.start(1)] + rest[colour.end(1):]
+    if (item is None or colour) and state is not None:
         item = (state.resolve(rest, catalog) if state.shown and re.search(REFERENCE, rest)
                 else state.by_name(rest.strip(), catalog) if catalog is not None else None)
     if words and item is None:
@@ -380,9 +384,11 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
                 reading.unset.append(name)
 
     # What is left out is read first and blanked, so "not black" is never read as black.
+    if order := sort_phrase(t):  # its words are read only as the order
+        reading.sort, start, end = order
+        t = t[:start] + " " * (end - start) + t[end:]
     left_out = exclusions.read_exclusions(t, vocab)
     wanted = left_out.text
-    reading.sort = read_sort(t)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
             reader(wanted, reading, state, vocab)

@@ -34,9 +34,17 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
 
 def read_sort(text: str) -> str | None:
     """The order asked for, or None ("cheapest first" -> price_asc)."""
+    found = sort_phrase(text)
+    return found[0] if found else None
+
+
+def sort_phrase(text: str) -> tuple[str, int, int] | None:
+    """(the order, where its words start and end): "cheapest first" and "top rated ones first" are
+    all order, so "first" points at no item and "top" names no category."""
     for sort, pattern in SORTS.items():
-        if re.search(pattern, text):
-            return sort
+        if m := re.search(pattern, text):
+            end = re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|at the top))?", text[m.end():]).end()
+            return sort, m.start(), m.end() + end
     return None
 
 
@@ -100,5 +108,5 @@ def _looking_at(reading, state) -> Constraints:
     for name in ("gender", "category"):
         value = reading.set.get(name, held.get(name))
         if value and name not in reading.unset:
-            values[name] = value
+            values[name] = [value] if name == "category" and isinstance(value, str) else value
     return Constraints(**values)

@@ -174,3 +174,28 @@ def test_an_item_with_my_photo_and_words_to_imagine(small_vocab, small_catalog):
     assert read("show it on photo 1", state, small_vocab, small_catalog).render["photo"] == "photo 1"
     imagined = read("I imagine a teal hooded running jacket", DialogueState("v"), small_vocab, small_catalog)
     assert imagined.render == {"description": "a teal hooded running jacket"} and imagined.set == {}
+
+
+@pytest.mark.parametrize("text,wanted", [
+    ("jackets or gym equipment", {"category": ["Jackets", "Fitness Equipment"]}),
+    ("small or large tees", {"category": ["Tees"], "size": ["S", "L"]}),
+    ("green or purple would be great", {"color": ["Green", "Purple"]}),
+    ("top rated jackets", {"category": ["Jackets"]}),
+])
+def test_several_values_and_orders_are_read_as_said(small_vocab, small_catalog, text, wanted):
+    state, readings = run(small_vocab, small_catalog, text)
+    assert state.constraints.to_dict() == wanted
+
+
+def test_numbered_references_and_the_colour_of_a_render(small_vocab, small_catalog):
+    state = DialogueState("u")
+    products = [p for p in small_catalog.all() if p.category == "Jackets"][:3]
+    state.shown = [ShownItem(i + 1, p.sku, p.name, p.color, p.category, p.price) for i, p in enumerate(products)]
+    for text, position in (("how would item 2 look in green?", 2), ("show #3 in red", 3), ("option 2 please", 2)):
+        assert read(text, state, small_vocab, small_catalog).reference == products[position - 1].sku
+    purple = next(p for p in small_catalog.all() if p.color == "Purple")
+    other = next(p for p in small_catalog.all() if p.color not in ("Purple", None))
+    state.shown = [ShownItem(i + 1, p.sku, p.name, p.color, p.category, p.price) for i, p in enumerate((other, purple))]
+    reading = read("show it in purple", state, small_vocab, small_catalog)
+    assert reading.render == {"item": other.sku, "color": "purple"}  # "it" is the top item, not the purple one
+    assert read("cheapest first", state, small_vocab, small_catalog).reference is None
