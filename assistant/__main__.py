@@ -91,7 +91,8 @@ def cmd_eval(args, settings: Settings) -> int:
         from assistant.evaluation.controller import VARIANTS, evaluate_controller
         figures = evaluate_controller(settings, variants=args.variants or VARIANTS, limit=args.limit,
                                       base_limit=args.base_dialogues, system_dialogues=args.system_dialogues,
-                                      out_dir=Path(args.out))
+                                      out_dir=Path(args.out),
+                                      dialogues_path=Path(args.dialogues_dir) / "dialogues_test.jsonl" if args.dialogues_dir else None)
     else:
         from assistant.evaluation.recommender import run_recommender_eval
         figures = run_recommender_eval(settings, out_dir=Path(args.out), recbole=not args.no_recbole,
@@ -209,6 +210,8 @@ def parser() -> argparse.ArgumentParser:
                    help="controller: dialogues the (slow) base model is scored on")
     e.add_argument("--system-dialogues", type=int, default=60,
                    help="controller: dialogues replayed through the whole assistant (reply checks)")
+    e.add_argument("--dialogues-dir", help="controller: where its held-out dialogues_test.jsonl is read "
+                                            "(default: data/controller/)")
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
                    help="controller: model variants to score (default: all three)")
     e.add_argument("--set", choices=["scripted", "robust", "robust-dev"], default="scripted",

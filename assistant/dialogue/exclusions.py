@@ -32,7 +32,8 @@ VALUES = r"[a-z]+(?:(?:\s*(?:,|/|\bor\b|\band\b)\s*|\s+)[a-z]+)*"
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:'s|is|are)\s+(?:a no(?:-go| go)?|out|off the table|not for me|"
                  rf"not my (?:thing|style)|a hard no|banned)\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
-         rf"(?:fine|ok|okay|alright|all right|acceptable|allowed)\b",  # not "great": "green would be great" asks for it
+         rf"(?:fine|ok|okay|alright|all right|acceptable|allowed|(?:good|great|cool) (?:too|as well|again))\b",
+         # ("green would be great" asks for green; "green is good too" takes it back)
          rf"\b(?:don'?t mind|do not mind|fine with|ok with|okay with|happy with|include|allow|bring back|"
          rf"add back|put back)\s+(?:the\s+)?({VALUES})"]
 EXCLUDED_BY = {name[len("not_"):]: name for name in FIELDS if name.startswith("not_")}

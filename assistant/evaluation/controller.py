@@ -225,13 +225,15 @@ def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
 
 
 def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, base_limit: int | None = 40,
-                        system_dialogues: int = 60, latency_turns: int = 60, out_dir: Path = Path("data/reports")) -> dict:
-    """All figures; per-turn records and a plot go to out_dir. limit: the first N test dialogues;
-    base_limit: the base model (slow: a long prompt with examples) only on the first N of those."""
+                        system_dialogues: int = 60, latency_turns: int = 60, out_dir: Path = Path("data/reports"),
+                        dialogues_path: Path | None = None) -> dict:
+    """All figures; per-turn records and a plot go to out_dir. limit: the first N test dialogues
+    (of `dialogues_path`, default data/controller/dialogues_test.jsonl); base_limit: the base model
+    (slow: a long prompt with examples) only on the first N of those."""
     from assistant.assistant import Assistant
     from assistant.models.text_embedder import get_text_embedder
     from tools.registry import ToolRegistry
-    dialogues = load_test_dialogues(settings)[:limit]
+    dialogues = load_test_dialogues(settings, dialogues_path)[:limit]
     variant_planners = planners(settings, ToolRegistry(), get_text_embedder(settings.text_model), variants)
     bot = Assistant.from_settings(settings, variant_planners.get(SHIPPED) or next(iter(variant_planners.values())))
     if bot.photo_reader is None:
@@ -307,12 +309,15 @@ def _system(bot, dialogues: list[dict]) -> dict:
             named = {e.anchor for i in reply.items for e in i.evidence if isinstance(e, Anchored)}
             named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
-            # The shopper's own price limits and the reading of their photo are not claims about products.
+            # The shopper's own price limits and colours ("not black, as you asked", a render "in red",
+            # "the closest (not gray)") and the reading of their photo are not claims about products.
             stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints.to_dict()]
             prices = [float(v) for args in stated for k, v in args.items() if k.startswith("price")]
             limits = {round(v, 2) for v in prices} | {float(round(v)) for v in prices}  # "under $60" for 59.99
+            colours = {f"colour {str(c).lower()}" for args in stated for k, v in args.items()
+                       if k in ("color", "not_color") for c in (v if isinstance(v, list) else [v])}
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
-            claims += any(not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits)
+            claims += any(not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits) and c not in colours
                           for c in unsupported_claims(text, supported, bot.catalog))
             replies += 1
     return {"system_dialogues": len(dialogues), "system_turns": replies,
