@@ -343,7 +343,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
           "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
           "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
-          "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "why", "tell",
+          "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "tell",
           "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent",
           # prices and orders said in words, and how shoppers ask for another version of an item
           "cheap", "cheapest", "affordable", "premium", "fancy", "luxury", "pricey", "priciest", "rated",
