@@ -13,6 +13,7 @@ into the weights for inference and the projector turns photos into soft tokens.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import logging
@@ -99,6 +100,69 @@ def load_with_adapter(adapter_dir: Path, name: str = DEFAULT_MODEL, models_dir: 
     return model, tokenizer, projector
 
 
+HALF_MAX_TOKENS = 8  # at most this many new tokens: float16 weights (see HalfForFewTokens)
+
+
+class HalfForFewTokens(torch.nn.Module):
+    """A linear layer that multiplies a few tokens with float16 weights and many with float32.
+
+    A decoding step (one to a few tokens) is bound by reading the weights, so half the bytes make
+    it about 3x faster on a CPU with float16 arithmetic; a prompt of many tokens is a matrix
+    product, where this CPU's float16 kernels are slower than float32 (they scale with the token
+    count). Activations stay float32 between layers; a step moves log-probabilities by about
+    0.01 nats (docs/RESULTS.md#latency)."""
+
+    def __init__(self, linear: torch.nn.Linear):
+        super().__init__()
+        self.linear = linear
+        self.register_buffer("half_weight", linear.weight.detach().half(), persistent=False)
+        self.register_buffer("half_bias", None if linear.bias is None else linear.bias.detach().half(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[:-1].numel() > HALF_MAX_TOKENS:
+            return self.linear(x)
+        return torch.nn.functional.linear(x.half(), self.half_weight, self.half_bias).to(x.dtype)
+
+
+def half_for_few_tokens(model):
+    """The model with every linear layer (the LoRA merged into them, the vocabulary head included)
+    wrapped in HalfForFewTokens, in place."""
+    for module in list(model.modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, torch.nn.Linear):
+                setattr(module, child_name, HalfForFewTokens(child))
+    return model
+
+
+def inference_weights(model, weights: str):
+    """The model as `weights` asks: "float32" as it is; "mixed": half_for_few_tokens; "auto": mixed
+    where this CPU multiplies a token by float16 weights faster than by float32 (elsewhere float16
+    is emulated and slower), timed once here."""
+    if weights not in ("auto", "mixed", "float32"):
+        raise ValueError(f"chat weights {weights!r}: 'auto', 'mixed' or 'float32' (SHOPASSIST_CHAT_WEIGHTS)")
+    if weights == "auto":
+        weights = "mixed" if _half_is_faster() else "float32"
+    return half_for_few_tokens(model) if weights == "mixed" else model
+
+
+@lru_cache(maxsize=1)
+def _half_is_faster(rows: int = 4096, cols: int = 576, repeats: int = 20) -> bool:
+    """One token times a weight matrix too big for the cache (the vocabulary head's shape, about
+    10 MB in float32), float16 against float32, best of a few."""
+    import time
+    x = torch.randn(1, cols)
+    seconds = {}
+    for dtype in (torch.float32, torch.float16):
+        weights = [torch.randn(rows, cols).to(dtype) for _ in range(4)]
+        best = float("inf")
+        for i in range(repeats):
+            start = time.perf_counter()
+            torch.nn.functional.linear(x.to(dtype), weights[i % 4])
+            best = min(best, time.perf_counter() - start)
+        seconds[dtype] = best
+    return seconds[torch.float16] < 0.8 * seconds[torch.float32]
+
+
 class LocalChatModel(BaseChatModel):
     """Chat model with real tool support over a local causal LM (see module docstring)."""
     model_name: str = DEFAULT_MODEL
@@ -106,6 +170,7 @@ class LocalChatModel(BaseChatModel):
     max_new_tokens: int = 40
     adapter_dir: Path | None = None  # LoRA adapter + projector (assistant/training/controller.py)
     merge: bool = True               # merge the adapter into the weights (faster; False for comparison)
+    weights: str = "float32"         # "auto", "mixed" or "float32" at inference (settings.chat_weights)
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
     _prior_cache: dict = PrivateAttr(default_factory=dict)
@@ -125,9 +190,12 @@ class LocalChatModel(BaseChatModel):
     def decoder(self) -> PrefixCachedDecoder:
         if self._decoder is None:
             if self.adapter_dir is not None:
-                self._decoder = PrefixCachedDecoder(*load_with_adapter(self.adapter_dir, self.model_name, self.models_dir, self.merge))
-            else:
-                self._decoder = PrefixCachedDecoder(*load_causal_lm(self.model_name, self.models_dir))
+                model, tokenizer, projector = load_with_adapter(self.adapter_dir, self.model_name, self.models_dir, self.merge)
+            else:  # the process-wide cached base model: wrapped as a copy
+                (model, tokenizer), projector = load_causal_lm(self.model_name, self.models_dir), None
+                model = copy.deepcopy(model) if self.weights != "float32" else model
+            model = inference_weights(model, self.weights)
+            self._decoder = PrefixCachedDecoder(model, tokenizer, projector)
         return self._decoder
 
     def bind_tools(self, tools, **kwargs):

@@ -72,7 +72,8 @@ class PrefixCachedDecoder:
 
     @torch.no_grad()
     def advance(self, ids: list[int]) -> torch.Tensor:
-        """Make `ids` the current sequence; return next-token logits."""
+        """Make `ids` the current sequence; return next-token logits (of the last position only: the
+        vocabulary projection of every new position would cost more than the layers)."""
         common = 0
         for a, b in zip(self.cached_ids, ids):
             if a != b:
@@ -84,9 +85,11 @@ class PrefixCachedDecoder:
         elif common < len(self.cached_ids):
             self.cache.crop(common - len(self.cached_ids))  # negative: drop that many tokens
         if self.image_id in ids[common:]:
-            out = self.model(inputs_embeds=self._embeds(ids, common), past_key_values=self.cache, use_cache=True)
+            out = self.model(inputs_embeds=self._embeds(ids, common), past_key_values=self.cache, use_cache=True,
+                             logits_to_keep=1)
         else:
-            out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True)
+            out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True,
+                             logits_to_keep=1)
         self.cache, self.cached_ids = out.past_key_values, list(ids)
         self.logits = out.logits[0, -1].float()
         return self.logits

@@ -93,3 +93,37 @@ def test_value_and_word_options_bound_the_arguments_and_calibration_measures_its
         assert args["color"] in ("Teal", "Plum")
         assert set(args["shade"].split()) <= {w + end for w in ("a", "darker", "wall", "light") for end in ("", "s", "es")}
     assert set(tiny_chat_model._prior_cache) - measured == {("s", "N/A", ("paint",))}
+
+
+def test_a_few_tokens_use_float16_weights_and_a_prompt_float32():
+    import torch
+
+    from assistant.models.chat_model import HALF_MAX_TOKENS, HalfForFewTokens, inference_weights
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 32)
+    wrapped = HalfForFewTokens(linear)
+    few, many = torch.randn(1, HALF_MAX_TOKENS, 64), torch.randn(1, HALF_MAX_TOKENS + 1, 64)
+    assert torch.equal(wrapped(many), linear(many))  # a prompt: float32 as it was
+    assert wrapped(few).dtype == torch.float32 and torch.allclose(wrapped(few), linear(few), atol=2e-2)
+    assert not torch.equal(wrapped(few), linear(few))  # the float16 copy was used
+    with pytest.raises(ValueError, match="chat weights"):
+        inference_weights(linear, "int4")
+
+
+def test_mixed_weights_keep_the_shipped_models_next_token_choice():
+    import copy
+
+    import torch
+
+    from assistant.models.chat_model import half_for_few_tokens, load_with_adapter
+    from assistant.settings import Settings
+    model, tokenizer, _ = load_with_adapter(Settings.from_env().controller_adapter_dir)
+    mixed = half_for_few_tokens(copy.deepcopy(model))
+    ids = torch.tensor([tokenizer.encode("<|im_start|>user\nred hoodie for men under 45 dollars<|im_end|>\n"
+                                         "<|im_start|>assistant\n")])
+    with torch.no_grad():
+        prompt = model(input_ids=ids[:, :-1], use_cache=True)
+        exact = torch.log_softmax(model(input_ids=ids[:, -1:], past_key_values=copy.deepcopy(prompt.past_key_values)).logits[0, -1], -1)
+        step = torch.log_softmax(mixed(input_ids=ids[:, -1:], past_key_values=prompt.past_key_values).logits[0, -1], -1)
+    top = exact.topk(10).indices
+    assert step.argmax() == exact.argmax() and (step[top] - exact[top]).abs().max() < 0.1
