@@ -205,7 +205,8 @@ def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
     from assistant.planning.prompted import PromptedPlanner
     from assistant.planning.tuned import TunedPlanner
     adapter = controller_adapter(settings) or controller_adapter(replace(settings, chat_adapter="shipped"))
-    common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens)
+    common = dict(model_name=settings.chat_model, models_dir=settings.models_dir, max_new_tokens=settings.max_new_tokens,
+                  weights=settings.chat_weights)
     out = {}
     if "base" in variants:
         out["base"] = PromptedPlanner(LocalChatModel(**common), registry, settings, embedder)
@@ -314,6 +315,8 @@ def _system(bot, dialogues: list[dict]) -> dict:
             stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints.to_dict()]
             prices = [float(v) for args in stated for k, v in args.items() if k.startswith("price")]
             limits = {round(v, 2) for v in prices} | {float(round(v)) for v in prices}  # "under $60" for 59.99
+            # A closest item's distance from the limit ("$7.00 over your limit") is arithmetic on both.
+            limits |= {round(abs(p.price - v), 2) for p in products for v in prices}
             colours = {f"colour {str(c).lower()}" for args in stated for k, v in args.items()
                        if k in ("color", "not_color") for c in (v if isinstance(v, list) else [v])}
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
