@@ -214,9 +214,9 @@ def parser() -> argparse.ArgumentParser:
                                             "(default: data/controller/)")
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
                    help="controller: model variants to score (default: all three)")
-    e.add_argument("--set", choices=["scripted", "robust", "robust-dev"], default="scripted",
+    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen"], default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
-                        "(robust) or its development set (robust-dev)")
+                        "(robust) or the development sets (robust-dev, and robust-seen: the first report set)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
     e.add_argument("--json", help="write figures as one flat JSON object")

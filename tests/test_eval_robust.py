@@ -166,18 +166,19 @@ def test_sizes_and_kinds(sets):
     assert len(report) >= 150
     counts = Counter(t["kind"] for t in report)
     assert set(counts) == set(KINDS) and min(counts.values()) >= 15, counts
-    dev = list(turns_of(sets["robust-dev"]))
-    assert 40 <= len(dev) <= 70 and set(Counter(t["kind"] for t in dev)) == set(KINDS)
-    for turns in (report, dev):
-        assert all(set(t["expect"]) <= set(EXPECT_KEYS) for t in turns)
-        for dialogue in sets["robust"] + sets["robust-dev"]:
-            assert 1 <= len(dialogue["turns"]) <= 4
+    for name in ("robust-dev", "robust-seen"):
+        dev = list(turns_of(sets[name]))
+        assert len(dev) >= 40 and set(Counter(t["kind"] for t in dev)) == set(KINDS), name
+    for name, dialogues in sets.items():
+        assert all(set(t["expect"]) <= set(EXPECT_KEYS) for t in turns_of(dialogues)), name
+        assert all(1 <= len(dialogue["turns"]) <= 4 for dialogue in dialogues), name
 
 
-def test_no_wording_in_both_sets(sets):
-    report = {normalise_wording(t["user"]) for t in turns_of(sets["robust"])}
-    dev = {normalise_wording(t["user"]) for t in turns_of(sets["robust-dev"])}
-    assert not report & dev
+def test_no_wording_in_two_sets(sets):
+    wordings = {name: {normalise_wording(t["user"]) for t in turns_of(d)} for name, d in sets.items()}
+    for a in SETS:
+        for b in SETS:
+            assert a == b or not wordings[a] & wordings[b], (a, b, wordings[a] & wordings[b])
 
 
 def test_photo_refs_resolve(sets, luma_catalog):
