@@ -78,6 +78,9 @@ class Controller:
         outcome, observations = TurnOutcome(), []
         if turn.reading.price_refused:  # the shopper is told why (the reading's errors) and asked again
             return outcome
+        if turn.reading.small_talk and not turn.reading.photo:  # "cheers mate, that's me sorted"
+            outcome.reply_kind = "chit_chat"
+            return outcome
         if turn.reading.render and not offers(self.planner, "render"):
             # routed by the dialogue-state reading: this planner was not trained with the render tool
             self._run(outcome, {"name": "render", "args": turn.reading.render}, "tracker", ctx)

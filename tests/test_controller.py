@@ -206,3 +206,14 @@ def test_a_planner_trained_with_render_plans_it_and_the_controller_grounds_it(sm
 ])
 def test_a_model_value_is_kept_when_the_shopper_said_it_in_other_words(value, text, said):
     assert shopper_said(value, text) is said
+
+
+@pytest.mark.unit
+def test_courtesy_alone_searches_nothing_and_keeps_the_list(small_bot, session_id):
+    bot, planner = small_bot([catalog_filter(), "", catalog_filter(), ""])
+    first = bot.respond(session_id, "men's hoodies")
+    asked = len(planner.seen)
+    reply = bot.respond(session_id, "cheers mate, that's me sorted")
+    assert len(planner.seen) == asked and not reply.tool_calls and not reply.items and reply.text
+    assert bot.sessions.load(session_id).constraints.to_dict() == {"gender": "Men", "category": ["Hoodies & Sweatshirts"]}
+    assert first.items

@@ -179,6 +179,13 @@ def fold(reading, state, read: Exclusions) -> None:
     for name, not_name in EXCLUDED_BY.items():
         before = list(constraints.get(not_name) or []) if constraints is not None else []
         asked = as_list(reading.set[name]) if reading.set.get(name) else []
+        if contradicted := [v for v in asked if v in read.excluded.get(name, [])]:
+            # Left out and named again in one message ("not black, i have enough black"): left out.
+            asked = [v for v in asked if v not in contradicted]
+            if asked:
+                reading.set[name] = asked if len(asked) > 1 else asked[0]
+            else:
+                del reading.set[name]
         dropped = not_name in reading.unset
         now = [] if dropped else list(before)
         now += [v for v in read.excluded.get(name, []) if v not in now]

@@ -70,6 +70,7 @@ class DialogueState:
     focus: str | None = None                           # the item last pointed at ("it")
     avoid_photos: list[str] = field(default_factory=list)  # photos the shopper said "not like"
     sort: str | None = None                            # the order asked for ("cheapest first"), kept
+    price_rule: str | None = None                      # "cheap"/"premium": the rule behind the price bound
     turn: int = 0
 
     # -- persistence ----------------------------------------------------------------

@@ -59,6 +59,8 @@ class Reading:
     sort: str | None = None                          # an order asked for: price_asc, price_desc or rating
     text: str = ""                                   # the message as read: lower case, typos corrected
     price_refused: bool = False                      # a price said that cannot be used: nothing is searched
+    price_rule: str | None = None                    # "cheap"/"premium": the price bound is the vague-price rule's
+    small_talk: bool = False                         # only courtesy ("cheers mate, that's me sorted"): no search
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -66,9 +68,9 @@ class Reading:
 def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = None) -> None:
     """Prices as said: "under $60", "between 20 and 40", "around fifty", "cheaper" (than those shown)."""
     t = text.lower()
-    m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|to|-)\s+({NUM})", t) or \
+    m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
-        re.search(rf"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t)
+        re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t)
     if m:
         low, high = parse_number(m.group(1)), parse_number(m.group(2))
         if low is not None and high is not None:
@@ -335,6 +337,11 @@ def read_render(t: str, reading: Reading, state, vocab: Vocabulary, catalog) -> 
         reading.reference = reading.render.get("item")   # the item in focus for "it" next time
 
 
+# A message of courtesy only (every word one of these): thanks, goodbyes, "that's all". Nothing to search for.
+COURTESY = set("""ok okay cool great brilliant lovely perfect awesome nice cheers thanks thank you thx ty ta bye goodbye
+    cya see ya later mate that's thats that it is me sorted all good done i'm im i am nothing else for now the help
+    helps helped helping your so very much lot a loads appreciated appreciate will do got""".split())
+
 # Words of a message that describe no product: not search words.
 FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
           "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
@@ -350,7 +357,8 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "best", "top", "highest", "lowest", "sort", "sorted", "order", "version", "versions", "variant",
           "available", "come", "comes", "exist", "exists", "sell", "carry", "get", "please", "want",
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
-          "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend"}
+          "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
+          "actually", "most", "low", "cheers", "mate", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 _SPELLERS: dict[int, tuple] = {}
 
@@ -370,6 +378,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t
+    reading.small_talk = bool(words := re.findall(r"[a-z']+", t)) and all(w in COURTESY for w in words)
     if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
 
@@ -396,6 +405,11 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         read_phrases(f, wanted, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
+    if state is not None and not reading.reset:  # "same colour but hoodies": kept for the new category
+        for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
+            for name in FIELD_WORDS[m.group(1)]:
+                if name not in reading.set and state.constraints.get(name) is not None:
+                    reading.set[name] = state.constraints.get(name)
     check_prices(reading, vocab)
     read_comparative(wanted, reading, state if not reading.reset else None, catalog)
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
@@ -441,7 +455,10 @@ def apply(reading: Reading, state) -> None:
         # old one; who it is for (gender) carries over (the constraint table's `carries_over`).
         about_the_old = [n for n, f in FIELDS.items() if not f.carries_over and n not in reading.set]
         state.constraints = state.constraints.without(*about_the_old)
+        state.price_rule = None  # the price it was about went with it
     state.constraints = state.constraints.without(*reading.unset).updated(reading.set)
+    if reading.price_rule or reading.reset or {"price_min", "price_max"} & (set(reading.set) | set(reading.unset)):
+        state.price_rule = reading.price_rule
     if "category" in reading.set or (reading.topic_words and not state.topic):
         state.topic = " ".join(reading.topic_words)
     elif reading.topic_words and not reading.reference:

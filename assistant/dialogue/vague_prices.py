@@ -5,8 +5,10 @@ The stated rule: "cheap" means the cheaper half of what the shopper is looking a
 the median price of the catalog products of the category and gender asked for), "premium" the
 pricier half (at least that median). The reply says the bound and why ("under $55, the cheaper
 half of men's jackets"). Comparatives ("cheaper ones?", "anything pricier?") go past the bound the
-shopper set the other way ("over $30", then "cheaper?": under $30), else past the middle of the
-list on screen, and no further than the category's median (cheaper ones are cheap ones too).
+shopper set the other way ("over $30" or "$30 to $50", then "cheaper?": under $30), else past the
+middle of the list on screen, and no further than the category's median (cheaper ones are cheap
+ones too). A bound from the rule follows the shopper to another gender ("cheap shorts for women",
+"now the same for men": the cheaper half of men's shorts).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import statistics
 
 from assistant.catalog.constraints import FIELDS, Constraints, describe
 
-CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|low[- ]cost|low[- ]priced|"
+CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|not (?:too |that |very |so |super |overly )?"
          r"(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank)\b")
 PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|pricey|top[- ]of[- ]the[- ]line|"
@@ -26,6 +28,7 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price)\b",
     "price_desc": r"\b(?:most expensive|priciest|highest[- ]priced?|highest price|high to low|price descending|"
+                  r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
               r"best ratings?|highest ratings?|by rating|most popular|best sellers?|best ones)\b",
@@ -41,11 +44,13 @@ def read_sort(text: str) -> str | None:
 def sort_phrase(text: str) -> tuple[str, int, int] | None:
     """(the order, where its words start and end): "cheapest first" and "top rated ones first" are
     all order, so "first" points at no item and "top" names no category."""
-    for sort, pattern in SORTS.items():
-        if m := re.search(pattern, text):
-            end = re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|at the top))?", text[m.end():]).end()
-            return sort, m.start(), m.end() + end
-    return None
+    found = [(m.start(), -m.end(), sort) for sort, pattern in SORTS.items() if (m := re.search(pattern, text))]
+    if not found:
+        return None
+    start, end, sort = min(found)  # the first said, the longest there ("by price, highest first")
+    end = -end
+    end += re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|at the top))?", text[end:]).end()
+    return sort, start, end
 
 
 CHEAPER = r"\b(?:cheaper|less expensive|lower price|more affordable|budget option)"
@@ -60,7 +65,7 @@ def read_comparative(text: str, reading, state, catalog) -> None:
     for words, bound, other, pick in ((CHEAPER, "price_max", "price_min", min), (PRICIER, "price_min", "price_max", max)):
         if not re.search(words, text) or bound in reading.set:
             continue
-        if state.constraints.get(other) is not None and state.constraints.get(bound) is None and other not in reading.set:
+        if state.constraints.get(other) is not None and other not in reading.set:  # "between 50 and 70" -> under 50
             reading.set[bound] = state.constraints.get(other)
             reading.unset.append(other)
         elif shown:
@@ -69,6 +74,8 @@ def read_comparative(text: str, reading, state, catalog) -> None:
             if (median := _median(catalog, _looking_at(reading, state))) is not None:
                 candidates.append(median)
             reading.set[bound] = pick(candidates)
+            if reading.set[bound] == median:  # the category's middle: the cheap (premium) rule's bound
+                reading.price_rule = "cheap" if bound == "price_max" else "premium"
 
 
 def _median(catalog, looking_at: Constraints) -> float | None:
@@ -86,7 +93,11 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     cheap = re.search(CHEAP, text)
     premium = None if cheap else re.search(PREMIUM, text)
     if not (cheap or premium) or read_sort(text):
-        return
+        held = state.price_rule if state is not None and not {"price_min", "price_max"} & set(reading.unset) else None
+        if not (held and "gender" in reading.set and "category" not in reading.set):
+            return
+        cheap = held == "cheap"  # the same rule for whom the shopper now asks about
+    reading.price_rule = "cheap" if cheap else "premium"
     looking_at = _looking_at(reading, state)
     median = _median(catalog, looking_at) if looking_at.active() else round(
         statistics.median(p.price for p in catalog.all()), 2)

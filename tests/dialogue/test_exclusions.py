@@ -58,3 +58,8 @@ def test_exclusions_said_in_other_ways_keep_what_is_wanted(small_vocab, small_ca
 def test_taking_back_keeps_the_rest_of_the_message(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "jackets, not black or navy", "mens jackets, ok, black and navy are fine now")
     assert state.constraints.to_dict() == {"category": ["Jackets"], "gender": "Men"}
+
+
+def test_a_value_left_out_and_named_again_in_one_message_stays_left_out(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "womens tees", "not black though, i have enough black")
+    assert "color" not in state.constraints and state.constraints.get("not_color") == ["Black"]

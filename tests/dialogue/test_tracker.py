@@ -199,3 +199,27 @@ def test_numbered_references_and_the_colour_of_a_render(small_vocab, small_catal
     reading = read("show it in purple", state, small_vocab, small_catalog)
     assert reading.render == {"item": other.sku, "color": "purple"}  # "it" is the top item, not the purple one
     assert read("cheapest first", state, small_vocab, small_catalog).reference is None
+
+
+def test_same_colour_carries_to_a_new_category(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "green tees for men", "same colour but hoodies")
+    assert state.constraints.to_dict() == {"color": "Green", "gender": "Men", "category": ["Hoodies & Sweatshirts"]}
+
+
+@pytest.mark.parametrize("text", ["cheers mate, that's me sorted", "ok actually bye"])
+def test_small_talk_is_no_search(small_vocab, small_catalog, text):
+    state, readings = run(small_vocab, small_catalog, text)
+    assert readings[0].topic_words == [] and not readings[0].set and readings[0].sort is None
+
+
+def test_trackies_are_pants(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "comfy trackies for my son")
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Pants"]}
+
+
+@pytest.mark.parametrize("text,small", [("cheers mate, that's me sorted", True), ("thanks for the help!", True),
+                                        ("ok bye", True), ("thanks, now show me jackets", False),
+                                        ("cool hoodies", False), ("no more black", False), ("👍", False)])
+def test_courtesy_alone_is_small_talk(small_vocab, small_catalog, text, small):
+    _, readings = run(small_vocab, small_catalog, text)
+    assert readings[0].small_talk is small

@@ -15,7 +15,7 @@ def median_price(catalog, gender, category):
 
 
 @pytest.mark.parametrize("text", ["men's jackets, but not too expensive", "cheap jackets for men",
-                                  "affordable men's jackets"])
+                                  "affordable men's jackets", "low budget mens jacket"])
 def test_cheap_is_the_cheaper_half_of_the_category(small_vocab, small_catalog, text):
     state, readings = run(small_vocab, small_catalog, text)
     median = median_price(small_catalog, "Men", "Jackets")
@@ -31,7 +31,9 @@ def test_premium_is_the_pricier_half_and_a_number_wins(small_vocab, small_catalo
 
 
 @pytest.mark.parametrize("text,sort", [("cheapest first", "price_asc"), ("sort by price", "price_asc"),
-                                       ("most expensive first", "price_desc"), ("best rated ones", "rating"),
+                                       ("most expensive first", "price_desc"),
+                                       ("sort by price, highest first", "price_desc"),
+                                       ("from cheapest to most expensive", "price_asc"), ("best rated ones", "rating"),
                                        ("top-rated jackets", "rating"), ("jackets in blue", None)])
 def test_orders(text, sort):
     assert read_sort(f" {text} ") == sort
@@ -49,3 +51,28 @@ def test_an_unusable_price_refuses_the_search_and_says_why(small_vocab, small_ca
     state, readings = run(small_vocab, small_catalog, text)
     assert readings[0].price_refused and readings[0].errors
     assert "price_max" not in state.constraints and "price_min" not in state.constraints
+
+
+def test_the_cheap_rule_follows_the_shopper_to_another_gender_not_to_another_category(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "cheap shorts for women", "now the same for men")
+    assert state.constraints.get("price_max") == median_price(small_catalog, "Men", "Shorts")
+    assert readings[1].notes == [f"under ${median_price(small_catalog, 'Men', 'Shorts'):.0f}: the cheaper half of men's shorts"]
+    run(small_vocab, small_catalog, "under 60 please", "for women", state=state)  # a number ends the rule
+    assert state.constraints.get("price_max") == 60.0
+    state, _ = run(small_vocab, small_catalog, "cheap shorts for women", "what about jackets", "for men")
+    assert "price_max" not in state.constraints
+
+
+def test_cheaper_than_a_range_is_below_it(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "jackets 4 men between 50 n 70", "cheaper than that?")
+    assert state.constraints.get("price_max") == 50.0 and "price_min" not in state.constraints
+
+
+def test_cheaper_ones_down_to_the_middle_follow_the_shopper_to_another_gender(small_vocab, small_catalog):
+    from assistant.dialogue.state import ShownItem
+    state, _ = run(small_vocab, small_catalog, "shorts for the wife")
+    state.shown = [ShownItem(i + 1, f"x{i}", "x", None, "Shorts", price) for i, price in enumerate((60.0, 70.0, 80.0))]
+    run(small_vocab, small_catalog, "cheaper ones?", state=state)
+    assert state.constraints.get("price_max") == median_price(small_catalog, "Women", "Shorts")
+    run(small_vocab, small_catalog, "now the same for men", state=state)
+    assert state.constraints.get("price_max") == median_price(small_catalog, "Men", "Shorts")
