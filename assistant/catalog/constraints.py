@@ -227,6 +227,9 @@ class Excludes(Predicate):
     def fact(self, product, values):
         return "not " + " or ".join(values), self.of.product_value(product)
 
+    def product_value(self, product):
+        return self.of.product_value(product)
+
     def phrase(self, field, rule, value):
         own = f" ({value})" if self.says_own and isinstance(value, str) and value else ""
         return f"{rule.lower()}{own}, as you asked"

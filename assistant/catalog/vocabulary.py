@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 # Common colour words the catalog does not use, mapped to the catalog colour a shopper means.
+COLOUR_SPELLINGS = {"grey", "offwhite"}  # synonyms that are the catalog colour itself, spelled otherwise
 COLOUR_SYNONYMS = {
     "grey": "Gray", "charcoal": "Gray", "silver": "Gray", "slate": "Gray", "heather": "Gray",
     "navy": "Blue", "teal": "Blue", "turquoise": "Blue", "cyan": "Blue", "aqua": "Blue",
@@ -54,7 +55,9 @@ CATEGORY_SYNONYMS = {
     "duffel": ["Bags"], "duffle": ["Bags"], "tote": ["Bags"], "messenger": ["Bags"],
     "rucksack": ["Bags"], "knapsack": ["Bags"], "daypack": ["Bags"], "satchel": ["Bags"], "holdall": ["Bags"],
     "gym bag": ["Bags"], "sweats": ["Pants"], "trackpant": ["Pants"], "track pant": ["Pants"],
-    "trackie": ["Pants"], "tracky": ["Pants"], "track bottom": ["Pants"], "tracksuit bottom": ["Pants"], "tanktop": ["Tanks", "Bras & Tanks"],
+    "trackie": ["Pants"], "tracky": ["Pants"], "track bottom": ["Pants"], "tracksuit bottom": ["Pants"],
+    "vest": ["Tanks", "Bras & Tanks"], "gym vest": ["Tanks", "Bras & Tanks"], "puffer": ["Jackets"],
+    "skipping rope": ["Fitness Equipment"], "jump rope": ["Fitness Equipment"], "rope": ["Fitness Equipment"], "tanktop": ["Tanks", "Bras & Tanks"],
     "hoodi": ["Hoodies & Sweatshirts"], "crewneck": ["Hoodies & Sweatshirts"], "tee shirt": ["Tees"],
     "sweat shirt": ["Hoodies & Sweatshirts"], "cardigan": ["Hoodies & Sweatshirts"],
     "zip-up": ["Hoodies & Sweatshirts", "Jackets"], "zip up": ["Hoodies & Sweatshirts", "Jackets"],
@@ -81,7 +84,7 @@ GENDER_SYNONYMS = {
     "nephew": "Men", "niece": "Women", "fiance": "Men", "fiancee": "Women", "menswear": "Men",
     "womenswear": "Women", "gentleman": "Men", "madam": "Women", "nan": "Women", "nana": "Women",
     "granny": "Women", "grandmother": "Women", "grandfather": "Men", "grandad": "Men", "granddad": "Men",
-    "unisex": "Unisex",
+    "bloke": "Men", "blokes": "Men", "chap": "Men", "lass": "Women", "lasses": "Women", "unisex": "Unisex",
 }
 SIZE_SYNONYMS = {"extra small": "XS", "xsmall": "XS", "x-small": "XS", "small": "S",
                  "medium": "M", "med": "M", "large": "L", "extra large": "XL", "xlarge": "XL",
@@ -177,6 +180,8 @@ class Vocabulary:
                 return Normalised(colour)
         if word in COLOUR_SYNONYMS and COLOUR_SYNONYMS[word] in self.colors:
             target = COLOUR_SYNONYMS[word]
+            if word in COLOUR_SPELLINGS:  # the same colour spelled another way: nothing to say
+                return Normalised(target)
             return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
         if word in NAMED_RGB:
             target = nearest_colour(NAMED_RGB[word], [c for c in self.colors if c in CATALOG_RGB])

@@ -20,7 +20,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"(?:do not|don'?t|dont) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for)|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
-            r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|"
+            r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|instead of|"
             r"isn'?t|aren'?t|non)\b")
 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
@@ -44,10 +44,13 @@ class Exclusions:
     text: str                                                # the message with the words read here blanked
     excluded: dict[str, list] = field(default_factory=dict)  # field -> values left out
     allowed: dict[str, list] = field(default_factory=dict)   # field -> values taken back
+    category_words: list[tuple[list, str]] = field(default_factory=list)  # (categories left out, the word said)
 
 
-def value_of(words: list[str], vocab: Vocabulary) -> tuple[str, object, int] | None:
-    """(field, catalog value, words used) for the value the first one or two words name, else None."""
+def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()) -> tuple[str, object, int] | None:
+    """(field, catalog value, words used) for the value the first one or two words name, else None.
+    `names`: the words of the catalog's product names; one of them left out is a feature to leave
+    out ("no compression ones", "not v neck"), as a name that says it is tested."""
     two = " ".join(words[:2])
     if len(words) > 1 and (singular(two) in CATEGORY_SYNONYMS or two in CATEGORY_SYNONYMS):
         return "category", vocab.category(two).value, 2
@@ -68,10 +71,15 @@ def value_of(words: list[str], vocab: Vocabulary) -> tuple[str, object, int] | N
         return "pattern", PATTERNS[word], 1
     if word in FEATURE_WORDS:
         return "feature", FEATURE_WORDS[word], 1
+    if len(words) > 1 and f"{word}-{words[1]}" in names:
+        return "feature", f"{word}-{words[1]}", 2
+    if len(word) > 3 and word not in LINKS and (word in names or singular(word) in names):
+        return "feature", word if word in names else singular(word), 1
     return None
 
 
-def _values_after(text: str, start: int, vocab: Vocabulary) -> tuple[dict[str, list], int]:
+def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = frozenset(),
+                  said: list | None = None) -> tuple[dict[str, list], int]:
     """The values named from `start` on, through links ("or", "the"), and where they end; a
     colour followed by "one" is an item pointed at ("not the black one"), not an exclusion
     ("no black ones" is)."""
@@ -80,11 +88,13 @@ def _values_after(text: str, start: int, vocab: Vocabulary) -> tuple[dict[str, l
     end, i = start, 0
     while i < len(tokens):
         words = [w for w, _ in tokens[i:i + 2]]
-        named = value_of(words, vocab)
+        named = value_of(words, vocab, names)
         if named is not None and found and named[0] not in found:
             break  # "non-black tees": what follows the left-out colour is wanted
         if named is not None:
             name, value, used = named
+            if name == "category" and said is not None:
+                said.append((as_list(value), " ".join(words[:used])))
             i += used
             if i < len(tokens) and tokens[i][0] == "one" and name == "color":
                 return {}, start
@@ -139,8 +149,9 @@ def _values_before(text: str, vocab: Vocabulary) -> tuple[dict[str, list], int]:
     return found, start
 
 
-def read_exclusions(text: str, vocab: Vocabulary) -> Exclusions:
-    """The values left out and taken back in `text` (lower case), and the text without them."""
+def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()) -> Exclusions:
+    """The values left out and taken back in `text` (lower case), and the text without them;
+    `names` as value_of's."""
     out = Exclusions(text)
     for pattern in ALLOW:
         for m in re.finditer(pattern, out.text):
@@ -162,7 +173,7 @@ def read_exclusions(text: str, vocab: Vocabulary) -> Exclusions:
         if found:
             out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
     for m in list(re.finditer(NEGATION, out.text)):
-        found, end = _values_after(out.text, m.end(), vocab)
+        found, end = _values_after(out.text, m.end(), vocab, names, out.category_words)
         for name, values in found.items():
             if name in EXCLUDED_BY:
                 out.excluded.setdefault(name, [])
@@ -176,6 +187,14 @@ def fold(reading, state, read: Exclusions) -> None:
     """Merge with what was left out before: new exclusions add to the old, taken-back values and
     values asked for in so many words leave them, and an exclusion drops the value it contradicts."""
     constraints = state.constraints if state is not None else None
+    # "leggings but no capris": a kind of the very category asked for is left out by its name.
+    asked = as_list(reading.set.get("category") or (constraints.get("category") if constraints is not None else None) or [])
+    for values, word in read.category_words:
+        if set(values) & set(asked) and "category" in read.excluded:
+            read.excluded["category"] = [v for v in read.excluded["category"] if v not in values]
+            read.excluded.setdefault("feature", []).append(singular(word))
+    if read.excluded.get("category") == []:
+        del read.excluded["category"]
     for name, not_name in EXCLUDED_BY.items():
         before = list(constraints.get(not_name) or []) if constraints is not None else []
         asked = as_list(reading.set[name]) if reading.set.get(name) else []

@@ -63,13 +63,19 @@ class Speller:
             targets |= {word, word + "s", word + "es"}
         for values in (vocab.colors, vocab.categories, vocab.materials):
             targets |= {w for v in values for w in re.findall(r"[a-z]+", v.lower())}
+        self.catalog_words = catalog_words
         self.known = targets | english_words() | catalog_words
         self.targets = frozenset(t for t in targets if " " not in t and len(t) >= 4)  # "hmm" is not "him"
+        self.short = frozenset(t for t in targets if " " not in t and len(t) == 3)  # "red", "tee", "men"
 
     def correct_word(self, word: str) -> str | None:
         """The one target this word is a typo of, or None."""
         if len(word) < 3 or word in self.known or not word.isalpha():
             return None
+        if held := re.search(r"(.)\1+$", word):  # a key held down at the end: "redd", "teee"
+            for shorter in (word[:held.start()] + held.group(1) * n for n in (1, 2)):
+                if shorter in self.short:
+                    return shorter
         limit = 1 if len(word) < 7 else 2
         close = {t for t in self.targets if t[0] == word[0] and edit_distance(word, t, limit) <= limit}
         if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone

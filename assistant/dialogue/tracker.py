@@ -70,7 +70,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
     t = text.lower()
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
-        re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t)
+        re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t) or \
+        re.search(r"\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\s*(?:dollars?|bucks|usd|quid|\$|price range|range)", t)
     if m:
         low, high = parse_number(m.group(1)), parse_number(m.group(2))
         if low is not None and high is not None:
@@ -92,7 +93,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
     m = m or negated
     m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
                    rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"{PRICED}{PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t)
+        re.search(rf"{PRICED}{PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t) or \
+        re.search(r"(\$?\s*\d[\d,]*(?:\.\d+)?)\s*\+", t)  # "60+"
     if m2 and parse_number(m2.group(1)) is not None:
         reading.set["price_min"] = parse_number(m2.group(1))
     m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
@@ -114,15 +116,17 @@ EITHER = r"\s*(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|a
 
 def joined(found: list[tuple[int, int, object]], t: str) -> list:
     """The values of the last run of matches (start, end, value) joined by "or"/"and"/commas:
-    "green or blue" is either; "a blue jacket with red zips" is the last one said."""
+    "green or blue" is either; "a blue jacket with red zips" is the last one said, unless an
+    earlier one was asked for "in" it ("this ball but in grey, the blue clashes": grey)."""
     runs = []
     for start, end, value in found:
         if runs and re.fullmatch(EITHER, t[runs[-1][-1][1]:start]):
             runs[-1].append((start, end, value))
         else:
             runs.append([(start, end, value)])
+    asked_in = [r for r in runs if re.search(r"\bin(?:to)?\s+(?:a\s+|the\s+)?$", t[:r[0][0]])]
     values = []
-    for _, _, value in runs[-1]:
+    for _, _, value in (asked_in or runs)[-1]:
         values += [v for v in (value if isinstance(value, list) else [value]) if v not in values]
     return values
 
@@ -151,7 +155,8 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
         known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS
-        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general"}:
+        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general",
+                                            "those", "these", "them", "that", "this", "there", "here"}:
             try:
                 reading.set["color"] = vocab.color(m.group(1)).value
             except VocabularyError as exc:
@@ -201,6 +206,7 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     reading.topic_words += [m[3] for m in run]
 
 
+WAIST = r"\b(\d{2})\s*(?:inch(?:es)?\s+|in\s+)?waist\b|\bwaist\s+(?:size\s+)?(\d{2})\b|\bw\s?(\d{2})\b"  # "34 waist"
 SIZE_WORD = r"(?:x{0,2}s|m|x{0,3}l|\d{2}|extra small|extra large|small|medium|large|x-small|x-large|xsmall|xlarge)"
 
 
@@ -217,15 +223,16 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if len(set(sizes)) > 1:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
-    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t)
+    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) or re.search(WAIST, t)
     if m:
         try:
-            reading.set["size"] = vocab.size(m.group(1)).value
+            reading.set["size"] = vocab.size(next(g for g in m.groups() if g)).value
         except VocabularyError as exc:
             reading.errors.append(str(exc))
     else:
         for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"\bin (?:a |an )?{phrase}\b", t):
+            # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
+            if re.search(rf"\b(?:in|i'?m) (?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)", t.strip()):
                 reading.set["size"] = size
                 break
         m = re.search(r"\b(xs|xl)\b", t)
@@ -358,7 +365,8 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "available", "come", "comes", "exist", "exists", "sell", "carry", "get", "please", "want",
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
           "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
-          "actually", "most", "low", "cheers", "mate", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
+          "actually", "most", "low", "dollar", "range", "quid", "waist", "hmm", "bit", "nicer", "tho", "lol",
+          "sure", "yet", "cheers", "mate", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 _SPELLERS: dict[int, tuple] = {}
 
@@ -367,9 +375,16 @@ def speller(vocab: Vocabulary, catalog) -> Speller:
     """One speller per vocabulary and catalog (built once: it indexes the catalog's words)."""
     key = (id(vocab), id(catalog))
     if key not in _SPELLERS:
-        names = frozenset(w for p in catalog.all() for w in re.findall(r"[a-z]+", p.name.lower())) if catalog else frozenset()
-        _SPELLERS[key] = (vocab, catalog, Speller(vocab, names))  # kept, so their ids are not reused
+        _SPELLERS[key] = (vocab, catalog, Speller(vocab, name_words(catalog)))  # kept, so their ids are not reused
     return _SPELLERS[key][-1]
+
+
+def name_words(catalog) -> frozenset[str]:
+    """The words of the catalog's product names, hyphenated ones ("v-neck") also whole."""
+    if catalog is None:
+        return frozenset()
+    tokens = {t for p in catalog.all() for t in re.findall(r"[a-z]+(?:-[a-z]+)*", p.name.lower())}
+    return frozenset(tokens | {part for t in tokens for part in t.split("-")})
 
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
@@ -396,7 +411,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     if order := sort_phrase(t):  # its words are read only as the order
         reading.sort, start, end = order
         t = t[:start] + " " * (end - start) + t[end:]
-    left_out = exclusions.read_exclusions(t, vocab)
+    left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
     wanted = left_out.text
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
@@ -417,6 +432,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
 
     # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
     constraint_words = set(re.findall(r"[a-z]+", " ".join(str(v) for v in reading.set.values()).lower()))
+    if "color" in reading.set:  # the colour is decided: another colour said is no search word ("the blue clashes")
+        constraint_words |= {c.lower() for c in vocab.colors}
+    if "size" in reading.set:
+        constraint_words |= set(SIZE_SYNONYMS)
     for word in query_terms(wanted):
         if (word.isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
                 or word in reading.refused):
@@ -445,12 +464,14 @@ def apply(reading: Reading, state) -> None:
     """Fold a reading into the state: new values override, dropped fields go, topic moves on."""
     if reading.reset:
         state.constraints, state.topic, state.sort = Constraints(), "", None
-    new_category = reading.set.get("category")
+    new_category, held = reading.set.get("category"), state.constraints.category
+    narrowed = bool(new_category and held) and set(new_category) < set(held)  # "tees or tanks" -> "just the tanks"
+    new_search = bool(new_category) and new_category != held and not narrowed
     if reading.sort:
         state.sort = reading.sort
-    elif new_category and new_category != state.constraints.category:
+    elif new_search:
         state.sort = None  # a new kind of product is a new search
-    if new_category and new_category != state.constraints.category:
+    if new_search:
         # A new kind of product is a new search: colour, size, price and material were about the
         # old one; who it is for (gender) carries over (the constraint table's `carries_over`).
         about_the_old = [n for n, f in FIELDS.items() if not f.carries_over and n not in reading.set]

@@ -17,7 +17,7 @@ import statistics
 
 from assistant.catalog.constraints import FIELDS, Constraints, describe
 
-CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|low[- ]cost|low[- ]priced|"
+CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )budget(?![- ]?(?:of|is|was|for|:|\$|\d))|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|not (?:too |that |very |so |super |overly )?"
          r"(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank)\b")
 PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|pricey|top[- ]of[- ]the[- ]line|"
@@ -88,7 +88,7 @@ def _median(catalog, looking_at: Constraints) -> float | None:
 def read_vague_price(text: str, reading, state, catalog) -> None:
     """Sets price_max ("cheap") or price_min ("premium") to the median price of the category and
     gender asked for, when no number was said, and notes the rule for the reply."""
-    if catalog is None or {"price_min", "price_max"} & set(reading.set):
+    if catalog is None or {"price_min", "price_max"} & (set(reading.set) | set(reading.unset)):
         return
     cheap = re.search(CHEAP, text)
     premium = None if cheap else re.search(PREMIUM, text)

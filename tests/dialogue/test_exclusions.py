@@ -63,3 +63,16 @@ def test_taking_back_keeps_the_rest_of_the_message(small_vocab, small_catalog):
 def test_a_value_left_out_and_named_again_in_one_message_stays_left_out(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "womens tees", "not black though, i have enough black")
     assert "color" not in state.constraints and state.constraints.get("not_color") == ["Black"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("womens leggings but no capris", {"gender": "Women", "category": ["Pants"], "not_feature": ["capri"]}),
+    ("t shirt for my mum, not white and not v neck",
+     {"gender": "Women", "category": ["Tees"], "not_color": ["White"], "not_feature": ["v-neck"]}),
+    ("womens shorts, no compression ones", {"gender": "Women", "category": ["Shorts"], "not_feature": ["compression"]}),
+    ("can i get these in blue instead of grey", {"color": "Blue", "not_color": ["Gray"]}),
+])
+def test_words_of_product_names_and_kinds_of_the_category_asked_are_left_out_by_name(small_vocab, luma_catalog,
+                                                                                       text, expected):
+    state, _ = run(small_vocab, luma_catalog, text)
+    assert state.constraints.to_dict() == expected

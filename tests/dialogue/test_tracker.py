@@ -223,3 +223,19 @@ def test_trackies_are_pants(small_vocab, small_catalog):
 def test_courtesy_alone_is_small_talk(small_vocab, small_catalog, text, small):
     _, readings = run(small_vocab, small_catalog, text)
     assert readings[0].small_talk is small
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["black or grey tees or tanks for men", "just the tanks actually"],
+     {"color": ["Black", "Gray"], "gender": "Men", "category": ["Tanks", "Bras & Tanks"]}),
+    (["womens pants in a 34 waist please"], {"gender": "Women", "category": ["Pants"], "size": "34"}),
+    (["gym vest for a bloke, medium, summers coming"], {"gender": "Men", "category": ["Tanks", "Bras & Tanks"], "size": "M"}),
+    (["womens shorts, 20-30 dollar range"], {"price_min": 20.0, "price_max": 30.0, "gender": "Women", "category": ["Shorts"]}),
+    (["womens pants", "hmm they look a bit cheap, anything nicer, 60+?"], {"gender": "Women", "category": ["Pants"], "price_min": 60.0}),
+    (["redd shorts for guys"], {"color": "Red", "gender": "Men", "category": ["Shorts"]}),
+    (["this ball but in grey, the blue clashes with my living room"], {"color": "Gray", "category": ["Fitness Equipment"]}),
+    (["womens tees", "size m in those"], {"gender": "Women", "category": ["Tees"], "size": "M"}),
+])
+def test_wordings_from_the_first_run_of_the_fresh_report_set(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors

@@ -39,3 +39,9 @@ def test_gender_is_never_relaxed(small_ctx):
     relaxed = closest(products(small_ctx), Constraints(gender="Men", category=["Bras & Tanks"]), 5)
     assert relaxed.field == "category" and relaxed.constraints.gender == "Men"
     assert closest(products(small_ctx), Constraints(gender="Nobody"), 5) is None
+
+
+def test_an_exclusion_that_leaves_nothing_is_relaxed_and_explained(small_ctx):
+    result = catalog_filter(small_ctx, {"category": "pants", "not_category": ["Pants"]})
+    assert result.hits and result.data["relaxed"]["field"] == "not_category"
+    assert all(any(f.kind == "relaxed" for f in hit.evidence) for hit in result.hits)
