@@ -426,6 +426,13 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
                 if name not in reading.set and state.constraints.get(name) is not None:
                     reading.set[name] = state.constraints.get(name)
     check_prices(reading, vocab)
+    if state is not None and not reading.reset:  # a new bound past the held other one replaces it ("60+" after "under 45")
+        held = state.constraints
+        for bound, other, beyond in (("price_min", "price_max", lambda new, old: new > old),
+                                     ("price_max", "price_min", lambda new, old: new < old)):
+            if (bound in reading.set and other not in reading.set and held.get(other) is not None
+                    and beyond(reading.set[bound], held.get(other)) and other not in reading.unset):
+                reading.unset.append(other)
     read_comparative(wanted, reading, state if not reading.reset else None, catalog)
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
     exclusions.fold(reading, None if reading.reset else state, left_out)

@@ -239,3 +239,10 @@ def test_courtesy_alone_is_small_talk(small_vocab, small_catalog, text, small):
 def test_wordings_from_the_first_run_of_the_fresh_report_set(small_vocab, small_catalog, messages, expected):
     state, readings = run(small_vocab, small_catalog, *messages)
     assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+def test_a_new_price_bound_past_the_held_other_one_replaces_it(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "womens pants under 45", "hmm they look a bit cheap, anything nicer, 60+?")
+    assert state.constraints.get("price_min") == 60.0 and "price_max" not in state.constraints
+    state, _ = run(small_vocab, small_catalog, "mens jackets over 70 bucks, something decent that lasts", "under 50 then")
+    assert state.constraints.to_dict() == {"price_max": 50.0, "gender": "Men", "category": ["Jackets"]}
