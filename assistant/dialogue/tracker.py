@@ -277,6 +277,24 @@ def check_prices(reading: Reading, vocab: Vocabulary) -> None:
         reading.price_refused = True
 
 
+def keep_the_same(t: str, reading: Reading, state) -> None:
+    """"same colour but hoodies": the field named after "same" keeps its value for the new category."""
+    for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
+        for name in FIELD_WORDS[m.group(1)]:
+            if name not in reading.set and state.constraints.get(name) is not None:
+                reading.set[name] = state.constraints.get(name)
+
+
+def replace_passed_bounds(reading: Reading, state) -> None:
+    """A new price bound past the held other one replaces it ("60+" after "under $45"): the
+    shopper changed their mind, which is not an impossible range."""
+    held = state.constraints
+    for bound, other, sign in (("price_min", "price_max", 1), ("price_max", "price_min", -1)):
+        if (bound in reading.set and other not in reading.set and other not in reading.unset
+                and held.get(other) is not None and sign * (reading.set[bound] - held.get(other)) > 0):
+            reading.unset.append(other)
+
+
 PHOTO_WORD = r"(?:photo|picture|pic|image|snap)"
 PHOTO_REF = rf"\b{PHOTO_WORD}s?\b"
 PHOTO_NAME = (rf"{PHOTO_WORD}\s*#?\s*\d+|(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}"
@@ -420,19 +438,11 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         read_phrases(f, wanted, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
-    if state is not None and not reading.reset:  # "same colour but hoodies": kept for the new category
-        for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
-            for name in FIELD_WORDS[m.group(1)]:
-                if name not in reading.set and state.constraints.get(name) is not None:
-                    reading.set[name] = state.constraints.get(name)
+    if state is not None and not reading.reset:
+        keep_the_same(t, reading, state)
     check_prices(reading, vocab)
-    if state is not None and not reading.reset:  # a new bound past the held other one replaces it ("60+" after "under 45")
-        held = state.constraints
-        for bound, other, beyond in (("price_min", "price_max", lambda new, old: new > old),
-                                     ("price_max", "price_min", lambda new, old: new < old)):
-            if (bound in reading.set and other not in reading.set and held.get(other) is not None
-                    and beyond(reading.set[bound], held.get(other)) and other not in reading.unset):
-                reading.unset.append(other)
+    if state is not None and not reading.reset:
+        replace_passed_bounds(reading, state)
     read_comparative(wanted, reading, state if not reading.reset else None, catalog)
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
     exclusions.fold(reading, None if reading.reset else state, left_out)
