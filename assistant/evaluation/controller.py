@@ -19,7 +19,8 @@ model with photos as the reader's predicted words ("lora_text") and with project
 grounding. The whole assistant (grounding, fallbacks, replies) is then run on a subset of the
 dialogues ("system_*"), where every reply is checked for names, prices and colours that are not in
 the turn's results (`unsupported_claims`). Planning latency: one model decision, adapter merged
-and not.
+(in the settings' inference weights) and not (float32 always: a PeftModel's layers keep their own
+weights, so the mixed-precision wrapper does not apply; the two differ in precision too).
 """
 from __future__ import annotations
 
@@ -329,7 +330,7 @@ def _system(bot, dialogues: list[dict]) -> dict:
 
 
 def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vector_of) -> dict:
-    """Planning time per turn with the adapter kept apart (PeftModel), on the first n turns."""
+    """Planning time per turn with the adapter kept apart (PeftModel, float32), on the first n turns."""
     from assistant.models.chat_model import LocalChatModel
     from assistant.planning.tuned import TunedPlanner
     unmerged = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,

@@ -194,7 +194,8 @@ class LocalChatModel(BaseChatModel):
             else:  # the process-wide cached base model: wrapped as a copy
                 (model, tokenizer), projector = load_causal_lm(self.model_name, self.models_dir), None
                 model = copy.deepcopy(model) if self.weights != "float32" else model
-            model = inference_weights(model, self.weights)
+            # An unmerged PeftModel reads its layers' own weights: it stays float32.
+            model = inference_weights(model, self.weights if self.merge else "float32")
             self._decoder = PrefixCachedDecoder(model, tokenizer, projector)
         return self._decoder
 
