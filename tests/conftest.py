@@ -280,6 +280,7 @@ def scripted_bot(settings, catalog, embedder, text_index):
 def tiny_chat_model(tmp_path_factory, real_bot):
     """A LocalChatModel over a tiny randomly initialised Llama saved locally (SmolLM2's tokenizer):
     the non-default loading path, and a fast model for planner mechanics."""
+    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     from assistant.models.chat_model import LocalChatModel
@@ -287,6 +288,7 @@ def tiny_chat_model(tmp_path_factory, real_bot):
     tokenizer = real_bot.controller.planner.chat_model.decoder.tok
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096)
+    torch.manual_seed(0)  # the same random model every run
     LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return LocalChatModel(model_name=str(path))

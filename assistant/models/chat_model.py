@@ -32,7 +32,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.models.decoding import PrefixCachedDecoder
-from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, property_kind, words_of
+from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, parse_value, property_kind, takes_list, words_of
 
 log = logging.getLogger(__name__)
 
@@ -329,4 +329,6 @@ class LocalChatModel(BaseChatModel):
                 args[key] = json.loads('"' + value)
             else:
                 args[key], ids = d.string(ids + d.encode('"'))
+            if kind == "string" and takes_list(spec) and isinstance(args[key], str):
+                args[key] = parse_value(args[key], as_list=True)  # written "A/B" as trained (compact_format._value)
         return args

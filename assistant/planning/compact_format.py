@@ -75,6 +75,13 @@ def property_kind(spec: dict) -> tuple[str, list | None]:
     return "string", None
 
 
+def takes_list(spec: dict) -> bool:
+    """Whether an argument's schema accepts a list of values only, not a single string (the
+    exclusions): the decoder's one written value then goes back as a list."""
+    types = {option.get("type") for option in spec.get("anyOf", [spec])} - {"null"}
+    return types == {"array"}
+
+
 def value_options(vocab) -> dict[str, list[str]]:
     """The catalog values each constraint argument may take, as the tuned model writes them
     (a category pair such as tank tops for men and women as "Tanks/Bras & Tanks"): the decoder
@@ -100,9 +107,10 @@ def query_words(vocab, catalog) -> frozenset[str]:
     return frozenset(words)
 
 
-def parse_value(text: str):
-    """A value as written back to its argument: "A/B" is a list (see `_value`)."""
-    return text.split("/") if "/" in text else text
+def parse_value(text: str, as_list: bool = False):
+    """A value as written back to its argument: "A/B" is a list (see `_value`); `as_list`: one
+    value is a list of one too."""
+    return text.split("/") if "/" in text or as_list else text
 
 
 def tools_trained(adapter_dir, registry) -> list[str]:

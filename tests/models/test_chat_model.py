@@ -127,3 +127,11 @@ def test_mixed_weights_keep_the_shipped_models_next_token_choice():
         step = torch.log_softmax(mixed(input_ids=ids[:, -1:], past_key_values=prompt.past_key_values).logits[0, -1], -1)
     top = exact.topk(10).indices
     assert step.argmax() == exact.argmax() and (step[top] - exact[top]).abs().max() < 0.1
+
+
+def test_a_list_argument_is_written_back_as_a_list():
+    from assistant.planning.compact_format import parse_value, takes_list
+    from tools.registry import ToolRegistry
+    properties = ToolRegistry().schema("search")["parameters"]["properties"]
+    assert takes_list(properties["not_color"]) and not takes_list(properties["query"])
+    assert parse_value("Black", as_list=True) == ["Black"] and parse_value("Black") == "Black"
