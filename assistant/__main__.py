@@ -139,7 +139,8 @@ def cmd_train(args, settings: Settings) -> int:
                                    dialogues_path=Path(args.dialogues_dir) / "dialogues_train.jsonl"
                                    if args.dialogues_dir else None,
                                    init_adapter=Path(args.init_adapter) if args.init_adapter else None,
-                                   work_dir=Path(args.work_dir) if args.work_dir else None)
+                                   work_dir=Path(args.work_dir) if args.work_dir else None,
+                                   **({"lr": args.lr} if args.lr else {}))
     elif args.what == "segmenter":
         from assistant.training.segmenter import train_segmenter
         figures = train_segmenter(settings, epochs=args.epochs, out_dir=Path(args.out),
@@ -193,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
                                             "is read (default: data/controller/)")
     t.add_argument("--epochs", type=int, help="passes over the training data (default: the config's)")
     t.add_argument("--turns", type=int, default=0, help="controller: a seeded, kind-balanced subset of training turns (0: all)")
+    t.add_argument("--lr", type=float, help="controller: peak LoRA learning rate (default 1e-3; lower it to continue "
+                                            "an adapter without forgetting what it knew)")
     t.add_argument("--init-adapter", help="controller: continue from this adapter and its projector (e.g. "
                                           "assistant/weights/controller) instead of fresh LoRA weights")
     t.add_argument("--work-dir", help="controller: where its resumable checkpoint goes "
@@ -214,9 +217,11 @@ def parser() -> argparse.ArgumentParser:
                                             "(default: data/controller/)")
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
                    help="controller: model variants to score (default: all three)")
-    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen"], default="scripted",
+    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2"],
+                   default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
-                        "(robust) or the development sets (robust-dev, and robust-seen: the first report set)")
+                        "(robust) or the development sets (robust-dev; robust-seen, robust-seen-2: the earlier "
+                        "report sets)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
     e.add_argument("--json", help="write figures as one flat JSON object")

@@ -166,7 +166,7 @@ def test_sizes_and_kinds(sets):
     assert len(report) >= 150
     counts = Counter(t["kind"] for t in report)
     assert set(counts) == set(KINDS) and min(counts.values()) >= 15, counts
-    for name in ("robust-dev", "robust-seen"):
+    for name in ("robust-dev", "robust-seen", "robust-seen-2"):
         dev = list(turns_of(sets[name]))
         assert len(dev) >= 40 and set(Counter(t["kind"] for t in dev)) == set(KINDS), name
     for name, dialogues in sets.items():

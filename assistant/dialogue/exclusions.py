@@ -187,10 +187,11 @@ def fold(reading, state, read: Exclusions) -> None:
     """Merge with what was left out before: new exclusions add to the old, taken-back values and
     values asked for in so many words leave them, and an exclusion drops the value it contradicts."""
     constraints = state.constraints if state is not None else None
-    # "leggings but no capris": a kind of the very category asked for is left out by its name.
+    # "leggings but no capris": a kind of the very category asked for is left out by its name. When
+    # other categories were asked too ("tees or joggers", then "without trousers"), the category goes.
     asked = as_list(reading.set.get("category") or (constraints.get("category") if constraints is not None else None) or [])
     for values, word in read.category_words:
-        if set(values) & set(asked) and "category" in read.excluded:
+        if asked and set(asked) <= set(values) and "category" in read.excluded:
             read.excluded["category"] = [v for v in read.excluded["category"] if v not in values]
             read.excluded.setdefault("feature", []).append(singular(word))
     if read.excluded.get("category") == []:

@@ -83,7 +83,11 @@ TEMPLATES = {
     "photo_like": ["something like this{extra}", "do you have anything like this{extra}?",
                    "find me one like this{extra}",
                    "is there something like this{extra}?", "I want this{extra}", "similar to this please",
-                   "got anything like my photo{extra}?", "what do you have that looks like this{extra}?"],
+                   "got anything like my photo{extra}?", "what do you have that looks like this{extra}?",
+                   # Training-only (positions 8-10), added when the render wordings ("how would it look
+                   # on my photo?") took "looks like this" from photo searches: a search, not a render.
+                   "anything that looks like this{extra}?", "show me ones that look like this{extra}",
+                   "I'd like something that looks like this{extra}"],
     "photo_modify": ["like {photo} but {change}", "same as {photo} but {change}", "{photo}, but {change}",
                      "similar to {photo} except {change}", "something like {photo}, only {change}",
                      "I want {photo} but {change}", "kind of like {photo} but {change}", "{photo} style but {change}",

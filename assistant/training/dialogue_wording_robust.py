@@ -86,12 +86,16 @@ ROBUST_TEMPLATES = {
                      "how would {ref} look in {photo}?"],
     "render_words": ["imagine {desc}", "can you imagine {desc}?", "sketch {desc}", "draw me {desc}", "visualize {desc}",
                      "render {desc}", "envision {desc}", "could you draw {desc}?", "I'm dreaming of {desc}",
-                     "please sketch me {desc}", "visualise {desc}", "imagine me {desc}"],
+                     "please sketch me {desc}", "visualise {desc}", "imagine me {desc}",
+                     # Added after the first retrain: "draw" was only in held-out wordings, so the model
+                     # never met the verb; positions 15 and 19 are held out like every fourth.
+                     "draw {desc}", "can you draw me {desc}?", "go on, sketch {desc}", "would you sketch {desc}?",
+                     "just imagine {desc}", "please draw {desc}", "try to visualize {desc}", "I keep dreaming of {desc}"],
 }
 # How often each is tried as a follow-up / an opener (added to dialogue_wording's; a kind that does
 # not fit the state, such as "allow" with nothing left out, is skipped).
 ROBUST_FOLLOW = {"exclude": 1.2, "allow": 4.0, "multi_value": 0.9, "vague_price": 0.7, "sort": 0.7, "impossible": 0.5,
-                 "drop_price": 0.3, "render_color": 0.8, "render_photo": 0.8, "render_words": 0.3}
+                 "drop_price": 0.3, "render_color": 0.8, "render_photo": 0.8, "render_words": 0.5}
 ROBUST_OPENERS = {"exclude_request": 0.07, "vague_price": 0.07, "multi_value": 0.05, "impossible": 0.04,
                   "render_words": 0.03}
 

@@ -76,3 +76,9 @@ def test_words_of_product_names_and_kinds_of_the_category_asked_are_left_out_by_
                                                                                        text, expected):
     state, _ = run(small_vocab, luma_catalog, text)
     assert state.constraints.to_dict() == expected
+
+
+def test_one_of_several_categories_asked_is_left_out_as_a_category(small_vocab, small_catalog):
+    """'tees or joggers', then 'without trousers': the trousers go, not a word of their names."""
+    state, _ = run(small_vocab, small_catalog, "tshirts or joggers for my husband", "without trousers please")
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Tees"], "not_category": ["Pants"]}
