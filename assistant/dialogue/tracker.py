@@ -249,6 +249,20 @@ if GRAMMAR_NAMED - set(GRAMMAR):
     raise ImportError(f"the constraint table names tracker readers that do not exist: {GRAMMAR_NAMED - set(GRAMMAR)}")
 
 
+# "a fleece for my dad", "fleeces": the garment (a fleece jacket or pullover); "fleece hoodies",
+# "fleece-lined", "fleece ones" name the material.
+FLEECE_GARMENT = (r"\b(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap)\s+fleece\b(?!\s*-?\s*(?:lined|ones?\b|material|"
+                  r"fabric))|\bfleeces\b")
+FLEECE_CATEGORIES = ["Jackets", "Hoodies & Sweatshirts"]
+
+
+def read_fleece_garment(t: str, reading: Reading) -> None:
+    if "category" not in reading.set and re.search(FLEECE_GARMENT, t):
+        reading.set["category"] = list(FLEECE_CATEGORIES)
+        if reading.set.get("material") == "fleece":
+            del reading.set["material"]
+
+
 def read_phrases(f, t: str, reading: Reading) -> None:
     """A field read from its own phrases (the table's `reads`): the first phrase found gives the value."""
     for phrase, value in f.reads.items():
@@ -436,6 +450,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
             reader(wanted, reading, state, vocab)
     for f in PHRASE_FIELDS:
         read_phrases(f, wanted, reading)
+    read_fleece_garment(wanted, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
     if state is not None and not reading.reset:

@@ -246,3 +246,13 @@ def test_a_new_price_bound_past_the_held_other_one_replaces_it(small_vocab, smal
     assert state.constraints.get("price_min") == 60.0 and "price_max" not in state.constraints
     state, _ = run(small_vocab, small_catalog, "mens jackets over 70 bucks, something decent that lasts", "under 50 then")
     assert state.constraints.to_dict() == {"price_max": 50.0, "gender": "Men", "category": ["Jackets"]}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a fleece for my dad, he's always cold", {"gender": "Men", "category": ["Jackets", "Hoodies & Sweatshirts"]}),
+    ("fleece hoodies for women", {"material": "fleece", "gender": "Women", "category": ["Hoodies & Sweatshirts"]}),
+    ("mens jackets, fleece lined", {"gender": "Men", "category": ["Jackets"], "material": "fleece"}),
+])
+def test_a_fleece_is_a_garment_and_fleece_hoodies_are_a_material(small_vocab, small_catalog, text, expected):
+    state, _ = run(small_vocab, small_catalog, text)
+    assert state.constraints.to_dict() == expected
