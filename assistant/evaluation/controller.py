@@ -276,7 +276,8 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
         figures.update({f"{variant}_{k}": v for k, v in s.figures().items()})
     if SHIPPED in scores:
         figures.update(scores[SHIPPED].figures())
-        figures.update(_system(bot, dialogues[:system_dialogues]))
+        system, claimed = _system(bot, dialogues[:system_dialogues])
+        figures.update(system)
         figures.update(_unmerged_latency(settings, variant_planners[SHIPPED], bot, dialogues, latency_turns, vector_of))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -284,15 +285,17 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
     by_kind = {v: {k: a / n for k, (a, n) in sorted(s.by_kind.items())} for v, s in scores.items()}
     swapped = {v: {k: {"swapped": a, "turns": n} for k, (a, n) in s.swapped.items()} for v, s in scores.items()}
     (out_dir / "controller_eval.json").write_text(json.dumps(
-        {"figures": figures, "tool_selection_by_kind": by_kind, "single_price_bound": swapped}, indent=2))
+        {"figures": figures, "tool_selection_by_kind": by_kind, "single_price_bound": swapped,
+         "unsupported_claim_turns": claimed if SHIPPED in scores else []}, indent=2))
     _plot(figures, by_kind, list(scores), out_dir / "controller_eval.png")
     return figures
 
 
-def _system(bot, dialogues: list[dict]) -> dict:
-    """The whole assistant (grounding, fallbacks, templated replies) on the dialogues, in fresh sessions."""
+def _system(bot, dialogues: list[dict]) -> tuple[dict, list[dict]]:
+    """The whole assistant (grounding, fallbacks, templated replies) on the dialogues, in fresh
+    sessions; and the replies that made an unsupported claim, with the claims, to read."""
     from assistant.explain import unsupported_claims
-    tool_ok, end_ok, claims, replies = 0, 0, 0, 0
+    tool_ok, end_ok, claims, replies, claimed = 0, 0, 0, 0, []
     for d in tqdm(dialogues, desc="controller eval (whole assistant)", unit="dialogue"):
         session = f"eval-controller-{d['id']}-{time.time_ns()}"
         for turn in d["turns"]:
@@ -321,12 +324,15 @@ def _system(bot, dialogues: list[dict]) -> dict:
             colours = {f"colour {str(c).lower()}" for args in stated for k, v in args.items()
                        if k in ("color", "not_color") for c in (v if isinstance(v, list) else [v])}
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
-            claims += any(not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits) and c not in colours
-                          for c in unsupported_claims(text, supported, bot.catalog))
+            unsupported = [c for c in unsupported_claims(text, supported, bot.catalog)
+                           if not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits) and c not in colours]
+            claims += bool(unsupported)
+            if unsupported:
+                claimed.append({"user": turn["user"], "reply": reply.text, "claims": unsupported})
             replies += 1
     return {"system_dialogues": len(dialogues), "system_turns": replies,
             "system_tool_selection_accuracy": tool_ok / max(1, replies),
-            "system_end_task_success": end_ok / max(1, replies), "unsupported_claims": claims}
+            "system_end_task_success": end_ok / max(1, replies), "unsupported_claims": claims}, claimed
 
 
 def _unmerged_latency(settings, merged, bot, dialogues: list[dict], n: int, vector_of) -> dict:
