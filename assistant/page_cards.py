@@ -18,8 +18,10 @@ RENDER_LABELS = {
 }
 
 CSS = """
-.card-grid { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; }
-.card-grid > .card-slot { min-width: 0 !important; width: auto !important; }
+.card-grid { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px;
+             align-items: stretch !important; }
+.card-grid > .card-slot { min-width: 0 !important; width: auto !important; display: flex; flex-direction: column; }
+.card-slot .card-buttons { margin-top: auto !important; }  /* the buttons of a row of cards line up */
 .card-slot.hidden, .card-slot[style*="display: none"] { display: none !important; }
 .card { display: flex; flex-direction: column; gap: 4px; }
 .card-photo { aspect-ratio: 4 / 5; background: #f4f4f5; border-radius: 6px; overflow: hidden;

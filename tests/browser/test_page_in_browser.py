@@ -104,9 +104,16 @@ def cards(page) -> list[dict]:
                     "meta": article.locator(".card-meta").inner_text(),
                     "why": article.locator(".card-why").inner_text(),
                     "alt": image.get_attribute("alt") if image.count() else None,
-                    "loaded": image.evaluate("i => i.complete && i.naturalWidth > 0") if image.count() else False,
+                    "loaded": loaded(image) if image.count() else False,
                     "explained": "explained" in (article.get_attribute("class") or "")})
     return out
+
+
+def loaded(image) -> bool:
+    """Whether an <img> shows a real picture: waits for it to finish loading (or fail)."""
+    return image.evaluate("""i => i.complete ? i.naturalWidth > 0 : new Promise(done => {
+        i.addEventListener('load', () => done(i.naturalWidth > 0));
+        i.addEventListener('error', () => done(false)); })""")
 
 
 def listed(page) -> list[tuple[int, str]]:
@@ -193,7 +200,7 @@ def test_a_like_on_a_card_changes_the_next_ranking(open_page):
     page.locator("#like-3").click()
     page.wait_for_function("name => [...document.querySelectorAll('#chat .bot-row')].some(r => r.innerText.includes('Noted: you like ' + name))",
                            arg=liked)
-    assert page.locator("#like-3").inner_text() == "Liked"
+    page.locator("#like-3", has_text="Liked").wait_for()  # the card says so
     send(page, "women's jackets under $60")
     after = cards(page)
     assert [c["name"] for c in after] != [c["name"] for c in before]
@@ -225,7 +232,7 @@ def test_photos_are_shown_named_and_searched_with(open_page):
     reply = send(page, "something like this", [shopper_photo("t-shirt")])
     figure = page.locator("#chat figure.sent-photo")
     assert figure.count() == 1 and figure.locator("figcaption").inner_text() == "photo 1"
-    assert figure.locator("img").evaluate("i => i.complete && i.naturalWidth > 0")
+    assert loaded(figure.locator("img"))
     assert "photo 1" in reply and cards(page), reply
     reply = send(page, "", [shopper_photo("pants")])
     assert [f.inner_text() for f in page.locator("#chat figure.sent-photo figcaption").all()] == ["photo 1", "photo 2"]
@@ -253,7 +260,7 @@ def test_a_render_is_shown_in_the_chat_captioned_as_generated(open_page):
     assert caption.startswith("Generated preview, not a product photo"), caption
     assert f"the {first['name']} in green" in caption and "not sold in green" in caption
     assert figure.locator("img").get_attribute("alt").startswith("Generated preview, not a product photo")
-    assert figure.locator("img").evaluate("i => i.complete && i.naturalWidth > 0")
+    assert loaded(figure.locator("img"))
     assert "/renders/" in figure.locator("img").get_attribute("src")  # the stored render, not a catalog photo
     beside = cards(page)  # the real products closest to it, as cards beside it
     assert beside and [(c["position"], c["name"]) for c in beside] == listed(page)[: len(beside)]
