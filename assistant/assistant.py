@@ -210,8 +210,7 @@ class Assistant:
             generated = any(r.kind == "generated" for r in final.data.get("renders", []))
             return t["found_render" if generated else "found_render_shown"]
         if final.tool == "explain":
-            shown = state.shown_item(items[0].sku)
-            return t["explain"].format(position=shown.position if shown else 1, name=items[0].name)
+            return t["explain"].format(position=items[0].position, name=items[0].name)
         are = "are" if len(items) > 1 else "is"
         if relaxed := final.data.get("relaxed"):
             return t["found_relaxed"].format(are=are, n=len(items), said=relaxed["said"])
@@ -230,12 +229,15 @@ class Assistant:
     def _items(self, result, state) -> list[ItemResult]:
         items = []
         wanted = Constraints(**result.constraints) if result.tool != "explain" else None
+        # An explained item keeps the position the shopper saw it at ("why the second one?" is #2);
+        # a new list is numbered 1..n.
+        shown_at = result.data.get("position") if result.tool == "explain" else None
         for hit in result.hits:
             product = self.catalog.get(hit.sku)
             if wanted is not None and violations(product, wanted):
                 log.error("tool %s returned %s violating %s", result.tool, hit.sku, violations(product, wanted))
                 continue  # never show an item that breaks a stated constraint
-            items.append(ItemResult(len(items) + 1, product.sku, product.name, product.price, product.color,
+            items.append(ItemResult(shown_at or len(items) + 1, product.sku, product.name, product.price, product.color,
                                     product.category, product.gender, product.image_path, hit.score,
                                     explanation(hit.evidence), hit.evidence))
         return items

@@ -2,8 +2,12 @@
 
 `python app.py` or `shopassist serve` builds the Assistant once and serves the page on
 settings.host:settings.port.
-The page works offline: system font stacks only (no web fonts), analytics off, and every image
-it shows is a local file served by Gradio itself.
+The cards are a fixed set of slots (settings.top_k, the most items a reply lists) that always show
+the list the shopper's words refer to ("the second one", a card's Like): a new list replaces them,
+an explanation of a shown item only highlights its card. Renders and the shopper's photos appear in
+the chat, labelled (assistant/page_cards.py builds the HTML).
+The page works offline: system font stacks only (no web fonts), analytics off, no emoji or icon
+fonts, and every image it shows is a local file served by Gradio itself.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
+from assistant.page_cards import CSS, card_html, render_html, sent_photo_html  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +35,10 @@ THEME = gr.themes.Default(
 INTRO = (
     "## Luma shopping assistant\n"
     "Ask for what you want (*women's jackets under $60*), refine it (*in blue instead*, "
-    "*cheaper ones?*), or add photos of clothes you like, at any turn."
+    "*cheaper ones?*), ask *why the second one?*, or add photos of clothes you like, at any turn."
 )
+EXAMPLES = ("women's jackets under $60", "red running shorts for men, not black", "cheaper ones?",
+            "why the second one?", "show the first one in green")
 
 
 def new_session_id() -> str:
@@ -56,7 +63,8 @@ def item_dict(item) -> dict:
 
 
 def media_roots(bot: Assistant) -> list[str]:
-    """Folders whose files the page may show: catalog photos and the shopper's stored uploads.
+    """Folders whose files the page may show: the shopper's stored uploads, the renders and the
+    catalog photos.
 
     Gradio only serves files under the cwd, its temp dir or launch(allowed_paths=...), and the
     catalog images live in the shared data mirror. Listed narrowly so the session and catalog
@@ -65,7 +73,7 @@ def media_roots(bot: Assistant) -> list[str]:
     from assistant.catalog.luma import MEDIA
     from assistant.catalog.download import luma_root
 
-    roots = [Path(bot.settings.uploads_dir)]
+    roots = [Path(bot.settings.uploads_dir), Path(bot.settings.renders_dir)]
     try:
         roots.append(luma_root(bot.settings, download=False) / MEDIA)
     except FileNotFoundError:
@@ -74,13 +82,27 @@ def media_roots(bot: Assistant) -> list[str]:
 
 
 def launch_options(bot: Assistant) -> dict:
-    """launch() arguments shared by main() and the tests (gradio 6 takes the theme at launch)."""
-    return dict(server_name=bot.settings.host, server_port=bot.settings.port, theme=THEME,
+    """launch() arguments shared by main() and the tests (gradio 6 takes the theme and CSS at launch)."""
+    return dict(server_name=bot.settings.host, server_port=bot.settings.port, theme=THEME, css=CSS,
                 allowed_paths=media_roots(bot), show_error=True, footer_links=["api"])
+
+
+def explains_shown_item(reply) -> bool:
+    """An explanation of an item already shown ("why the second one?"): not a new list."""
+    return bool(reply.tool_calls) and reply.tool_calls[-1].get("name") == "explain"
+
+
+def session_photos(bot, session_id: str) -> list:
+    """The photos the session holds, named by the assistant in the order sent ("photo 1", ...)."""
+    try:
+        return list(bot.sessions.load(session_id).photos)
+    except Exception:  # a bot without sessions (a test double) or an unreadable session: no names
+        return []
 
 
 def build_app(bot: Assistant) -> gr.Blocks:
     roots = [Path(p) for p in media_roots(bot)]
+    slots = max(1, int(bot.settings.top_k))  # the most items one reply lists
 
     def showable(path: str | None) -> bool:
         # A path outside the allowed roots would make Gradio fail the whole event.
@@ -89,8 +111,9 @@ def build_app(bot: Assistant) -> gr.Blocks:
         resolved = Path(path).resolve()
         return any(resolved.is_relative_to(root) for root in roots)
 
-    def respond(session_id: str, message: dict | None) -> tuple[str, list]:
-        """One turn; never raises, so a bad photo or a core bug cannot break the page."""
+    def respond(session_id: str, message: dict | None):
+        """One turn -> (text, items, reply or None); never raises, so a bad photo or a core bug
+        cannot break the page."""
         message = message or {}
         text, files = message.get("text") or "", list(message.get("files") or [])
         try:
@@ -98,65 +121,125 @@ def build_app(bot: Assistant) -> gr.Blocks:
         except Exception as exc:  # shown in the chat instead of an error toast
             log.exception("respond failed")
             return (f"Sorry, I could not handle that message ({type(exc).__name__}: {exc}). "
-                    "Please try again or rephrase.", [])
-        return reply.text, list(reply.items)
+                    "Please try again or rephrase."), [], None
+        return reply.text, list(reply.items), reply
 
-    # -- page events: show the shopper's turn at once, then the reply and the cards ------
+    # -- the cards: slot i shows item i of the list the shopper's words refer to -------------
+    def card_updates(items: list, explained: int | None = None, reset_buttons: bool = True) -> list:
+        if len(items) > slots:
+            log.warning("a reply listed %d items; the page shows the first %d as cards", len(items), slots)
+        out = []
+        for i in range(slots):
+            item = items[i] if i < len(items) else None
+            out += [gr.Column(visible=item is not None),
+                    card_html(item, showable(item.image_path), item.position == explained) if item else ""]
+            if reset_buttons:
+                out += [gr.Button(value="Like", variant="secondary", interactive=True),
+                        gr.Button(value="Not for me", variant="secondary", interactive=True)]
+            else:
+                out += [gr.Button(interactive=True), gr.Button(interactive=True)]
+        return out
+
+    def unchanged_cards() -> list:
+        return [gr.Column(), gr.HTML(), gr.Button(interactive=True), gr.Button(interactive=True)] * slots
+
+    def buttons(active: bool) -> list:
+        """The example and New conversation buttons, on or off (off while a turn runs: a click then
+        would act on a list about to be replaced, or overwrite the reply in the chat)."""
+        return [gr.Button(interactive=active) for _ in range(len(EXAMPLES) + 1)]
+
+    # -- a turn: show the shopper's message at once, then the reply and the cards ----------
     def add_user_turn(message: dict | None, history: list):
         history = list(history or [])
-        for path in (message or {}).get("files") or []:
-            history.append({"role": "user", "content": {"path": path}})
+        start = len(history)
+        for path in (message or {}).get("files") or []:  # replaced by the named copies after the reply
+            history.append({"role": "user", "content": gr.HTML(sent_photo_html("your photo (sending)", path))})
         if ((message or {}).get("text") or "").strip():
             history.append({"role": "user", "content": message["text"]})
-        return gr.MultimodalTextbox(value=None, interactive=False), history, message
+        cards_off = [gr.Button(interactive=False)] * (2 * slots)
+        return [gr.MultimodalTextbox(value=None, interactive=False), history, {"message": message, "start": start}] + \
+            buttons(False) + cards_off
 
-    def add_reply(message: dict | None, history: list, session_id: str | None):
+    def add_reply(pending: dict | None, history: list, session_id: str | None, shown: list):
         session_id = session_id or new_session_id()  # in case the load event has not run
-        text, items = respond(session_id, message)
-        history = list(history or []) + [{"role": "assistant", "content": text}]
-        shown = [i for i in items if showable(i.image_path)]
-        cards = [(i.image_path, caption(i)) for i in shown]
-        return history, cards, session_id, gr.MultimodalTextbox(interactive=True), [i.position for i in shown], None
+        pending = pending or {}
+        message = pending.get("message") or {}
+        before = len(session_photos(bot, session_id)) if message.get("files") else 0
+        text, items, reply = respond(session_id, message)
+        history = list(history or [])[: pending.get("start", len(history or []))]
+        # The photos as the assistant names them; a file it refused is not one of them (the reply says why).
+        for photo in session_photos(bot, session_id)[before:] if message.get("files") else []:
+            if showable(photo.path):
+                history.append({"role": "user", "content": gr.HTML(sent_photo_html(photo.name, photo.path))})
+        if (message.get("text") or "").strip():
+            history.append({"role": "user", "content": message["text"]})
+        history.append({"role": "assistant", "content": text})
+        for render in (reply.renders if reply is not None else []):
+            if showable(render.path):
+                history.append({"role": "assistant", "content": gr.HTML(render_html(render))})
+        if reply is not None and explains_shown_item(reply):
+            cards = card_updates(shown, reply.items[0].position if reply.items else None, reset_buttons=False)
+        elif items:
+            shown, cards = items, card_updates(items)
+        else:  # no new list: the cards stay the list "the second one" still refers to
+            cards = unchanged_cards()
+        return [history, session_id, gr.MultimodalTextbox(interactive=True), shown] + buttons(True) + cards
 
     def reset():
-        return [], [], new_session_id(), gr.MultimodalTextbox(value=None, interactive=True), [], None
+        return [[], new_session_id(), gr.MultimodalTextbox(value=None, interactive=True), []] + card_updates([])
 
-    # -- thumbs up / down on a card: the session's likes and rejections (tools/personalize.py)
-    def select_card(positions: list, evt: gr.SelectData):
-        return positions[evt.index] if positions and evt.index is not None and evt.index < len(positions) else None
-
-    def react(liked: bool):
-        def handler(position: int | None, history: list, session_id: str | None):
-            if position is None or not session_id:
-                text = "Click a product card first, then the button."
-            else:
-                text = bot.feedback(session_id, int(position), liked)
-            return list(history or []) + [{"role": "assistant", "content": text}]
+    # -- Like / Not for me on a card: the session's likes and rejections (tools/personalize.py)
+    def react(slot: int, liked: bool):
+        def handler(shown: list, history: list, session_id: str | None):
+            if slot >= len(shown or []) or not session_id:
+                return list(history or []), gr.Button(), gr.Button()
+            text = bot.feedback(session_id, shown[slot].position, liked)
+            history = list(history or []) + [{"role": "assistant", "content": text}]
+            if text == getattr(bot, "templates", {}).get("feedback_unknown"):
+                return history, gr.Button(), gr.Button()
+            return (history, gr.Button(value="Liked" if liked else "Like", variant="primary" if liked else "secondary"),
+                    gr.Button(value="Not for me", variant="secondary" if liked else "stop"))
         return handler
 
     # -- API: the same turn for programs (gradio_client), with an explicit session id ----
     def chat_api(message: dict | None, session_id: str | None):
         session_id = session_id or new_session_id()
-        text, items = respond(session_id, message)
+        text, items, _ = respond(session_id, message)
         return text, [item_dict(i) for i in items], session_id
 
     with gr.Blocks(title="Luma shopping assistant", analytics_enabled=False) as app:
         # One conversation per browser tab: a fresh id on every page load (see app.load below).
         session = gr.State(None)
         pending = gr.State(None)
+        shown = gr.State([])  # the ItemResults on the cards: the list positions refer to
         gr.Markdown(INTRO)
-        chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=None,
-                             placeholder="Tell me what you are looking for.")
-        box = gr.MultimodalTextbox(file_types=["image"], file_count="multiple", show_label=False,
-                                   placeholder="Type a request, attach photos, or both…")
-        cards = gr.Gallery(label="Products", elem_id="cards", columns=5, fit_columns=False, height=280,
-                           object_fit="contain", allow_preview=True)
-        with gr.Row():
-            like = gr.Button("👍 I like this one", size="sm")
-            dislike = gr.Button("👎 Not for me", size="sm")
-            new_chat = gr.Button("New conversation", variant="secondary", size="sm")
-        positions = gr.State([])   # catalog list position of each card
-        selected = gr.State(None)  # position of the card last clicked
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=300):
+                chatbot = gr.Chatbot(label="Conversation", elem_id="chat", height=520, feedback_options=None,
+                                     placeholder="Tell me what you are looking for.")
+                box = gr.MultimodalTextbox(file_types=["image"], file_count="multiple", show_label=False,
+                                           elem_id="message", placeholder="Type a request, attach photos, or both…")
+                with gr.Row(elem_id="examples", elem_classes=["example-row"]):
+                    gr.Markdown("Try:", elem_classes=["examples-label"])
+                    examples = [gr.Button(text, size="sm", variant="secondary", min_width=0) for text in EXAMPLES]
+                new_chat = gr.Button("New conversation", variant="secondary", size="sm", elem_id="new-chat")
+            with gr.Column(scale=6, min_width=300):
+                gr.Markdown("### Products\nNumbered as in the conversation: *the second one* is card 2.")
+                slot_outputs, card_buttons = [], []
+                with gr.Row(elem_id="cards", elem_classes=["card-grid"]):
+                    for i in range(slots):
+                        with gr.Column(visible=False, elem_id=f"card-{i + 1}", elem_classes=["card-slot"],
+                                       min_width=0) as column:
+                            body = gr.HTML()
+                            with gr.Row(elem_classes=["card-buttons"]):
+                                like = gr.Button("Like", size="sm", elem_id=f"like-{i + 1}", min_width=0)
+                                dislike = gr.Button("Not for me", size="sm", elem_id=f"dislike-{i + 1}", min_width=0)
+                        slot_outputs += [column, body, like, dislike]
+                        card_buttons += [like, dislike]
+                        like.click(react(i, True), [shown, chatbot, session], [chatbot, like, dislike],
+                                   concurrency_id="assistant", api_visibility="private")
+                        dislike.click(react(i, False), [shown, chatbot, session], [chatbot, like, dislike],
+                                      concurrency_id="assistant", api_visibility="private")
 
         with gr.Column(visible=False):  # inputs/outputs of the API endpoint only
             api_message = gr.MultimodalTextbox(file_types=["image"], file_count="multiple")
@@ -165,16 +248,23 @@ def build_app(bot: Assistant) -> gr.Blocks:
             api_items = gr.JSON(label="items")
             api_session_out = gr.Textbox(label="session_id")
 
-        # One concurrency group: the models are shared by the page and the API.
-        box.submit(add_user_turn, [box, chatbot], [box, chatbot, pending], queue=False,
-                   api_visibility="private").then(
-            add_reply, [pending, chatbot, session], [chatbot, cards, session, box, positions, selected],
-            concurrency_id="assistant", api_visibility="private")
+        def run_turn(listener, fill=None):
+            """The message (in the box, or `fill`'s) shown at once, then the reply. One concurrency group:
+            the models are shared by the page and the API. The chat shows the queue's progress and timer."""
+            show = dict(fn=add_user_turn, inputs=[box, chatbot], queue=False, api_visibility="private",
+                        outputs=[box, chatbot, pending] + examples + [new_chat] + card_buttons)
+            event = listener(**show) if fill is None else listener(fill, None, box, queue=False,
+                                                                   api_visibility="private").then(**show)
+            event.then(add_reply, [pending, chatbot, session, shown],
+                       [chatbot, session, box, shown] + examples + [new_chat] + slot_outputs,
+                       concurrency_id="assistant", show_progress="full", show_progress_on=[chatbot],
+                       api_visibility="private")
+
+        run_turn(box.submit)
+        for button, text in zip(examples, EXAMPLES):  # an example is sent as if typed
+            run_turn(button.click, fill=lambda t=text: {"text": t, "files": []})
         app.load(new_session_id, None, session, queue=False, api_visibility="private")
-        new_chat.click(reset, None, [chatbot, cards, session, box, positions, selected], api_visibility="private")
-        cards.select(select_card, positions, selected, queue=False, api_visibility="private")
-        like.click(react(True), [selected, chatbot, session], chatbot, api_visibility="private")
-        dislike.click(react(False), [selected, chatbot, session], chatbot, api_visibility="private")
+        new_chat.click(reset, None, [chatbot, session, box, shown] + slot_outputs, api_visibility="private")
         api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
                            api_name="chat", concurrency_id="assistant")
 
@@ -189,4 +279,3 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bot = Assistant.from_settings()  # slow (models load); done once, before the page opens
     build_app(bot).queue().launch(**launch_options(bot))
-

@@ -97,6 +97,11 @@ class Settings:
         return self.data_dir / "index"
 
     @property
+    def renders_dir(self) -> Path:
+        """Generated previews (assistant/rendering/), which the page shows."""
+        return self.data_dir / "renders"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -94,7 +94,8 @@ MODEL_LOADERS = (("assistant.models.text_embedder", "get_text_embedder"),
                  ("assistant.models.image_encoder", "get_image_encoder"))
 # Fixtures that run setup or load a model: a unit test may not use them.
 FULL_TIER_FIXTURES = {"settings", "catalog", "vocab", "embedder", "text_index", "ctx", "scripted_bot", "real_bot",
-                      "photo_bot", "tiny_chat_model", "movielens", "movielens_split", "renderer", "tiny_renderer"}
+                      "photo_bot", "tiny_chat_model", "movielens", "movielens_split", "renderer", "tiny_renderer",
+                      "page_url"}
 
 
 class ModelLoadedInUnitTest(BaseException):
@@ -317,6 +318,18 @@ def movielens_split(movielens):
     X = interaction_matrix(train.user.to_numpy(), train.item.to_numpy(), None, movielens.n_users, movielens.n_items)
     X.data[:] = 1.0
     return X, valid
+
+
+@pytest.fixture(scope="module")
+def page_url(real_bot):
+    """The real page (assistant/page.py) over the real assistant, served on a free loopback port:
+    its URL. One server per test module (tests/test_page.py over HTTP, tests/browser/ in Chromium)."""
+    pytest.importorskip("gradio")
+    from assistant.page import build_app
+    from tests.page_server import serve
+    app = build_app(real_bot)
+    yield serve(app, real_bot)
+    app.close()
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,23 @@ def test_thumbs_up_and_down_from_the_page(small_bot, session_id):
 
 
 @pytest.mark.unit
+def test_an_explained_item_keeps_the_position_the_shopper_saw(small_bot, session_id):
+    bot, _ = small_bot([catalog_filter(), "", {"name": "explain", "args": {"item": "2"}}, ""])
+    shown = bot.respond(session_id, "men's hoodies")
+    assert len(shown.items) >= 2
+    why = bot.respond(session_id, "why the second one?")
+    assert why.tool_calls[-1]["name"] == "explain"
+    (item,) = why.items
+    assert (item.position, item.sku) == (2, shown.items[1].sku)  # #2, not a new list's "1."
+    lines = why.text.split("\n")
+    assert lines[0].startswith(f"Why #2, {item.name}")
+    assert lines[1] == f"2. **{item.name}** ({item.color or '-'}) — ${item.price:.2f}: {item.explanation}"
+    # The list the shopper saw is still the one positions refer to.
+    assert [s.sku for s in bot.sessions.load(session_id).shown] == [i.sku for i in shown.items]
+    assert bot.feedback(session_id, 2, liked=True).startswith(f"Noted: you like {shown.items[1].name}")
+
+
+@pytest.mark.unit
 def test_empty_long_and_invalid_messages_are_answered_and_the_session_goes_on(small_bot, session_id):
     bot, _ = small_bot([catalog_filter()])
     bot.respond(session_id, "women's tees")

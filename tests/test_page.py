@@ -1,11 +1,11 @@
-"""The web page (assistant/page.py): product cards and the API form of an item, what the page may serve,
-and, end to end, a real Assistant behind the Gradio app driven over loopback by gradio_client."""
+"""The web page (assistant/page.py, assistant/page_cards.py): product cards and the API form of an item,
+what the page may serve, and, end to end, a real Assistant behind the Gradio app driven over loopback by
+gradio_client. The page in a real browser: tests/browser/."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-import socket
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,7 +18,9 @@ from PIL import Image  # noqa: E402
 
 from assistant.catalog.download import luma_root  # noqa: E402
 from assistant.catalog.luma import MEDIA  # noqa: E402
-from assistant.page import build_app, caption, item_dict, launch_options, media_roots  # noqa: E402
+from assistant.page import build_app, caption, explains_shown_item, item_dict, launch_options, media_roots  # noqa: E402
+from assistant.page_cards import CSS, card_html  # noqa: E402
+from tests.page_server import serve  # noqa: E402
 
 
 @pytest.mark.unit
@@ -35,29 +37,36 @@ def test_a_card_says_position_name_price_colour_and_why(small_bot, session_id):
 
 
 @pytest.mark.unit
-def test_the_page_serves_only_catalog_photos_and_uploads(small_bot):
+def test_the_page_serves_only_catalog_photos_uploads_and_renders(small_bot):
     bot, _ = small_bot([])
     roots = media_roots(bot)
     photos = luma_root(bot.settings, download=False) / MEDIA
-    assert roots == [str(bot.settings.uploads_dir.resolve()), str(photos.resolve())]
+    assert roots == [str(bot.settings.uploads_dir.resolve()), str(bot.settings.renders_dir.resolve()),
+                     str(photos.resolve())]
     assert not any(Path(r) in bot.settings.sessions_path.parents for r in roots)  # the sessions stay unreachable
     options = launch_options(bot)
     assert (options["server_name"], options["server_port"]) == (bot.settings.host, bot.settings.port)
     assert options["allowed_paths"] == roots
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.mark.unit
+def test_the_page_uses_no_emoji(small_bot, session_id):
+    """Buttons and labels are plain words: without an emoji font, emoji render as empty boxes."""
+    from assistant import page
+    emoji = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+    bot, _ = small_bot([{"name": "catalog_filter", "args": {}}])
+    item = bot.respond(session_id, "women's jackets").items[0]
+    texts = [Path(page.__file__).read_text(), CSS, card_html(item, photo=True), *page.EXAMPLES, page.INTRO]
+    assert not [t for t in texts if emoji.search(t)]
 
 
-def serve(app, bot):
-    """Launch on loopback, on a free port, without blocking; returns the local URL."""
-    options = launch_options(bot)
-    options.update(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    _, url, _ = app.queue().launch(**options)
-    return url
+@pytest.mark.unit
+def test_an_explanation_is_not_a_new_list(small_bot, session_id):
+    bot, _ = small_bot([{"name": "catalog_filter", "args": {}}, "", {"name": "explain", "args": {"item": "2"}}, ""])
+    shown = bot.respond(session_id, "women's jackets")
+    why = bot.respond(session_id, "why the second one?")
+    assert not explains_shown_item(shown) and explains_shown_item(why)
+    assert why.items[0].position == 2
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +76,10 @@ def bot(real_bot):
 
 
 @pytest.fixture(scope="module")
-def served(bot):
-    app = build_app(bot)
-    url = serve(app, bot)
-    client = Client(url, verbose=False)
-    yield client, url
+def served(page_url):
+    client = Client(page_url, verbose=False)
+    yield client, page_url
     client.close()
-    app.close()
 
 
 def chat(client, session_id, text="", files=()):

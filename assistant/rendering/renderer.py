@@ -68,7 +68,7 @@ class Renderer:
         self.settings, self.embedder, self.encoder, self.model = settings, embedder, encoder, model
         self.targets, self.segmenter, self.method = targets, segmenter, method
         self.meta = meta or {}
-        self.out_dir = Path(settings.data_dir) / "renders"
+        self.out_dir = Path(settings.renders_dir)
         self._masks: dict[str, np.ndarray | None] = {}   # parent sku -> variants' mask (None: none), sku -> predicted
 
     @classmethod
