@@ -314,6 +314,10 @@ def _system(bot, dialogues: list[dict]) -> tuple[dict, list[dict]]:
             named = {e.anchor for i in reply.items for e in i.evidence if isinstance(e, Anchored)}
             named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
             supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
+            # A render's reply says which colours its product is sold in: its variants are supported too.
+            rendered = [bot.catalog.get(c["arguments"]["item"]) for c in reply.tool_calls
+                        if c["name"] == "render" and c["arguments"].get("item")]
+            supported += [v for p in rendered if p is not None for v in bot.catalog.variants(p.parent_sku)]
             # The shopper's own price limits and colours ("not black, as you asked", a render "in red",
             # "the closest (not gray)") and the reading of their photo are not claims about products.
             stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints.to_dict()]
