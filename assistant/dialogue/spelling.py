@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from assistant.catalog.constraints import FEATURE_WORDS, MATERIALS, PATTERNS, PRICE_WORDS
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
-                                          SIZE_SYNONYMS, Vocabulary)
+                                          SIZE_SYNONYMS, Vocabulary, singular)
 
 # Words of the grammar itself that shoppers mistype: price and sort words, negations.
 GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks", "cheap", "cheaper", "cheapest",
@@ -81,7 +81,12 @@ class Speller:
         if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone
             best = min(edit_distance(word, t, limit) for t in close)
             close = {t for t in close if edit_distance(word, t, limit) == best}
-        if len({t.rstrip("s") for t in close}) == 1:  # "leggins": legging or leggings, the same word
+            swapped = {t for t in close if sorted(t) == sorted(word)}  # two letters swapped: the likeliest slip
+            close = swapped or close
+        # "leggins": legging or leggings; "hoodei": hoodie or hoodi. The same word, so no doubt.
+        meaning = lambda t: next((tuple(CATEGORY_SYNONYMS[w]) for w in (t, t.rstrip("s"), singular(t))  # noqa: E731
+                                  if w in CATEGORY_SYNONYMS), t.rstrip("s"))
+        if len({meaning(t) for t in close}) == 1:
             return min(close, key=len)
         return None
 

@@ -79,7 +79,7 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
             return
     # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
     negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
-                        rf"not trying to|not)\s+(?:spend|pay|go|going)\s+|not |nothing )(?:over|above|more than|beyond)\s*"
+                        rf"not trying to|not)\s+(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
     if negated and parse_number(negated.group(1)) is not None:
         reading.set["price_max"] = parse_number(negated.group(1))
@@ -87,7 +87,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
     # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t)
+        re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
+        re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
     m = m or negated
@@ -154,7 +155,7 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
-        known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS
+        known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS | {s.lower() for s in vocab.sizes}  # "in XS"
         if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general",
                                             "those", "these", "them", "that", "this", "there", "here"}:
             try:
@@ -421,7 +422,8 @@ def name_words(catalog) -> frozenset[str]:
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
     reading = Reading()
-    t = " " + text.lower().replace("’", "'") + " "
+    # Pounds and euros are read as the catalog's dollars: the number is the shopper's bound.
+    t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t

@@ -18,9 +18,16 @@ import statistics
 from assistant.catalog.constraints import FIELDS, Constraints, describe
 
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )budget(?![- ]?(?:of|is|was|for|:|\$|\d))|low[- ]cost|low[- ]priced|"
-         r"bargains?|economical|reasonably priced|not (?:too |that |very |so |super |overly )?"
-         r"(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank)\b")
-PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|pricey|top[- ]of[- ]the[- ]line|"
+         r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:too |that |very |so |super |overly |crazy |"
+         r"crazily |ridiculously |mad |hugely )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
+         r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
+         r"less (?:pricey|pricy|costly|spendy|dear))\b")
+# Said first, because they contain a cheap word: "doesn't need to be cheap", "don't mind paying more".
+NOT_CHEAP = (r"\b(?:(?:doesn'?t|does not|don'?t|do not|needn'?t|need not)\s+(?:need|have)?\s*(?:to\s+)?be\s+(?:the\s+)?cheap(?:est)?|"
+             r"not (?:looking for |after )?(?:the )?cheap(?:est)? (?:ones?|stuff)|"
+             r"(?:don'?t|do not) mind (?:paying|spending) (?:a (?:bit|little) |a lot |)more|"
+             r"(?:slightly |a bit |a little |the |some )nicer(?: ones?)?|nicer ones?|something nicer)\b")
+PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|(?<!less )(?<!not )(?<!too )pricey|top[- ]of[- ]the[- ]line|"
            r"upscale|splurge|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
@@ -90,8 +97,9 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     gender asked for, when no number was said, and notes the rule for the reply."""
     if catalog is None or {"price_min", "price_max"} & (set(reading.set) | set(reading.unset)):
         return
-    cheap = re.search(CHEAP, text)
-    premium = None if cheap else re.search(PREMIUM, text)
+    premium = re.search(NOT_CHEAP, text)
+    cheap = None if premium else re.search(CHEAP, text)
+    premium = premium or (None if cheap else re.search(PREMIUM, text))
     if not (cheap or premium) or read_sort(text):
         held = state.price_rule if state is not None and not {"price_min", "price_max"} & set(reading.unset) else None
         if not (held and "gender" in reading.set and "category" not in reading.set):

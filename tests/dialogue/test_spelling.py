@@ -29,3 +29,9 @@ def test_a_message_full_of_typos_is_read(small_vocab, small_catalog):
     assert state.constraints.to_dict() == {"price_max": 80.0, "color": "Blue", "gender": "Women",
                                            "category": ["Jackets"]}
     assert "read 'jaket' as 'jacket'" in readings[0].notes
+
+
+def test_a_swap_near_two_spellings_of_one_category_is_corrected(small_vocab, small_catalog):
+    """'hoodei' is one swap from 'hoodie' and one deletion from 'hoodi': both mean Hoodies & Sweatshirts."""
+    from assistant.dialogue.tracker import read
+    assert read("xl hoodei for my bf", None, small_vocab, small_catalog).set["category"] == ["Hoodies & Sweatshirts"]

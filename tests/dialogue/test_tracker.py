@@ -256,3 +256,14 @@ def test_a_new_price_bound_past_the_held_other_one_replaces_it(small_vocab, smal
 def test_a_fleece_is_a_garment_and_fleece_hoodies_are_a_material(small_vocab, small_catalog, text, expected):
     state, _ = run(small_vocab, small_catalog, text)
     assert state.constraints.to_dict() == expected
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["bags", "nowt over 40"], {"category": ["Bags"], "price_max": 40.0}),
+    (["womens leggins size 29, 50 max"], {"price_max": 50.0, "gender": "Women", "category": ["Pants"], "size": "29"}),
+    (["skipping rope or resistance bands, anything under £20"], {"price_max": 20.0, "category": ["Fitness Equipment"]}),
+    (["mens jackets", "and in XS"], {"gender": "Men", "category": ["Jackets"], "size": "XS"}),
+])
+def test_wordings_from_the_first_run_of_the_third_report_set(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors

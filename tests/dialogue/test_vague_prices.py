@@ -76,3 +76,18 @@ def test_cheaper_ones_down_to_the_middle_follow_the_shopper_to_another_gender(sm
     assert state.constraints.get("price_max") == median_price(small_catalog, "Women", "Shorts")
     run(small_vocab, small_catalog, "now the same for men", state=state)
     assert state.constraints.get("price_max") == median_price(small_catalog, "Men", "Shorts")
+
+
+@pytest.mark.parametrize("messages,bound", [
+    (["mens pants", "nothing too spendy"], "price_max"), (["mens shorts", "nothing crazy expensive"], "price_max"),
+    (["womens jackets", "the less pricey ones"], "price_max"), (["mens shorts", "don't wanna spend much"], "price_max"),
+    (["womens jackets", "doesn't need to be cheap, she wants a proper warm one"], "price_min"),
+    (["mens jackets", "don't mind paying a bit more for quality"], "price_min"),
+    (["mens tees", "what about slightly nicer ones"], "price_min"),
+])
+def test_negated_and_softened_price_words_keep_their_direction(small_vocab, small_catalog, messages, bound):
+    """From the third report set's first run: "nothing crazy expensive" is cheap, "doesn't need to be cheap" is not."""
+    state, _ = run(small_vocab, small_catalog, *messages)
+    held = state.constraints.to_dict()
+    other = "price_min" if bound == "price_max" else "price_max"
+    assert bound in held and other not in held
