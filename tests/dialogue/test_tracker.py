@@ -2,6 +2,7 @@
 constraints, references, photos and recommendations."""
 import pytest
 
+from assistant.catalog.vocabulary import Vocabulary
 from assistant.dialogue.state import DialogueState, Photo, ShownItem
 from assistant.dialogue.tracker import apply, read
 
@@ -267,3 +268,9 @@ def test_a_fleece_is_a_garment_and_fleece_hoodies_are_a_material(small_vocab, sm
 def test_wordings_from_the_first_run_of_the_third_report_set(small_vocab, small_catalog, messages, expected):
     state, readings = run(small_vocab, small_catalog, *messages)
     assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("text,size", [("exersize ball, grey, 75cm?", "75 cm"), ("runnin shorts for my gf, she's a 30", "30")])
+def test_sizes_said_as_a_length_or_as_the_wearer(small_vocab, luma_catalog, text, size):
+    state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, text)
+    assert state.constraints.get("size") == size
