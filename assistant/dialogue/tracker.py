@@ -228,10 +228,11 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     # "75cm" (a ball), "she's a 30": sizes only when the catalog sells that size (else an age, a length).
     said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(?:i'?m|i am|she'?s|she is|he'?s|he is)\s+a\s+(\d{2})\b", t)
     if not m and said:
-        value = said.group(1) + (" cm" if "cm" in said.group(0) else "")
-        if value.lower() in {s.lower() for s in vocab.sizes}:
-            reading.set["size"] = vocab.size(value).value
+        try:
+            reading.set["size"] = vocab.size(said.group(1) + (" cm" if "cm" in said.group(0) else "")).value
             return
+        except VocabularyError:
+            pass
     if m:
         try:
             reading.set["size"] = vocab.size(next(g for g in m.groups() if g)).value

@@ -97,9 +97,10 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     gender asked for, when no number was said, and notes the rule for the reply."""
     if catalog is None or {"price_min", "price_max"} & (set(reading.set) | set(reading.unset)):
         return
-    premium = re.search(NOT_CHEAP, text)
-    cheap = None if premium else re.search(CHEAP, text)
-    premium = premium or (None if cheap else re.search(PREMIUM, text))
+    # The first reading found, in this order: "doesn't need to be cheap" also holds "cheap".
+    rule = next((name for name, words in (("premium", NOT_CHEAP), ("cheap", CHEAP), ("premium", PREMIUM))
+                 if re.search(words, text)), None)
+    cheap, premium = rule == "cheap", rule == "premium"
     if not (cheap or premium) or read_sort(text):
         held = state.price_rule if state is not None and not {"price_min", "price_max"} & set(reading.unset) else None
         if not (held and "gender" in reading.set and "category" not in reading.set):
