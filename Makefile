@@ -10,13 +10,19 @@ UV     := .uv/bin/uv
 # Where the lock finds the CPU torch wheel it pins (pip's find-links on these machines).
 TORCH_WHEELS ?= /opt/wheels
 
-.PHONY: run test unit setup install lock clean
+.PHONY: run test unit setup install lock clean chromium
 
 run: setup
 	$(PY) -m assistant serve
 
-test: setup
+test: setup chromium
 	$(PY) -m pytest -q
+
+# The browser tests (tests/browser/) drive Debian's Chromium through Playwright (Playwright's own
+# browser download cannot work offline): the `chromium` package, installed only when missing.
+chromium:
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 # The unit tier alone, in well under a minute: no model loaded and no setup (it reads the Luma mirror).
 unit: $(STAMP)

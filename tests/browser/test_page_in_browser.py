@@ -19,7 +19,7 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 if not Path(CHROMIUM).is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does)", allow_module_level=True)
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium; make test does)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 pytestmark = pytest.mark.browser
