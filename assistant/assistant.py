@@ -9,6 +9,7 @@ from tools.base import ToolContext
 from tools.evidence import Evidence
 from tools.catalog_filter import violations
 from tools.index import load_index
+from tools.product_facts import facts_about
 from tools.registry import ToolRegistry
 from assistant.catalog.constraints import Constraints, describe
 from assistant.catalog.vocabulary import Vocabulary
@@ -156,7 +157,7 @@ class Assistant:
         if final is not None and final.error and not final.hits:
             lines.append(t["tool_error"].format(error=final.error))
         elif final is not None and final.hits:
-            items = self._items(final, state)
+            items = self._items(final, text)
             lines.append(self._lead(outcome, final, state, items))
             for item in items:
                 lines.append(f"{item.position}. **{item.name}** ({item.color or '-'}) — ${item.price:.2f}: {item.explanation}")
@@ -226,7 +227,7 @@ class Assistant:
             return t["found_recommend"].format(are=are, n=len(items), what="items", anchor=anchor.name)
         return t["found"].format(are=are, n=len(items), what=describe(Constraints(**final.constraints), state.topic))
 
-    def _items(self, result, state) -> list[ItemResult]:
+    def _items(self, result, asked: str) -> list[ItemResult]:
         items = []
         wanted = Constraints(**result.constraints) if result.tool != "explain" else None
         # An explained item keeps the position the shopper saw it at ("why the second one?" is #2);
@@ -237,9 +238,10 @@ class Assistant:
             if wanted is not None and violations(product, wanted):
                 log.error("tool %s returned %s violating %s", result.tool, hit.sku, violations(product, wanted))
                 continue  # never show an item that breaks a stated constraint
+            evidence = list(hit.evidence) + facts_about(product, hit.evidence, asked)
             items.append(ItemResult(shown_at or len(items) + 1, product.sku, product.name, product.price, product.color,
                                     product.category, product.gender, product.image_path, hit.score,
-                                    explanation(hit.evidence), hit.evidence))
+                                    explanation(evidence), evidence))
         return items
 
     def _store_photos(self, state, images: list, notices: list[str]) -> list[Photo]:

@@ -5,7 +5,15 @@ import json
 import re
 from importlib import resources
 
-from tools.evidence import ConstraintMet, Evidence
+from tools.evidence import (ConstraintMet, Evidence, Link, LooksLikeRender, Match, OftenBoughtWith, PhotoCategory,
+                            PhotoMatch, PlacedInPhoto, Popular, ProductFact, Rating, Relaxed, SameProduct, SessionSignal,
+                            Similar, SoldInColour, SortRank, StandsOut)
+
+# The fact that ranked the item, most telling first: what the shopper pointed at or sent, then
+# what they liked, the store's links, the sort they asked for, and the words they typed.
+RANKING_SIGNALS = (SameProduct, SoldInColour, LooksLikeRender, PlacedInPhoto, PhotoMatch, SessionSignal, Link,
+                   OftenBoughtWith, Similar, SortRank, Popular, Match, PhotoCategory)
+MAX_WORDS = 25
 
 
 def replies() -> dict:
@@ -13,15 +21,33 @@ def replies() -> dict:
 
 
 def explanation(evidence: list[Evidence]) -> str:
-    """One or two sentences, each clause the phrase of a fact in `evidence`; the constraints
-    met come first, together, as what the shopper asked for."""
-    requested = [f.phrase() for f in evidence if isinstance(f, ConstraintMet)]
-    clauses = ["Meets your request: " + "; ".join(requested)] if requested else []
-    clauses += [phrase for f in evidence if not isinstance(f, ConstraintMet) and (phrase := f.phrase())]
-    if not clauses:
-        return "Shown as part of the last list."
-    text = "; ".join(clauses)
-    return text[0].upper() + text[1:] + "."
+    """One short explanation (at most MAX_WORDS words where the facts allow), every word from a
+    fact in `evidence`: what sets the item apart from the others shown (a "why" question), what
+    the shopper asked for that it meets (a relaxed constraint first), the signal that ranked it,
+    then something specific about the product itself. To fit, the rating goes first, then the
+    material, then all but two of the asks; the full evidence stays with the item."""
+    def briefs(kinds):
+        return [b for f in evidence if isinstance(f, kinds) and (b := f.brief())]
+    contrast = [f for f in evidence if isinstance(f, StandsOut)]
+    relaxed = [f for f in evidence if isinstance(f, Relaxed)]
+    asked = [b for f in evidence if isinstance(f, ConstraintMet) and not any(r.covers(f) for r in relaxed)
+             and (b := f.brief())]
+    signal = next((b for kind in RANKING_SIGNALS for b in briefs(kind)), "")
+    product, rating = briefs(ProductFact), briefs(Rating)
+    leads = [f"Of the {contrast[0].of} shown, it is {' and '.join(f.text for f in contrast)}"] if contrast else []
+    leads += [r.brief() for r in relaxed]
+    # From the fullest wording to the leanest: the first that fits is used.
+    short = [p.split("; ")[0] for p in product]  # the feature without the material
+    for asks, facts in ((asked, product + rating), (asked, product), (asked, short), (asked[:2], short)):
+        main = "; ".join(part for part in (", ".join(asks), "" if contrast else signal) if part)
+        text = " ".join(_capital(part) + "." for part in (*leads, main, "; ".join(facts)) if part)
+        if len(text.split()) <= MAX_WORDS:
+            break
+    return text or "Shown as part of the last list."
+
+
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:]
 
 
 # -- grounding check ---------------------------------------------------------------

@@ -46,7 +46,8 @@ def test_references_resolve_against_the_last_list(small_bot, session_id):
     why = bot.respond(session_id, "why the second one?")
     assert [i.sku for i in why.items] == [shown.items[1].sku]
     assert why.text.startswith(f"Why #2, {shown.items[1].name}")
-    assert why.items[0].explanation == shown.items[1].explanation
+    assert why.items[0].explanation.startswith("Of the 5 shown, it is ")  # how it differs from the rest
+    assert why.items[0].evidence[-len(shown.items[1].evidence):] == shown.items[1].evidence
     more = bot.respond(session_id, "what goes with the first one?")
     assert more.tool_calls[0]["arguments"]["item"] == shown.items[0].sku
     assert more.items and all(any(f.kind in ("link", "similar") for f in i.evidence) for i in more.items)

@@ -1,45 +1,66 @@
-"""Explanations (assistant/explain.py) come from evidence only; the grounding check catches claims that do not."""
+"""Explanations (assistant/explain.py): one short sentence composed only of evidence, and the
+grounding check that catches claims the evidence does not make."""
 import pytest
 
-from assistant.explain import explanation, unsupported_claims
-from tools.evidence import ConstraintMet, Link, Match, PhotoMatch, Rating, SortRank
+from assistant.explain import MAX_WORDS, explanation, unsupported_claims
+from tools.evidence import (ConstraintMet, Link, Match, PhotoMatch, ProductFact, Rating, Relaxed, SortRank,
+                            StandsOut)
 
 pytestmark = pytest.mark.unit
 
+ASKED_BLUE_UNDER_60 = [ConstraintMet("price", "<= $60.00", 57.0), ConstraintMet("color", "Blue", "Blue")]
 
-def test_explanation_states_only_the_evidence():
-    evidence = [ConstraintMet("price", "<= $60.00", 57.0),
-                ConstraintMet("color", "Blue", "Blue"),
-                Match("jacket", 1, matched_terms=("jacket",), text_similarity=0.48),
-                Link("MH01-Black", "Chaz Kangeroo Hoodie", "cross-sell"),
-                Rating(4.333, 3)]
-    assert explanation(evidence) == (
-        "Meets your request: $57.00 (at most $60.00); color Blue; ranked #1 for \"jacket\" (mentions 'jacket'; "
-        "text similarity 0.48); goes with Chaz Kangeroo Hoodie (the store pairs them: cross-sell); "
-        "rated 4.3/5 in 3 reviews.")
+
+def test_what_was_asked_then_the_ranking_signal_then_a_product_fact():
+    evidence = [*ASKED_BLUE_UNDER_60, Match("jacket", 1, matched_terms=("jacket",), text_similarity=0.48),
+                ProductFact("description", "adjustable hood; nylon"), Rating(4.333, 3)]
+    assert explanation(evidence) == ("$57.00 within your $60.00, blue; the best match for \u201cjacket\u201d. "
+                                     "Adjustable hood; nylon; rated 4.3/5 (3 reviews).")
     assert explanation([]) == "Shown as part of the last list."
 
 
-def test_constraints_are_grouped_first_whatever_their_order():
-    evidence = [SortRank("price_asc", 2, 9), ConstraintMet("eco", "yes", True), Rating(5.0, 1),
-                ConstraintMet("size", "M", ("XS", "S", "M", "L"))]
-    assert explanation(evidence) == ("Meets your request: eco collection; size M; #2 of 9 by lowest price; "
-                                     "rated 5.0/5 in 1 review.")
+def test_the_strongest_ranking_signal_is_the_one_said():
+    """A store pairing outranks the text match; a later rank is said as a number."""
+    evidence = [Match("jacket", 3, matched_terms=("jacket",)), Link("MH01-Black", "Chaz Kangeroo Hoodie", "cross-sell")]
+    assert explanation(evidence) == "The store pairs it with the Chaz Kangeroo Hoodie."
+    assert explanation([SortRank("price_asc", 2, 9), ConstraintMet("eco", "yes", True)]) == (
+        "Eco collection; #2 cheapest of 9.")
 
 
-def test_a_fact_with_nothing_to_say_adds_no_clause():
-    """A match with no query word in the product and no similarity says nothing."""
-    assert explanation([Match("jacket", 3)]) == "Shown as part of the last list."
-    assert explanation([Match("jacket", 3), Rating(4.0, 2)]) == "Rated 4.0/5 in 2 reviews."
+def test_long_explanations_drop_the_least_telling_facts_first():
+    asks = [ConstraintMet("gender", "Women", "Women"), ConstraintMet("color", "Red", "Red"),
+            ConstraintMet("size", "M", ("S", "M")), ConstraintMet("material", "cotton", ("Organic Cotton",)),
+            ConstraintMet("price", "<= $80.00", 57.0), ConstraintMet("not_color", "not black", "Red")]
+    evidence = [*asks, Match("cotton jacket for running", 1),
+                ProductFact("description", "drawstring-adjustable waist and hood; nylon and polyester"),
+                Rating(4.0, 2)]
+    text = explanation(evidence)
+    assert len(text.split()) <= MAX_WORDS
+    assert text == ("Women's, red, size M, organic cotton, $57.00 within your $80.00, not black; the best match for "
+                    "\u201ccotton jacket for running\u201d. Drawstring-adjustable waist and hood.")  # no rating, no material
+
+
+def test_a_relaxed_constraint_leads_and_its_met_form_is_not_said():
+    evidence = [Relaxed("price_max", "30.0", 52.0), ConstraintMet("price", "<= $54.00", 52.0),
+                ConstraintMet("gender", "Men", "Men"), Match("hoodie", 1)]
+    assert explanation(evidence) == ("$52.00, over your $30.00: the one difference from your request. "
+                                     "Men's; the best match for \u201choodie\u201d.")
+    assert explanation([Relaxed("color", "Gray", "Black")]).startswith("Black, not gray: the one difference")
+
+
+def test_a_why_answer_leads_with_what_sets_the_item_apart():
+    evidence = [StandsOut("price", "the cheapest", 4), StandsOut("colour", "the only red one", 4),
+                *ASKED_BLUE_UNDER_60, Match("jacket", 2)]
+    text = explanation(evidence)
+    assert text.startswith("Of the 4 shown, it is the cheapest and the only red one.")
+    assert "match" not in text  # the contrast replaces the ranking signal
 
 
 def test_no_likeness_is_claimed_without_a_positive_image_similarity():
-    alike = explanation([PhotoMatch(("photo 1",), 1, 0.42)])
-    assert alike == "Looks like photo 1 (image similarity 0.42)."
+    assert explanation([PhotoMatch(("photo 1",), 1, 0.42)]) == "The closest look-alike of photo 1."
     for score in (-0.13, 0.0):
         text = explanation([PhotoMatch(("photo 1",), 4, score)])
-        assert "looks like" not in text.lower()
-        assert text == f"Not a visual match for photo 1 (image similarity {score:.2f})."
+        assert text == "Not a close look-alike of photo 1."
 
 
 def test_unsupported_claims(small_catalog):

@@ -1,7 +1,8 @@
 """Evidence: the facts a tool records for each item it returns, one frozen dataclass per kind.
 
-Each fact says in `phrase()` the clause it adds to the item's explanation (assistant/explain.py
-joins them) and carries its `kind` as a field, so `dataclasses.asdict` (the dialogue state, the
+Each fact says itself twice: `phrase()` is the full clause of the evidence a shopper can open
+(scores included), `brief()` the few words the item's one-sentence explanation uses
+(assistant/explain.py composes it; "" when the sentence leaves the fact out). It carries its `kind` as a field, so `dataclasses.asdict` (the dialogue state, the
 `--json` reply) keeps the tag and `from_dict` can rebuild the fact from its JSON form.
 Facts are never edited: a tool that needs a different fact makes a new one (`dataclasses.replace`).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from assistant.catalog.constraints import constraint_phrase
+from assistant.catalog.constraints import constraint_brief, constraint_phrase
 
 
 class Evidence:
@@ -24,8 +25,12 @@ class Evidence:
                 object.__setattr__(self, f.name, tuple(value))
 
     def phrase(self) -> str:
-        """The clause this fact contributes to an explanation ("" for none)."""
+        """The clause this fact contributes to the item's evidence ("" for none)."""
         raise NotImplementedError
+
+    def brief(self) -> str:
+        """The fact in a shopper-facing sentence ("" to leave it out)."""
+        return ""
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, **dataclasses.asdict(self)}
@@ -47,6 +52,9 @@ class ConstraintMet(Evidence):
     def phrase(self) -> str:
         return constraint_phrase(self.field, self.rule, self.value)  # each field's own (the constraint table)
 
+    def brief(self) -> str:
+        return constraint_brief(self.field, self.rule, self.value)
+
 
 @dataclass(frozen=True)
 class PhotoCategory(Evidence):
@@ -62,6 +70,10 @@ class PhotoCategory(Evidence):
         if self.probability is None:
             return f"{category}, the kind of item {photos} shows"
         return f"{category}, the kind of item {photos} may show ({self.probability:.0%} likely)"
+
+    def brief(self) -> str:
+        photos = " and ".join(self.photos)
+        return f"the kind of item {photos} shows" if self.probability is None else f"likely the kind {photos} shows"
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,9 @@ class Match(Evidence):
             bits.append(f"text similarity {self.text_similarity:.2f}")
         return f"ranked #{self.rank} for \"{self.query}\" ({'; '.join(bits)})" if bits else ""
 
+    def brief(self) -> str:
+        return f"{_place(self.rank, 'best match', 'match')} for \u201c{self.query}\u201d"
+
 
 @dataclass(frozen=True)
 class PhotoMatch(Evidence):
@@ -99,6 +114,12 @@ class PhotoMatch(Evidence):
             return f"looks like {photos} (image similarity {self.image_similarity:.2f})"
         return f"not a visual match for {photos} (image similarity {self.image_similarity:.2f})"
 
+    def brief(self) -> str:
+        photos = " and ".join(self.photos)
+        if self.image_similarity > 0:
+            return f"{_place(self.rank, 'closest')} look-alike of {photos}"
+        return f"not a close look-alike of {photos}"
+
 
 @dataclass(frozen=True)
 class Anchored(Evidence):
@@ -107,6 +128,8 @@ class Anchored(Evidence):
     anchor_name: str
 
 
+LINK_BRIEFS = {"cross-sell": "the store pairs it with the {anchor}", "related": "related to the {anchor}",
+               "up-sell": "a step up from the {anchor}"}
 LINK_PHRASES = {"cross-sell": "goes with {anchor} (the store pairs them: cross-sell)",
                 "related": "related to {anchor} (store link)",
                 "up-sell": "a step up from {anchor} (up-sell)"}
@@ -121,6 +144,9 @@ class Link(Anchored):
     def phrase(self) -> str:
         return LINK_PHRASES[self.type].format(anchor=self.anchor_name)
 
+    def brief(self) -> str:
+        return LINK_BRIEFS[self.type].format(anchor=self.anchor_name)
+
 
 @dataclass(frozen=True)
 class Similar(Anchored):
@@ -130,6 +156,9 @@ class Similar(Anchored):
 
     def phrase(self) -> str:
         return f"similar to {self.anchor_name} (text similarity {self.text_similarity:.2f})"
+
+    def brief(self) -> str:
+        return f"similar to the {self.anchor_name}"
 
 
 @dataclass(frozen=True)
@@ -143,6 +172,9 @@ class SessionSignal(Anchored):
         why = "because you liked" if self.signal == "liked" else "close to what you asked about,"
         return f"{why} {self.anchor_name} (text similarity {self.text_similarity:.2f})"
 
+    def brief(self) -> str:
+        return f"like the {self.anchor_name} you {'liked' if self.signal == 'liked' else 'asked about'}"
+
 
 @dataclass(frozen=True)
 class SameProduct(Anchored):
@@ -152,6 +184,9 @@ class SameProduct(Anchored):
     def phrase(self) -> str:
         return f"the same product as the {self.anchor_name} you pointed at"
 
+    def brief(self) -> str:
+        return f"the {self.anchor_name} you pointed at"
+
 
 @dataclass(frozen=True)
 class OftenBoughtWith(Anchored):
@@ -160,6 +195,9 @@ class OftenBoughtWith(Anchored):
 
     def phrase(self) -> str:
         return f"often bought with {self.anchor_name} (the store's interaction log)"
+
+    def brief(self) -> str:
+        return f"often bought with the {self.anchor_name}"
 
 
 @dataclass(frozen=True)
@@ -178,8 +216,14 @@ class Popular(Evidence):
             return "among the best reviewed in the store"
         return "not reviewed yet (listed after the reviewed products)"
 
+    def brief(self) -> str:
+        if self.source == "log":
+            return f"chosen by {self.shoppers} shopper{'s' * (self.shoppers != 1)} in the store"
+        return "among the best reviewed" if self.count else ""
+
 
 SORT_NAMES = {"rating": "rating", "price_asc": "lowest price", "price_desc": "highest price"}
+SORT_SUPERLATIVES = {"rating": "best rated", "price_asc": "cheapest", "price_desc": "priciest"}
 
 
 @dataclass(frozen=True)
@@ -192,6 +236,9 @@ class SortRank(Evidence):
 
     def phrase(self) -> str:
         return f"#{self.rank} of {self.of} by {SORT_NAMES[self.by]}"
+
+    def brief(self) -> str:
+        return f"{_place(self.rank, SORT_SUPERLATIVES[self.by])} of {self.of}"
 
 
 @dataclass(frozen=True)
@@ -209,6 +256,9 @@ class Rating(Evidence):
     def phrase(self) -> str:
         return f"rated {self.mean:.1f}/5 in {self.count} review{'s' * (self.count != 1)}"
 
+    def brief(self) -> str:
+        return f"rated {self.mean:.1f}/5 ({self.count} review{'s' * (self.count != 1)})"
+
 
 @dataclass(frozen=True)
 class SoldInColour(Evidence):
@@ -218,6 +268,9 @@ class SoldInColour(Evidence):
 
     def phrase(self) -> str:
         return f"sold in {self.color.lower()}: this is the real product photo, not a render"
+
+    def brief(self) -> str:
+        return f"sold in {self.color.lower()} (a real photo)"
 
 
 @dataclass(frozen=True)
@@ -232,6 +285,9 @@ class LooksLikeRender(Evidence):
         return (f"the real product #{self.rank} closest to the generated preview of {self.render} "
                 f"(image similarity {self.image_similarity:.2f})")
 
+    def brief(self) -> str:
+        return f"{_place(self.rank, 'closest')} real product to the preview"
+
 
 @dataclass(frozen=True)
 class PlacedInPhoto(Evidence):
@@ -241,6 +297,9 @@ class PlacedInPhoto(Evidence):
 
     def phrase(self) -> str:
         return f"placed into {self.photo} as an approximate preview"
+
+    def brief(self) -> str:
+        return f"shown in {self.photo} (a generated preview)"
 
 
 @dataclass(frozen=True)
@@ -263,10 +322,64 @@ class Relaxed(Evidence):
             return f"not sold in size {self.asked} (sizes {self.value}): {differs}"
         return f"not {self.asked.lower()} (it is {self.value}): {differs}"
 
+    def brief(self) -> str:
+        if self.field == "price_max":
+            differs = f"${self.value:.2f}, over your ${float(self.asked):.2f}"
+        elif self.field == "price_min":
+            differs = f"${self.value:.2f}, under your ${float(self.asked):.2f}"
+        elif self.field.startswith("not_"):
+            differs = f"{str(self.value).lower()}, which you had left out"
+        elif self.field == "size":
+            differs = f"not sold in size {self.asked}"
+        else:
+            differs = f"{str(self.value).lower()}, not {self.asked.lower()}"
+        return differs + ": the one difference from your request"
+
+    def covers(self, fact: ConstraintMet) -> bool:
+        """Whether `fact` is about the relaxed field (its met form would contradict this one)."""
+        return fact.field == ("price" if self.field.startswith("price") else self.field)
+
+
+@dataclass(frozen=True)
+class ProductFact(Evidence):
+    """Something true and specific about the product itself, from its catalog record: a feature
+    its description lists, its material, its activity (tools/product_facts.py picks it)."""
+    source: str   # "description" | "material" | "activity"
+    text: str
+    kind: str = _tag("product_fact")
+
+    def phrase(self) -> str:
+        return f"from its catalog {self.source}: {self.text}"
+
+    def brief(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class StandsOut(Evidence):
+    """What sets the product apart from the others shown with it ("why the second one?"),
+    compared on the shown list's own facts (tools/contrast.py)."""
+    aspect: str   # "price" | "rating" | "photo" | "match" | "colour" | "material" | "category" | ...
+    text: str     # "the cheapest", "the only red one"
+    of: int       # how many items were shown
+    kind: str = _tag("stands_out")
+
+    def phrase(self) -> str:
+        return f"{self.text} of the {self.of} shown"
+
+    def brief(self) -> str:
+        return ""  # said once for all contrasts, as the explanation's lead
+
 
 KINDS: dict[str, type[Evidence]] = {cls.kind: cls for cls in (
     ConstraintMet, PhotoCategory, Match, PhotoMatch, Link, Similar, SessionSignal, OftenBoughtWith,
-    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto, Relaxed, SameProduct)}
+    Popular, SortRank, Rating, SoldInColour, LooksLikeRender, PlacedInPhoto, Relaxed, SameProduct, ProductFact,
+    StandsOut)}
+
+
+def _place(rank: int, superlative: str, later: str | None = None) -> str:
+    """"the cheapest" for the first, "#3 cheapest" after it (or "#3 <later>")."""
+    return f"the {superlative}" if rank == 1 else f"#{rank} {later or superlative}"
 
 
 def from_dict(data: dict) -> Evidence:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from tools.base import Hit, ToolContext, ToolResult
+from tools.contrast import stands_out
+from tools.evidence import StandsOut
 
 
 def explain_shown(ctx: ToolContext, item: str) -> ToolResult:
@@ -13,6 +15,8 @@ def explain_shown(ctx: ToolContext, item: str) -> ToolResult:
     if shown is None:
         listing = ", ".join(f"{s.position}. {s.name}" for s in state.shown)
         return ToolResult("explain", error=f"could not tell which item '{item}' means; shown: {listing}")
-    # The facts recorded when it was shown, unchanged. Its position is in `data`, not a fact:
-    # the reply's lead line already says it ("Why #2, ..."), so a clause would only repeat it.
-    return ToolResult("explain", hits=[Hit(shown.sku, 1.0, list(shown.evidence))], data={"position": shown.position})
+    # What sets it apart from the others shown, then the facts recorded when it was shown. Its
+    # position is in `data`, not a fact: the reply's lead line says it ("Why #2, ...").
+    recorded = [f for f in shown.evidence if not isinstance(f, StandsOut)]
+    evidence = stands_out(shown, state.shown, ctx.catalog) + recorded
+    return ToolResult("explain", hits=[Hit(shown.sku, 1.0, evidence)], data={"position": shown.position})

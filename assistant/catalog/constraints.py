@@ -61,6 +61,14 @@ class Predicate:
             return f"{field} {', '.join(shown)}"
         return f"{field} {value}"
 
+    def brief(self, field: str, rule: str, value) -> str:
+        """The same fact in the few words of a shopper-facing sentence: "red", "size M"; "" when
+        the product's name already says it (its category)."""
+        if isinstance(value, (list, tuple)):
+            shown = [v for v in value if rule.lower() in v.lower()] or list(value)[:1]
+            return f"{field} {shown[0]}" if field == "size" else shown[0].lower()
+        return str(value).lower()
+
 
 @dataclass(frozen=True)
 class Equals(Predicate):
@@ -68,6 +76,11 @@ class Equals(Predicate):
     column: str
     nocase: bool = False
     anyway: str | None = None
+    possessive: bool = False   # said as "women's" in a sentence
+
+    def brief(self, field, rule, value):
+        own = str(value).lower()
+        return f"{own}'s" if self.possessive and value in ("Men", "Women") else own
 
     def sql(self, value):
         if self.anyway is not None:
@@ -139,6 +152,9 @@ class InCategory(Predicate):
     def phrase(self, field, rule, value):
         return f"category {value.replace('/', ' > ')}"
 
+    def brief(self, field, rule, value):
+        return ""  # the product's name says what it is
+
 
 @dataclass(frozen=True)
 class PriceBound(Predicate):
@@ -166,6 +182,10 @@ class PriceBound(Predicate):
     def phrase(self, field, rule, value):
         return f"${value:.2f} ({rule.replace('<=', 'at most').replace('>=', 'at least')})"
 
+    def brief(self, field, rule, value):
+        limit = rule.split()[-1]
+        return f"${value:.2f} " + (f"within your {limit}" if rule.startswith("<=") else f"above your {limit} minimum")
+
 
 @dataclass(frozen=True)
 class Flag(Predicate):
@@ -187,6 +207,9 @@ class Flag(Predicate):
         return "yes", True
 
     def phrase(self, field, rule, value):
+        return self.label
+
+    def brief(self, field, rule, value):
         return self.label
 
 
@@ -233,6 +256,9 @@ class Excludes(Predicate):
     def phrase(self, field, rule, value):
         own = f" ({value})" if self.says_own and isinstance(value, str) and value else ""
         return f"{rule.lower()}{own}, as you asked"
+
+    def brief(self, field, rule, value):
+        return rule.lower()
 
 
 def as_list(value) -> list:
@@ -331,7 +357,7 @@ PATTERNS = {"graphic": "Graphic Print", "colour-blocked": "Color-Blocked", "colo
 PRICE_WORDS = ("price", "budget", "cost")
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
-    Field("gender", str, ByVocabulary("gender"), Equals("gender", anyway="Unisex"), "Men, Women or Unisex.",
+    Field("gender", str, ByVocabulary("gender"), Equals("gender", anyway="Unisex", possessive=True), "Men, Women or Unisex.",
           carries_over=True, tools=ALL_TOOLS, words=("gender",), reads="gender",
           options=lambda vocab: list(vocab.genders),
           said=Said("before", lambda c: f"{c.gender.lower()}'s" if c.gender in ("Men", "Women") else None)),
@@ -466,11 +492,20 @@ def drop_crossed_prices(values: dict) -> str | None:
     return f"the minimum price ${low:.2f} is above the maximum ${high:.2f}"
 
 
+def _said_by(field: str) -> Predicate:
+    """The predicate of a ConstraintMet fact's evidence field; a field no longer in the table (a
+    session saved before it went) is said plainly."""
+    return next((f.predicate for f in FIELDS.values() if f.predicate.evidence_field(f.name) == field), Predicate())
+
+
 def constraint_phrase(field: str, rule: str, value) -> str:
-    """The explanation clause of a ConstraintMet fact (tools/evidence.py), by its evidence field;
-    a field no longer in the table (a session saved before it went) is said plainly."""
-    said_by = next((f.predicate for f in FIELDS.values() if f.predicate.evidence_field(f.name) == field), Predicate())
-    return said_by.phrase(field, rule, value)
+    """The evidence clause of a ConstraintMet fact (tools/evidence.py): "color Blue"."""
+    return _said_by(field).phrase(field, rule, value)
+
+
+def constraint_brief(field: str, rule: str, value) -> str:
+    """The same in a shopper-facing sentence: "blue"."""
+    return _said_by(field).brief(field, rule, value)
 
 
 def describe(c: "Constraints", topic: str) -> str:

@@ -8,7 +8,7 @@ from assistant.dialogue.sessions import SessionStore
 from assistant.dialogue.state import DialogueState, ShownItem
 from assistant.explain import explanation
 from tools.catalog_filter import catalog_filter
-from tools.evidence import (KINDS, ConstraintMet, Relaxed, SameProduct, Link, Match, OftenBoughtWith, PhotoCategory, PhotoMatch,
+from tools.evidence import (KINDS, ConstraintMet, ProductFact, Relaxed, StandsOut, SameProduct, Link, Match, OftenBoughtWith, PhotoCategory, PhotoMatch,
                             LooksLikeRender, PlacedInPhoto, Popular, Rating, SessionSignal, Similar, SoldInColour,
                             SortRank, from_dict)
 from tools.recommend import recommend_for
@@ -31,6 +31,8 @@ ONE_OF_EACH = [
     PlacedInPhoto("photo 1"),
     SameProduct("MH01-Black", "Chaz Kangeroo Hoodie"),
     Relaxed("color", "Gray", "Black"),
+    ProductFact("description", "front pouch pockets; fleece"),
+    StandsOut("price", "the cheapest", 3),
 ]
 
 
