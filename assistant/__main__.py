@@ -84,6 +84,9 @@ def cmd_eval(args, settings: Settings) -> int:
     elif args.what == "vision":
         from assistant.evaluation.vision import run_vision_eval
         figures = run_vision_eval(settings, out_dir=Path(args.out), sample=args.limit)
+    elif args.what == "explanations":
+        from assistant.evaluation.explanations import run_explanations_eval
+        figures = run_explanations_eval(settings, out_dir=Path(args.out), limit=args.limit)
     elif args.what == "renderer":
         from assistant.evaluation.renderer import run_renderer_eval
         figures = run_renderer_eval(settings, out_dir=Path(args.out), limit=args.limit)
@@ -205,8 +208,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--weights", help="where the weights go (default: the shipped assistant/weights/)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="quality evaluations")
-    e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller", "renderer"])
-    e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues; renderer: the first N "
+    e.add_argument("what", choices=["dialogues", "vision", "recommender", "controller", "renderer", "explanations"])
+    e.add_argument("--limit", type=int, help="controller: the first N held-out dialogues; explanations: the first N "
+                                              "dialogues of each set; renderer: the first N "
                                               "held-out pairs; vision: a seeded sample of N colour-swap pairs "
                                               "for the paraphrase test (default: all)")
     e.add_argument("--base-dialogues", type=int, default=40,

@@ -30,8 +30,8 @@ def explanation(evidence: list[Evidence]) -> str:
         return [b for f in evidence if isinstance(f, kinds) and (b := f.brief())]
     contrast = [f for f in evidence if isinstance(f, StandsOut)]
     relaxed = [f for f in evidence if isinstance(f, Relaxed)]
-    asked = [b for f in evidence if isinstance(f, ConstraintMet) and not any(r.covers(f) for r in relaxed)
-             and (b := f.brief())]
+    met = [f for f in evidence if isinstance(f, ConstraintMet) and not any(r.covers(f) for r in relaxed)]
+    asked = [b for f in _one_price_range(met) if (b := f.brief() if isinstance(f, ConstraintMet) else f)]
     signal = next((b for kind in RANKING_SIGNALS for b in briefs(kind)), "")
     product, rating = briefs(ProductFact), briefs(Rating)
     leads = [f"Of the {contrast[0].of} shown, it is {' and '.join(f.text for f in contrast)}"] if contrast else []
@@ -44,6 +44,16 @@ def explanation(evidence: list[Evidence]) -> str:
         if len(text.split()) <= MAX_WORDS:
             break
     return text or "Shown as part of the last list."
+
+
+def _one_price_range(met: list[ConstraintMet]) -> list:
+    """Both price bounds met are said once, as the range: "$66.00 within your $50.00-$80.00"."""
+    bounds = [f for f in met if f.field == "price"]
+    if len(bounds) != 2:
+        return met
+    low, high = sorted(bounds, key=lambda f: not f.rule.startswith(">="))
+    said = f"${low.value:.2f} within your {low.rule.split()[-1]}-{high.rule.split()[-1]}"
+    return [said if f is low else f for f in met if f is not high]
 
 
 def _capital(text: str) -> str:

@@ -151,6 +151,10 @@ def test_fallback_policy():
     assert fallback(explained, Reading(photo="photo 1"))["name"] == "search"
     assert fallback(Step(call={"name": "catalog_filter", "args": {}}), Reading(photo="photo 1")) is None
     assert fallback(chat, Reading()) is None and fallback(explained, Reading(reference="MH01-Black")) is None
+    # A question about a shown item ("how is #2 better?") gets its explanation whatever was planned.
+    assert fallback(searched, Reading(reference="MH01-Black", explain="MH01-Black")) == {
+        "name": "explain", "args": {"item": "MH01-Black"}, "id": "fallback"}
+    assert fallback(explained, Reading(reference="MH01-Black", explain="MH01-Black")) is None
 
 
 def test_a_fallback_call_is_marked_and_grounded(scripted_bot, session_id):

@@ -37,7 +37,9 @@ def test_long_explanations_drop_the_least_telling_facts_first():
     text = explanation(evidence)
     assert len(text.split()) <= MAX_WORDS
     assert text == ("Women's, red, size M, organic cotton, $57.00 within your $80.00, not black; the best match for "
-                    "\u201ccotton jacket for running\u201d. Drawstring-adjustable waist and hood.")  # no rating, no material
+                    "your words. Drawstring-adjustable waist and hood; nylon and polyester.")  # the rating went first
+    evidence[-3] = Match("cotton running jacket", 1)  # one word more: the material goes too
+    assert explanation(evidence).endswith("the best match for \u201ccotton running jacket\u201d. Drawstring-adjustable waist and hood.")
 
 
 def test_a_relaxed_constraint_leads_and_its_met_form_is_not_said():
@@ -68,3 +70,9 @@ def test_unsupported_claims(small_catalog):
     assert unsupported_claims(f"The {jacket.name} in blue is ${jacket.price:.2f}.", [jacket], small_catalog) == []
     claims = unsupported_claims("The Chaz Kangeroo Hoodie in red costs $12.", [jacket], small_catalog)
     assert "price $12" in claims and "product chaz kangeroo hoodie" in claims and "colour red" in claims
+
+
+def test_both_price_bounds_are_said_as_one_range_and_long_queries_are_not_quoted():
+    evidence = [ConstraintMet("price", ">= $50.00", 66.0), ConstraintMet("gender", "Men", "Men"),
+                ConstraintMet("price", "<= $80.00", 66.0), Match("jacket decent rain mind paying", 4)]
+    assert explanation(evidence) == "$66.00 within your $50.00-$80.00, men's; #4 match for your words."

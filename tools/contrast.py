@@ -80,5 +80,5 @@ def _against_neighbour(item, shown: list, rating) -> list[StandsOut]:
     if rating(item) is not None and rating(other) is not None and rating(item) != rating(other):
         differences.append(f"rated {'higher' if rating(item) > rating(other) else 'lower'} than #{other.position}")
     if item.color and other.color and item.color != other.color:
-        differences.append(f"{item.color.lower()} where #{other.position} is {other.color.lower()}")
+        differences.append(f"{item.color.lower()}, unlike #{other.position}")  # its colour only: #2's is not evidence here
     return [StandsOut("neighbour", text, len(shown)) for text in differences[:MAX_CONTRASTS]]

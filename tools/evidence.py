@@ -36,6 +36,9 @@ class Evidence:
         return {"kind": self.kind, **dataclasses.asdict(self)}
 
 
+MAX_QUOTED_WORDS = 3
+
+
 def _tag(kind: str):
     """The `kind` field: set by the class, not by the caller."""
     return dataclasses.field(default=kind, init=False)
@@ -95,7 +98,9 @@ class Match(Evidence):
         return f"ranked #{self.rank} for \"{self.query}\" ({'; '.join(bits)})" if bits else ""
 
     def brief(self) -> str:
-        return f"{_place(self.rank, 'best match', 'match')} for \u201c{self.query}\u201d"
+        # A query the shopper could recognise is quoted; a long one is their words, not a quote.
+        words = f"\u201c{self.query}\u201d" if len(self.query.split()) <= MAX_QUOTED_WORDS else "your words"
+        return f"{_place(self.rank, 'best match', 'match')} for {words}"
 
 
 @dataclass(frozen=True)

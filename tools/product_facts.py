@@ -24,7 +24,7 @@ MAX_FEATURE_WORDS = 7
 
 def feature_lines(description: str) -> list[str]:
     """The trailing run of short feature lines of a description, without colours or care lines."""
-    sentences = [s.strip().rstrip(".!").strip() for s in SENTENCE_END.split(description or "") if s.strip()]
+    sentences = [s.strip(" -*•").rstrip(".!").strip() for s in SENTENCE_END.split(description or "") if s.strip()]
     run = []
     for sentence in reversed(sentences):  # the feature list is the description's tail
         if len(sentence.split()) > MAX_FEATURE_WORDS:
@@ -57,7 +57,8 @@ def product_fact(product, asked: str = "") -> ProductFact | None:
         line = next((line for line in lines if _stems(line) & _stems(asked)), lines[0])
         material = _material(product)
         text = line[0].lower() + line[1:]
-        if material and len(text.split()) + len(material.split()) <= 8 and material.lower() not in text.lower():
+        named = any(m.split()[-1].lower() in text.lower() for m in product.material)  # "93% cotton" says it
+        if material and not named and len(text.split()) + len(material.split()) <= 8:
             text += f"; {material}"
         return ProductFact("description", text)
     if material := _material(product):

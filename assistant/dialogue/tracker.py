@@ -36,6 +36,9 @@ DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bo
 RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
              r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
+# A question about an item of the list ("why the second one?", "what makes #3 different?").
+ASK_WHY = (r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain|"
+           r"better than|different from)\b")
 REFERENCE = (r"\b(first|second|third|fourth|fifth|last|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|"
              r"the (?:\w+ )?one|(?:item|option|no\.?)\s?\d+)\b|#\s?\d+\b")
 
@@ -61,6 +64,7 @@ class Reading:
     price_refused: bool = False                      # a price said that cannot be used: nothing is searched
     price_rule: str | None = None                    # "cheap"/"premium": the price bound is the vague-price rule's
     small_talk: bool = False                         # only courtesy ("cheers mate, that's me sorted"): no search
+    explain: str | None = None                       # the sku of a shown item the shopper asks about ("why #2?")
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -499,6 +503,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
             reading.rejected = reading.reference
         elif re.search(LIKE, t):
             reading.liked = reading.reference
+        elif re.search(ASK_WHY, t) and not (reading.render or reading.recommend or reading.set):
+            reading.explain = reading.reference
     return reading
 
 

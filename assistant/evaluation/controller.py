@@ -35,7 +35,6 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from tools.base import ToolContext
-from tools.evidence import Anchored
 from tools.catalog_filter import normalise, satisfies
 from assistant.catalog.constraints import Constraints
 
@@ -294,7 +293,7 @@ def evaluate_controller(settings, variants=VARIANTS, limit: int | None = None, b
 def _system(bot, dialogues: list[dict]) -> tuple[dict, list[dict]]:
     """The whole assistant (grounding, fallbacks, templated replies) on the dialogues, in fresh
     sessions; and the replies that made an unsupported claim, with the claims, to read."""
-    from assistant.explain import unsupported_claims
+    from assistant.evaluation.grounding import unsupported_in_reply
     tool_ok, end_ok, claims, replies, claimed = 0, 0, 0, 0, []
     for d in tqdm(dialogues, desc="controller eval (whole assistant)", unit="dialogue"):
         session = f"eval-controller-{d['id']}-{time.time_ns()}"
@@ -310,26 +309,8 @@ def _system(bot, dialogues: list[dict]) -> tuple[dict, list[dict]]:
                 end_ok += tool is None
             else:  # recommend, explain: the right tool, and it answered with items
                 end_ok += tool == turn["gold"]["tool"] and bool(products)
-            # Items the evidence speaks of ("goes with X", "because you liked Y") are in the results too.
-            named = {e.anchor for i in reply.items for e in i.evidence if isinstance(e, Anchored)}
-            named |= {c["arguments"]["item"] for c in reply.tool_calls if c["arguments"].get("item")}
-            supported = products + [p for p in map(bot.catalog.get, sorted(named)) if p is not None]
-            # A render's reply says which colours its product is sold in: its variants are supported too.
-            rendered = [bot.catalog.get(c["arguments"]["item"]) for c in reply.tool_calls
-                        if c["name"] == "render" and c["arguments"].get("item")]
-            supported += [v for p in rendered if p is not None for v in bot.catalog.variants(p.parent_sku)]
-            # The shopper's own price limits and colours ("not black, as you asked", a render "in red",
-            # "the closest (not gray)") and the reading of their photo are not claims about products.
-            stated = [c["arguments"] for c in reply.tool_calls] + [bot.sessions.load(session).constraints.to_dict()]
-            prices = [float(v) for args in stated for k, v in args.items() if k.startswith("price")]
-            limits = {round(v, 2) for v in prices} | {float(round(v)) for v in prices}  # "under $60" for 59.99
-            # A closest item's distance from the limit ("$7.00 over your limit") is arithmetic on both.
-            limits |= {round(abs(p.price - v), 2) for p in products for v in prices}
-            colours = {f"colour {str(c).lower()}" for args in stated for k, v in args.items()
-                       if k in ("color", "not_color") for c in (v if isinstance(v, list) else [v])}
             text = "\n".join(line for line in reply.text.split("\n") if not re.match(r"photo \d+: ", line))
-            unsupported = [c for c in unsupported_claims(text, supported, bot.catalog)
-                           if not (c.startswith("price") and round(float(c.split("$")[1]), 2) in limits) and c not in colours]
+            unsupported = unsupported_in_reply(bot, session, reply, text)
             claims += bool(unsupported)
             if unsupported:
                 claimed.append({"user": turn["user"], "reply": reply.text, "claims": unsupported})

@@ -72,7 +72,12 @@ def test_references_and_reactions(small_vocab, small_catalog):
     state.shown = [ShownItem(1, "WJ03-Blue", "Augusta Pullover Jacket", "Blue", "Jackets", 57.0),
                    ShownItem(2, "WH01-Red", "Mona Pullover Hoodlie", "Red", "Hoodies & Sweatshirts", 57.0)]
     _, (why,) = run(small_vocab, small_catalog, "why the second one?", state=state)
-    assert why.reference == "WH01-Red"
+    assert why.reference == "WH01-Red" and why.explain == "WH01-Red"
+    for question in ("how is #1 better than the others?", "whats special about no. 1", "what makes the first different"):
+        assert run(small_vocab, small_catalog, question, state=state)[1][0].explain == "WJ03-Blue", question
+    # A reference that asks for something else is no question about the item.
+    for request in ("show the first one in green", "what goes with the first one?", "the first one but in red"):
+        assert run(small_vocab, small_catalog, request, state=state)[1][0].explain is None, request
     run(small_vocab, small_catalog, "I like the first one", state=state)
     run(small_vocab, small_catalog, "I don't like the red one", state=state)
     assert state.liked == ["WJ03-Blue"] and state.rejected == ["WH01-Red"]
