@@ -37,8 +37,8 @@ RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? 
              r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
 # A question about an item of the list ("why the second one?", "what makes #3 different?").
-ASK_WHY = (r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain|"
-           r"better than|different from)\b")
+# ("something different from the first one" asks for other items: not a question about it.)
+ASK_WHY = r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain)\b"
 REFERENCE = (r"\b(first|second|third|fourth|fifth|last|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|"
              r"the (?:\w+ )?one|(?:item|option|no\.?)\s?\d+)\b|#\s?\d+\b")
 

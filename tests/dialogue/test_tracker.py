@@ -76,7 +76,8 @@ def test_references_and_reactions(small_vocab, small_catalog):
     for question in ("how is #1 better than the others?", "whats special about no. 1", "what makes the first different"):
         assert run(small_vocab, small_catalog, question, state=state)[1][0].explain == "WJ03-Blue", question
     # A reference that asks for something else is no question about the item.
-    for request in ("show the first one in green", "what goes with the first one?", "the first one but in red"):
+    for request in ("show the first one in green", "what goes with the first one?", "the first one but in red",
+                    "something different from the first one"):
         assert run(small_vocab, small_catalog, request, state=state)[1][0].explain is None, request
     run(small_vocab, small_catalog, "I like the first one", state=state)
     run(small_vocab, small_catalog, "I don't like the red one", state=state)
