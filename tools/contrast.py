@@ -23,12 +23,12 @@ def _match_rank(item) -> int | None:
 
 
 def _extreme(item, others, value, best: str, smaller_wins: bool) -> str | None:
-    """`best` when the item's value strictly beats every other shown item's (None values lose)."""
+    """`best` when the item's value strictly beats every other shown item's that has one (and one has)."""
     own = value(item)
     if own is None:
         return None
     rivals = [v for o in others if (v := value(o)) is not None]
-    if all((own < v) if smaller_wins else (own > v) for v in rivals):
+    if rivals and all((own < v) if smaller_wins else (own > v) for v in rivals):
         return best
     return None
 
@@ -53,7 +53,7 @@ def stands_out(item, shown: list, catalog) -> list[StandsOut]:
     liked = lambda s: next((f for f in s.evidence if isinstance(f, (SessionSignal, Link))), None)
     found = [
         ("price", _extreme(item, others, lambda s: s.price, "the cheapest", smaller_wins=True)),
-        ("rating", _extreme(item, others, rating, f"the best rated ({rating(item)}/5)" if rating(item) else "", False)),
+        ("rating", _extreme(item, others, rating, f"the best rated ({rating(item):.1f}/5)" if rating(item) else "", False)),
         ("photo", _extreme(item, others, _photo_likeness, "the closest look-alike of your photo", False)),
         ("match", _extreme(item, others, _match_rank, "the closest match for your words", smaller_wins=True)),
         ("colour", _only(item, others, lambda s: s.color, "the only {} one")),

@@ -276,7 +276,7 @@ def test_a_render_is_shown_in_the_chat_captioned_as_generated(open_page):
     assert "/renders/" in figure.locator("img").get_attribute("src")  # the stored render, not a catalog photo
     beside = cards(page)  # the real products closest to it, as cards beside it
     assert beside and [(c["position"], c["name"]) for c in beside] == listed(page)[: len(beside)]
-    assert all("closest to the generated preview" in c["why"] for c in beside)
+    assert all("closest real product to the preview" in c["why"].lower() for c in beside)
 
 
 def test_a_file_that_is_not_an_image_is_answered_clearly(open_page, tmp_path):

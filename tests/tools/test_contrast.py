@@ -25,7 +25,7 @@ def test_the_cheapest_and_best_rated_are_named(small_catalog):
     items = shown(small_catalog, [dearer[0].sku, cheapest.sku, dearer[1].sku])
     facts = stands_out(items[1], items, small_catalog)
     assert facts[0] == StandsOut("price", "the cheapest", 3)
-    assert facts[1] == StandsOut("rating", f"the best rated ({cheapest.rating}/5)", 3)
+    assert facts[1] == StandsOut("rating", f"the best rated ({cheapest.rating:.1f}/5)", 3)
 
 
 def test_the_closest_photo_match_is_named(small_catalog):

@@ -40,9 +40,9 @@ def test_a_like_moves_similar_items_up_and_says_why(registry, ctx, catalog):
     after = registry.run("search", {"query": "jacket"}, ctx)
     assert skus(after) != skus(before)
     reasons = [explanation(h.evidence).lower() for h in after.hits]
-    assert any(f"because you liked {catalog.get(liked).name}".lower() in r for r in reasons)
-    # Never "because you liked X" on X itself.
-    assert not any(f"because you liked {catalog.get(h.sku).name}".lower() in r for h, r in zip(after.hits, reasons))
+    assert any(f"like the {catalog.get(liked).name} you liked".lower() in r for r in reasons)
+    # Never "like the X you liked" on X itself.
+    assert not any(f"like the {catalog.get(h.sku).name} you liked".lower() in r for h, r in zip(after.hits, reasons))
 
 
 def test_rejected_items_are_left_out_and_their_look_pushed_down(ctx, catalog, text_index):
@@ -62,7 +62,7 @@ def test_new_shopper_gets_popular_items_then_personal_ones(registry, ctx, catalo
     ctx.state.liked = ["MH01-Black"]
     second = registry.run("recommend", {}, ctx)
     assert second.data["personal"] and "MH01" not in {catalog.get(s).parent_sku for s in skus(second)}
-    assert second.hits and all("because you liked chaz kangeroo hoodie" in explanation(h.evidence).lower()
+    assert second.hits and all("like the chaz kangeroo hoodie you liked" in explanation(h.evidence).lower()
                                for h in second.hits)
 
 
@@ -71,7 +71,7 @@ def test_asking_about_an_item_is_a_weaker_signal(ctx):
     signals = SessionSignals.from_state(ctx.state)
     assert signals.positives == [("WJ03-Blue", "asked")]
     fact = next(iter(session_scores(ctx, signals, [1, 2]).values()))[1]
-    assert fact.signal == "asked" and explanation([fact]).startswith("Close to what you asked about")
+    assert fact.signal == "asked" and explanation([fact]).startswith("Like the Augusta Pullover Jacket you asked about")
 
 
 def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ctx, settings, catalog, text_index):
@@ -80,7 +80,7 @@ def test_with_a_log_recommendations_say_often_bought_with(tmp_path, registry, ct
     ctx.recommender = CatalogCF.load(local.recommender_dir)
     anchor = catalog.variants(ctx.recommender.model.item_ids[0])[0]
     result = registry.run("recommend", {"item": anchor.sku, "relation": "goes_with"}, ctx)
-    assert any(f"often bought with {anchor.name}".lower() in explanation(h.evidence).lower() for h in result.hits)
+    assert any(f"often bought with the {anchor.name}".lower() in explanation(h.evidence).lower() for h in result.hits)
     popular = registry.run("recommend", {}, dataclasses.replace(ctx, state=type(ctx.state)("fresh")))
     assert popular.hits and all(any(f.kind == "popular" and f.source == "log" for f in h.evidence)
                                 for h in popular.hits)
@@ -94,7 +94,7 @@ def test_what_else_would_i_like_goes_to_the_recommender(scripted_bot, session_id
     reply = bot.respond(session_id, "what else would I like?")
     assert reply.tool_calls[0]["name"] == "recommend" and reply.tool_calls[0]["planned_by"] == "fallback"
     assert "item" not in reply.tool_calls[0]["arguments"]
-    assert reply.items and all("because you liked" in i.explanation.lower() for i in reply.items)
+    assert reply.items and all("you liked" in i.explanation.lower() for i in reply.items)
     assert reply.text.startswith("Here are 5 men's items picked for you from what you liked")
 
 
@@ -106,4 +106,4 @@ def test_real_model_end_to_end_likes_then_recommendations(real_bot, session_id):
     reply = real_bot.respond(session_id, "what else would I like?")
     assert [c["name"] for c in reply.tool_calls][:1] == ["recommend"]
     assert reply.items and all(i.gender in ("Men", "Unisex") for i in reply.items)
-    assert any(f"because you liked {liked.name}".lower() in i.explanation.lower() for i in reply.items)
+    assert any(f"like the {liked.name} you liked".lower() in i.explanation.lower() for i in reply.items)
