@@ -137,7 +137,7 @@ def read_catalog_file(path: Path) -> tuple[list[Product], dict[str, list[tuple[s
     links = _links(wanted_links, {p.parent_sku for p in products.values()}, report)
     kept = list(products.values())
     report.ingested, report.parents = len(kept), len({p.parent_sku for p in kept})
-    report.categories = len({p.category_path for p in kept})
+    report.categories = len({p.category for p in kept})
     report.images = sum(1 + len(p.extra_images) for p in kept)
     report.links = sum(len(v) for v in links.values())
     return kept, links, report
