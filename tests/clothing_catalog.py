@@ -36,25 +36,25 @@ def photo_root() -> Path:
     return Settings.from_env().data_mirror / "clothing-dataset-small" / "train"
 
 
-def catalog_rows(folder: Path) -> list[dict]:
-    """Good rows (four photos of each class) then bad ones; image references in all three forms
-    the schema allows: relative to the catalog file, file:// URL, absolute path."""
+def catalog_rows(folder: Path, per_class: int = PER_CLASS) -> list[dict]:
+    """Good rows (`per_class` photos of each class) then bad ones; image references in all three
+    forms the schema allows: relative to the catalog file, file:// URL, absolute path."""
     rows = []
     for c, (kind, (path, base, genders)) in enumerate(CLASSES.items()):
-        photos = sorted((photo_root() / kind).glob("*.jpg"))[:PER_CLASS]
+        photos = sorted((photo_root() / kind).glob("*.jpg"))[:per_class]
         for k, photo in enumerate(photos):
             gender = genders[k % len(genders)]
             noun = NOUNS.get(kind, kind.capitalize())
             image = [os.path.relpath(photo, folder), photo.as_uri(), str(photo)][(c + k) % 3]
             rows.append({
                 "sku": f"CD-{kind.upper()}-{k + 1:02d}",
-                "name": f"{STYLES[k]} {noun}", "price": f"{base + 7 * k:.2f}",
+                "name": f"{STYLES[k % len(STYLES)]} {noun}", "price": f"{base + 7 * (k % 8):.2f}",
                 "category_path": path.format(g=gender), "image": image,
                 "gender": "" if gender == "Unisex" else gender.lower(),
-                "description": f"<p>{STYLES[k]} {noun.lower()} from the spring range.</p><ul><li>Machine wash.</li></ul>",
+                "description": f"<p>{STYLES[k % len(STYLES)]} {noun.lower()} from the spring range.</p><ul><li>Machine wash.</li></ul>",
                 "sizes": ["S", "M", "L"] if kind not in ("hat", "shoes") else [],
                 "material": ["Cotton"] if k % 2 == 0 else ["Polyester", "Cotton"],
-                "rating": f"{3.5 + 0.5 * k:.1f}" if k < 3 else "7",  # 7: out of range, ignored
+                "rating": f"{3.5 + 0.5 * (k % 4):.1f}" if k % 4 < 3 else "7",  # 7: out of range, ignored
                 "review_count": str(2 * k), "related": []})
     rows[0]["related"] = ["CD-HAT-01"]  # the first dress links to a hat; a link to nowhere is dropped
     rows[1]["related"] = ["CD-NOWHERE"]
@@ -69,10 +69,10 @@ def catalog_rows(folder: Path) -> list[dict]:
     return rows + bad
 
 
-def write_catalog_file(folder: Path, fmt: str) -> Path:
+def write_catalog_file(folder: Path, fmt: str, per_class: int = PER_CLASS) -> Path:
     """The rows as a .csv (lists joined with "|"), .parquet (list columns) or .jsonl file."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = catalog_rows(folder)
+    rows = catalog_rows(folder, per_class)
     path = folder / f"clothing.{fmt}"
     if fmt == "csv":
         flat = [{k: "|".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
