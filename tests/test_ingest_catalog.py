@@ -66,6 +66,26 @@ def test_a_turn_answers_from_the_ingested_catalog(fresh, tmp_path, session_id, t
         assert item.sku.startswith("CD-") and satisfies(product, wanted) and item.price == product.price
 
 
+@pytest.mark.unit
+def test_a_conversation_saved_over_the_old_catalog_goes_on(fresh, tmp_path):
+    """Its list named products the new catalog lacks: "why the second one?" finds nothing to explain
+    instead of failing, and the next request searches the new catalog."""
+    from assistant import Assistant
+    fresh.data_dir.mkdir()
+    build_catalog(fresh)
+    old = Assistant(fresh, Catalog(fresh.db_path), ScriptedPlanner([{"name": "catalog_filter", "args": {}}]), None, None)
+    assert old.respond("kept", "women's jackets").items
+    ingest_catalog(write_catalog_file(tmp_path / "file", "csv"), fresh, build_indexes=False)
+    bot = Assistant(fresh, Catalog(fresh.db_path), ScriptedPlanner([{"name": "explain", "args": {"item": "2"}}, "",
+                                                                    {"name": "catalog_filter", "args": {}}]), None, None)
+    why = bot.respond("kept", "why the second one?")
+    assert "went wrong" not in why.text and not why.items
+    assert bot.sessions.load("kept").shown == []
+    assert "could not tell" in bot.feedback("kept", 2, liked=True)
+    hats = bot.respond("kept", "hats")
+    assert hats.items and all(i.sku.startswith("CD-HAT") for i in hats.items)
+
+
 def test_the_command_rebuilds_the_indexes_and_the_assistant_searches_the_new_catalog(tmp_path, monkeypatch, capsys):
     """The CLI end to end in a temporary data dir, then Assistant.from_settings over it: a search
     turn with words (MiniLM + BM25 over the new indexes) and a photo turn with one of its photos."""
