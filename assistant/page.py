@@ -80,7 +80,9 @@ def media_roots(bot: Assistant) -> list[str]:
         log.warning("Luma sample data not found; product photos will not be shown")
     roots = [root.resolve() for root in roots]
     # A retailer's catalog (ingest-catalog) keeps its photos anywhere: each folder holding one.
-    folders = {Path(f).parent.resolve() for p in bot.catalog.all() for f in [p.image_path] + p.extra_images}
+    # The page takes any object with settings and respond(); one without a catalog adds none.
+    products = bot.catalog.all() if getattr(bot, "catalog", None) is not None else []
+    folders = {Path(f).parent.resolve() for p in products for f in [p.image_path] + p.extra_images}
     roots += sorted(f for f in folders if not any(f.is_relative_to(root) for root in roots))
     return [str(root) for root in roots]
 
