@@ -51,7 +51,8 @@ def catalog_rows(folder: Path, per_class: int = PER_CLASS) -> list[dict]:
                 "name": f"{STYLES[k % len(STYLES)]} {noun}", "price": f"{base + 7 * (k % 8):.2f}",
                 "category_path": path.format(g=gender), "image": image,
                 "gender": "" if gender == "Unisex" else gender.lower(),
-                "description": f"<p>{STYLES[k % len(STYLES)]} {noun.lower()} from the spring range.</p><ul><li>Machine wash.</li></ul>",
+                "description": f"<p>{STYLES[k % len(STYLES)]} {noun.lower()} from the spring range.</p>"
+                               "<ul><li>Machine wash.</li></ul>",
                 "sizes": ["S", "M", "L"] if kind not in ("hat", "shoes") else [],
                 "material": ["Cotton"] if k % 2 == 0 else ["Polyester", "Cotton"],
                 "rating": f"{3.5 + 0.5 * (k % 4):.1f}" if k % 4 < 3 else "7",  # 7: out of range, ignored
