@@ -125,6 +125,19 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_ingest_catalog(args, settings: Settings) -> int:
+    from assistant.catalog.retail_catalog import CatalogFileError
+    from assistant.ingest_catalog import ingest_catalog
+    try:
+        report, lines = ingest_catalog(Path(args.file), settings)
+    except CatalogFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines() + lines))
+    _write_json(args.json, report.figures())
+    return 0
+
+
 def cmd_train(args, settings: Settings) -> int:
     if args.what == "vision":
         from assistant.training.vision import train_vision
@@ -188,6 +201,11 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest-interactions", help="validate a retailer's interaction log and fit the recommender on it")
     i.add_argument("file", help="CSV or Parquet: user_id, item_id[, event, rating, timestamp] (see the README)")
     i.set_defaults(func=cmd_ingest)
+    c = sub.add_parser("ingest-catalog", help="replace the catalog with a retailer's file and rebuild its indexes")
+    c.add_argument("file", help="CSV, Parquet or JSON Lines: sku, name, price, category_path, image[, ...] "
+                                "(see the README)")
+    c.add_argument("--json", help="write the counts as one flat JSON object")
+    c.set_defaults(func=cmd_ingest_catalog)
     t = sub.add_parser("train", help="train the project's own small models")
     t.add_argument("what", choices=["vision", "dialogues", "projector", "controller", "renderer", "segmenter",
                                     "photo-reader"])

@@ -112,6 +112,7 @@ class Assistant:
     def respond(self, session_id: str, text: str | None, images: list | None = None) -> Reply:
         with self._session_locks.hold(session_id):
             state = self.sessions.load(session_id)
+            state.forget_missing_products(self.catalog)
             before = json.dumps(state.to_dict())
             try:
                 reply = self._turn(state, text or "", list(images or []))
@@ -191,6 +192,7 @@ class Assistant:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
         with self._session_locks.hold(session_id):
             state = self.sessions.load(session_id)
+            state.forget_missing_products(self.catalog)
             sku = state.resolve(position) if isinstance(position, int) else None
             if sku is None:
                 return self.templates["feedback_unknown"]

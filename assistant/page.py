@@ -78,7 +78,13 @@ def media_roots(bot: Assistant) -> list[str]:
         roots.append(luma_root(bot.settings, download=False) / MEDIA)
     except FileNotFoundError:
         log.warning("Luma sample data not found; product photos will not be shown")
-    return [str(root.resolve()) for root in roots]
+    roots = [root.resolve() for root in roots]
+    # A retailer's catalog (ingest-catalog) keeps its photos anywhere: each folder holding one.
+    # The page takes any object with settings and respond(); one without a catalog adds none.
+    products = bot.catalog.all() if getattr(bot, "catalog", None) is not None else []
+    folders = {Path(f).parent.resolve() for p in products for f in [p.image_path] + p.extra_images}
+    roots += sorted(f for f in folders if not any(f.is_relative_to(root) for root in roots))
+    return [str(root) for root in roots]
 
 
 def launch_options(bot: Assistant) -> dict:

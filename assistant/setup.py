@@ -21,16 +21,25 @@ log = logging.getLogger(__name__)
 INDEX_VERSION = 2  # bump when Product.search_text changes
 
 
+def store_catalog(settings: Settings, products: list, links: dict, source: dict) -> None:
+    """Replace the configured catalog store's contents (today the SQLite file) and record where
+    they came from: the one place a catalog is written, for the Luma data and a retailer's file."""
+    write_catalog(settings.db_path, products, links)
+    (settings.data_dir / "catalog.json").write_text(json.dumps({**source, "products": len(products)}))
+
+
 def build_catalog(settings: Settings, force: bool = False) -> list[str]:
     meta_path = settings.data_dir / "catalog.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if not force and settings.db_path.exists() and meta.get("retailer_file"):
+        # A retailer's catalog (ingest-catalog) is never replaced by the Luma data behind its back.
+        return [f"catalog: ingested from {meta['retailer_file']} ({meta['products']} products); "
+                "`setup --force` puts the Luma catalog back"]
     root = luma_root(settings)
-    if not force and settings.db_path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("source") == str(root):
-            return [f"catalog: up to date ({meta['products']} products)"]
+    if not force and settings.db_path.exists() and meta.get("source") == str(root):
+        return [f"catalog: up to date ({meta['products']} products)"]
     products, links, report = read_luma(root)
-    write_catalog(settings.db_path, products, links)
-    meta_path.write_text(json.dumps({"source": str(root), "products": report.products}))
+    store_catalog(settings, products, links, {"source": str(root)})
     return ["catalog: built"] + ["  " + line for line in report.lines()]
 
 

@@ -48,7 +48,8 @@ def _parse_additional(value: str) -> dict[str, str]:
     return out
 
 
-def _parse_price(value: str) -> float:
+def parse_price(value: str) -> float:
+    """A positive price below a million, "$" and thousands separators allowed (ingestion rule)."""
     price = float(str(value).replace("$", "").replace(",", "").strip())
     if not (0 < price < 1e6):
         raise ValueError(f"price out of range: {value!r}")
@@ -122,7 +123,7 @@ def read_luma(root: Path) -> tuple[list[Product], dict[str, list[tuple[str, str]
                 report.skipped["missing image"] += 1
                 continue
             try:
-                price = _parse_price(children[0]["price"] or parent["price"])
+                price = parse_price(children[0]["price"] or parent["price"])
             except ValueError:
                 report.skipped["unparseable price"] += 1
                 continue
@@ -162,7 +163,7 @@ def read_luma(root: Path) -> tuple[list[Product], dict[str, list[tuple[str, str]
                 report.skipped["missing image"] += 1
                 continue
             try:
-                price = _parse_price(row["price"])
+                price = parse_price(row["price"])
             except ValueError:
                 report.skipped["unparseable price"] += 1
                 continue

@@ -9,6 +9,7 @@ import colorsys
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Common colour words the catalog does not use, mapped to the catalog colour a shopper means.
 COLOUR_SPELLINGS = {"grey", "offwhite"}  # synonyms that are the catalog colour itself, spelled otherwise
@@ -184,31 +185,56 @@ class Vocabulary:
             if word in COLOUR_SPELLINGS:  # the same colour spelled another way: nothing to say
                 return Normalised(target)
             return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
-        if word in NAMED_RGB:
+        if word in NAMED_RGB and any(c in CATALOG_RGB for c in self.colors):
             target = nearest_colour(NAMED_RGB[word], [c for c in self.colors if c in CATALOG_RGB])
             return Normalised(target, f"'{raw}' is not a catalog colour; using the nearest, {target}")
-        close = difflib.get_close_matches(word, [c.lower() for c in self.colors] + list(COLOUR_SYNONYMS), 1, 0.8)
+        # Only synonyms of colours this catalog has: another retailer's may lack Blue (no "navy").
+        landing = [w for w, target in COLOUR_SYNONYMS.items() if target in self.colors]
+        close = difflib.get_close_matches(word, [c.lower() for c in self.colors] + landing, 1, 0.8)
         if close:
             return self.color(close[0])
         raise VocabularyError(f"unknown colour '{raw}'; valid colours: {', '.join(self.colors)}")
 
     def category(self, raw: str) -> Normalised:
-        """One or more catalog categories (a list) for a shopper's word."""
+        """One or more catalog categories (a list) for a shopper's word. The synonym table was
+        written for the Luma catalog: a synonym counts only for the categories this catalog has,
+        so another retailer's own "Shirts" is not read as Luma's Tees."""
         text = str(raw).strip().lower().replace("’", "'")
-        if singular(text) in CATEGORY_SYNONYMS:  # "tanks" means men's Tanks and women's Bras & Tanks
-            return Normalised(CATEGORY_SYNONYMS[singular(text)])
+        synonyms = self._category_synonyms
+        if singular(text) in synonyms:  # "tanks" means men's Tanks and women's Bras & Tanks
+            return Normalised(synonyms[singular(text)])
         for cat in self.categories:
-            if text == cat.lower() or singular(text) == singular(cat):
+            if text in (cat.lower(), singular(cat)) or singular(text) == singular(cat):
                 return Normalised([cat])
-        key = singular(text.replace("-", " ")) if text.replace("-", " ") not in CATEGORY_SYNONYMS else text.replace("-", " ")
+        key = singular(text.replace("-", " ")) if text.replace("-", " ") not in synonyms else text.replace("-", " ")
         for candidate in (text, key, singular(text)):
-            if candidate in CATEGORY_SYNONYMS:
-                return Normalised(CATEGORY_SYNONYMS[candidate])
-        close = difflib.get_close_matches(singular(text), [c.lower() for c in self.categories] + list(CATEGORY_SYNONYMS), 1, 0.8)
+            if candidate in synonyms:
+                return Normalised(synonyms[candidate])
+        kin = self._kindred_categories(text)
+        if kin:  # "jacket" in a catalog whose jackets are its "Outerwear"
+            return Normalised(kin, f"'{raw}' read as {', '.join(kin)}")
+        close = difflib.get_close_matches(singular(text), [c.lower() for c in self.categories] + list(synonyms), 1, 0.8)
         if close:
             mapped = self.category(close[0])
             return Normalised(mapped.value, f"'{raw}' read as {', '.join(mapped.value)}")
         raise VocabularyError(f"unknown category '{raw}'; valid categories: {', '.join(self.categories)}")
+
+    @cached_property
+    def _category_synonyms(self) -> dict[str, list[str]]:
+        """CATEGORY_SYNONYMS narrowed to this catalog's categories (all of it for Luma's)."""
+        mine = set(self.categories)
+        narrowed = {word: [c for c in cats if c in mine] for word, cats in CATEGORY_SYNONYMS.items()}
+        return {word: cats for word, cats in narrowed.items() if cats}
+
+    def _kindred_categories(self, text: str) -> list[str]:
+        """This catalog's categories named by another word of the same synonym group as `text`:
+        "jacket" and "outerwear" both mean Luma's Jackets, so "jacket" finds an "Outerwear"."""
+        words = {w for w in (text, singular(text), text.replace("-", " "), singular(text.replace("-", " ")))}
+        meant = {c for w in words for c in CATEGORY_SYNONYMS.get(w, [])}
+        if not meant:
+            return []
+        group = {w for w, cats in CATEGORY_SYNONYMS.items() if meant & set(cats)} | {c.lower() for c in meant}
+        return [cat for cat in self.categories if singular(cat.lower()) in group or cat.lower() in group]
 
     def gender(self, raw: str) -> Normalised:
         word = str(raw).strip().lower()

@@ -106,6 +106,16 @@ class DialogueState:
                                                 for p in self.photos[-3:]))
         return "\n".join(lines)
 
+    def forget_missing_products(self, catalog) -> None:
+        """Drop the products the catalog no longer has (another catalog was ingested, a product
+        was removed): "the second one" then finds nothing instead of a product that is gone."""
+        known = lambda sku: catalog.get(sku) is not None  # noqa: E731
+        self.shown = [s for s in self.shown if known(s.sku)]
+        self.liked, self.rejected, self.asked = ([k for k in kept if known(k)]
+                                                 for kept in (self.liked, self.rejected, self.asked))
+        if self.focus is not None and not known(self.focus):
+            self.focus = None
+
     def shown_item(self, sku: str) -> ShownItem | None:
         return next((s for s in self.shown if s.sku == sku), None)
 

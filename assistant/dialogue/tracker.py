@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from tools.retriever import query_terms
 from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
-                                          SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number)
+                                          SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.spelling import Speller
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
@@ -184,7 +184,11 @@ BROAD_CATEGORIES = {"Tops", "Bottoms", "Gear"}
 def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     """Longest phrases first, so "tank top" beats "top"; the phrases are also the topic. Several
     joined by "or" ("tees or tanks") are any of them; otherwise the longest phrase wins."""
-    words_cats = sorted(list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories], key=len, reverse=True)
+    # A catalog's own category names in the singular too: another retailer's "Dresses" has no
+    # synonym entry to say "dress" (Luma's categories all have one).
+    words = list(CATEGORY_SYNONYMS) + [c.lower() for c in vocab.categories]
+    words += [w for w in dict.fromkeys(singular(c.lower()) for c in vocab.categories) if w not in words]
+    words_cats = sorted(words, key=len, reverse=True)
     found, taken = [], t
     for phrase in words_cats:
         for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):

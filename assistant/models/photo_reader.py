@@ -53,7 +53,8 @@ class PhotoReading:
 
     def summary(self) -> str:
         best = lambda pairs: f"{pairs[0][0]} ({pairs[0][1]:.0%})"  # noqa: E731
-        said = f"looks like {best(self.category)}, colour {best(self.color)}, {best(self.gender)}"
+        colour = f", colour {best(self.color)}" if self.color else ""  # a catalog without colours
+        said = f"looks like {best(self.category)}{colour}, {best(self.gender)}"
         if self.match_sku:
             return f"{said}: the catalog photo of the {self.match_name} ({self.match_sku})"
         if self.other > self.category[0][1]:
@@ -180,7 +181,8 @@ class PhotoReader:
             return [(n, 1.0 if n == name else 0.0) for n in [name] + [n for n in names if n != name]] \
                 if name in names else fallback
 
-        colour = ranked(self.colors, _softmax(self._colour_vecs @ vector))
+        # A catalog may list no colours (a retailer's file without them): then none is read.
+        colour = ranked(self.colors, _softmax(self._colour_vecs @ vector)) if self.colors else []
         gender = ranked(self.genders, _softmax(self._gender_vecs @ vector))
         product = self.match(vector)
         if product is not None:

@@ -56,7 +56,7 @@ def render_turn(context: dict, text: str, sent: list[str], photos: dict[str, str
 
 def photo_words(reading) -> str:
     """A photo as the reader's top guesses, for prompts without image tokens: 'Jackets, White, Women'."""
-    return ", ".join(pairs[0][0] for pairs in (reading.category, reading.color, reading.gender))
+    return ", ".join(pairs[0][0] for pairs in (reading.category, reading.color, reading.gender) if pairs)
 
 
 def chatml(system: str, user: str) -> str:

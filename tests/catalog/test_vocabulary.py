@@ -60,3 +60,20 @@ def test_gender_and_size(small_vocab):
     assert small_vocab.gender("male").value == "Men"
     assert small_vocab.size("medium").value == "M"
     assert small_vocab.size("xl").value == "XL"
+
+
+def test_another_retailers_categories_and_colours_are_its_own():
+    """Luma's synonyms count only for categories the catalog has: a retailer's own Shirts is not read
+    as Luma's Tees, "jacket" finds its Outerwear, a singular finds its plural; a colour it lacks is
+    refused with its own (empty) list instead of mapping to a Luma colour."""
+    vocab = Vocabulary(colors=[], categories=["Dresses", "Outerwear", "Shirts", "T-Shirts", "Shoes"],
+                       genders=["Men", "Unisex", "Women"], sizes=[], materials=[], patterns=[], activities=[])
+    assert vocab.category("shirts").value == ["Shirts"] and vocab.category("t-shirt").value == ["T-Shirts"]
+    assert vocab.category("dress").value == ["Dresses"]
+    kin = vocab.category("jacket")
+    assert kin.value == ["Outerwear"] and kin.note == "'jacket' read as Outerwear"
+    with pytest.raises(VocabularyError, match="valid categories: Dresses, Outerwear"):
+        vocab.category("tanks")
+    for word in ("navy", "salmon", "red"):
+        with pytest.raises(VocabularyError, match="valid colours"):
+            vocab.color(word)

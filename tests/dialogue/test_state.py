@@ -1,5 +1,7 @@
 """Dialogue state (assistant/dialogue/state.py): references against the last list and the catalog, and
 the compact view."""
+from types import SimpleNamespace
+
 import pytest
 
 from assistant.catalog.constraints import Constraints
@@ -42,3 +44,14 @@ def test_compact_view_lists_constraints_and_shown():
     state.constraints = Constraints.from_dict({"gender": "Women", "category": ["Jackets"]})
     text = state.compact()
     assert "gender=Women" in text and "category=Jackets" in text and "2. Mona Pullover Hoodlie" in text
+
+
+def test_products_the_catalog_no_longer_has_are_forgotten():
+    """After another catalog is ingested (or a product removed), a saved session points at nothing gone."""
+    state = shown_state()
+    catalog = SimpleNamespace(get={s.sku: s for s in state.shown}.get)  # what the method reads of a Catalog
+    state.shown.append(ShownItem(4, "GONE-1", "A product from the old catalog", None, "Shirts", 20.0))
+    state.liked, state.rejected, state.asked, state.focus = ["GONE-1", "WJ03-Blue"], ["GONE-1"], ["GONE-1"], "GONE-1"
+    state.forget_missing_products(catalog)
+    assert [s.sku for s in state.shown] == ["WJ03-Blue", "WH01-Red", "WS03-Green"] and state.resolve(4) is None
+    assert (state.liked, state.rejected, state.asked, state.focus) == (["WJ03-Blue"], [], [], None)
