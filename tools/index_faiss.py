@@ -1,0 +1,202 @@
+"""The embedded backends: exact search with NumPy or FAISS, and FAISS HNSW.
+
+Filters are evaluated in memory over the payload (a boolean mask per stored value, computed once
+at build) and handed to FAISS as a bitmap selector, so the search itself skips what the shopper
+ruled out. HNSW under a very selective filter walks a graph that is mostly ruled out: below
+`exact_below` of the catalog it searches the filtered subset exactly instead, the standard answer
+(and cheap: the cost is proportional to what passes the filter).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tools.index_payload import BOOL, FLOAT, SCHEMA, Where
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class PayloadMasks:
+    """The payload as columns: one boolean row mask per keyword value, arrays for numbers and flags."""
+
+    def __init__(self, payloads: list[dict] | None, n: int, schema: dict[str, str] = SCHEMA):
+        self.n, self.masks, self.arrays = n, {}, {}
+        if payloads is None:
+            return
+        for key, kind in schema.items():
+            if kind in (FLOAT, BOOL):
+                self.arrays[key] = np.array([p.get(key, 0) for p in payloads], dtype=np.float64 if kind == FLOAT else bool)
+                continue
+            rows: dict[str, list[int]] = {}
+            for row, p in enumerate(payloads):
+                for v in ([p[key]] if isinstance(p.get(key), str) else p.get(key, [])):
+                    rows.setdefault(v, []).append(row)
+            self.masks[key] = {v: self._mask(r) for v, r in rows.items()}
+
+    def _mask(self, rows) -> np.ndarray:
+        mask = np.zeros(self.n, dtype=bool)
+        mask[np.asarray(rows, dtype=np.int64)] = True
+        return mask
+
+    def _any(self, key: str, values) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for v in values:
+            if (m := self.masks.get(key, {}).get(v)) is not None:
+                out |= m
+        return out
+
+    def select(self, where: Where, row_of: dict[int, int]) -> np.ndarray | None:
+        """The rows `where` allows, or None for all of them."""
+        if not where:
+            return None
+        mask = np.ones(self.n, dtype=bool) if where.ids is None else self._mask(
+            [row_of[i] for i in where.ids if i in row_of])
+        for c in where.conditions:
+            if c.op == "any":
+                mask &= self._any(c.key, c.values)
+            elif c.op == "none":
+                mask &= ~self._any(c.key, c.values)
+            elif c.op == "range":
+                column = self.arrays[c.key]
+                if c.gte is not None:
+                    mask &= column >= c.gte
+                if c.lte is not None:
+                    mask &= column <= c.lte
+            elif c.op == "true":
+                mask &= self.arrays[c.key]
+            else:
+                raise ValueError(f"unknown condition {c.op}")
+        rows = [row_of[i] for i in where.exclude if i in row_of]
+        if rows:
+            mask[np.asarray(rows)] = False
+        return mask
+
+
+class NumpyIndex:
+    """Exact cosine search with NumPy; enough for catalogs of tens of thousands of items."""
+    backend = "numpy"
+
+    def __init__(self, dim: int, **options):
+        self.dim = dim
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.vectors = np.zeros((0, dim), dtype=np.float32)
+        self.payloads: list[dict] | None = None
+        self.options: dict = {}
+
+    def add(self, ids, vectors, payloads: list[dict] | None = None) -> None:
+        if len(self.ids):
+            raise ValueError("an index is built once, from all its items")
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.vectors = normalise(vectors)
+        self.payloads = payloads
+        self._row = {int(i): r for r, i in enumerate(self.ids)}
+        self.columns = PayloadMasks(payloads, len(self.ids))
+        self._build()
+
+    def _build(self) -> None:
+        pass
+
+    def vector(self, item_id: int) -> np.ndarray:
+        return self.vectors[self._row[int(item_id)]]
+
+    def rows(self, where) -> np.ndarray | None:
+        where = Where.coerce(where)
+        if where.conditions and self.payloads is None:
+            raise ValueError("this index was built without payloads; rebuild it (python -m assistant setup --force)")
+        return self.columns.select(where, self._row)
+
+    def search(self, query, k, where=None):
+        mask = self.rows(where)
+        rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
+        return self._exact(normalise(query).reshape(-1), rows, k)
+
+    def _exact(self, q: np.ndarray, rows: np.ndarray, k: int):
+        if len(rows) == 0 or k <= 0:
+            return []
+        scores = self.vectors[rows] @ q
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(self.ids[rows[t]]), float(scores[t])) for t in top]
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "vectors.npy", self.vectors)
+        np.save(path / "ids.npy", self.ids)
+        if self.payloads is not None:
+            (path / "payloads.json").write_text(json.dumps(self.payloads))
+        (path / "meta.json").write_text(json.dumps({"backend": self.backend, "dim": self.dim}))
+
+
+class FaissIndex(NumpyIndex):
+    """Exact inner product over normalised vectors (FAISS flat); a filter is a bitmap selector."""
+    backend = "faiss"
+
+    def _build(self) -> None:
+        import faiss
+        self._faiss = faiss
+        self.index = self._make_index(faiss)
+        self.index.add(self.vectors)
+        # One copy of the vectors: `vectors` becomes a view of FAISS's own storage (1.5 GB at 1M).
+        self.flat = faiss.downcast_index(getattr(self.index, "storage", self.index))
+        n = len(self.ids)
+        self.vectors = faiss.rev_swig_ptr(self.flat.get_xb(), n * self.dim).reshape(n, self.dim)
+
+    def _make_index(self, faiss):
+        return faiss.IndexFlatIP(self.dim)
+
+    def _params(self, selector):
+        return self._faiss.SearchParameters(sel=selector)
+
+    def search(self, query, k, where=None):
+        mask = self.rows(where)
+        k = min(k, len(self.ids))
+        if k == 0 or (mask is not None and not mask.any()):
+            return []
+        q = normalise(query).reshape(1, -1)
+        index, params = self.index, None
+        if mask is not None:
+            selector = self._faiss.IDSelectorBitmap(len(mask), self._faiss.swig_ptr(np.packbits(mask, bitorder="little")))
+            index, params = self._route(mask), None
+            params = self._params(selector) if index is self.index else self._faiss.SearchParameters(sel=selector)
+        scores, rows = index.search(q, k, params=params)
+        return [(int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0]) if r != -1]
+
+    def _route(self, mask: np.ndarray):
+        return self.index
+
+
+class FaissHnswIndex(FaissIndex):
+    """Approximate search on an HNSW graph (FAISS); exact over the subset under a selective filter."""
+    backend = "faiss-hnsw"
+
+    def __init__(self, dim: int, m: int = 32, ef_construction: int = 80, ef_search: int = 128,
+                 exact_below: float = 0.05, **options):
+        super().__init__(dim)
+        self.m, self.ef_construction, self.ef_search, self.exact_below = m, ef_construction, ef_search, exact_below
+
+    def _make_index(self, faiss):
+        index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = self.ef_construction
+        return index
+
+    def _params(self, selector):
+        return self._faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
+
+    def _route(self, mask: np.ndarray):
+        # The graph's own flat storage, searched exactly: what a selective filter leaves.
+        return self.flat if mask.mean() < self.exact_below else self.index
+
+    def search(self, query, k, where=None):
+        if Where.coerce(where):
+            return super().search(query, k, where)
+        k = min(k, len(self.ids))
+        if k == 0:
+            return []
+        scores, rows = self.index.search(normalise(query).reshape(1, -1), k,
+                                         params=self._faiss.SearchParametersHNSW(efSearch=self.ef_search))
+        return [(int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0]) if r != -1]
