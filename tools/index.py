@@ -68,14 +68,34 @@ def build_index(ids, vectors, backend: str = "faiss", payloads: list[dict] | Non
     return index
 
 
-def load_index(path: Path, backend: str | None = None, **options) -> VectorIndex:
-    """The index saved at `path` (ids, vectors, payloads: what setup writes), served by `backend`
-    (default: the one it was saved with). An engine backend is filled from these files, or reuses
-    its collection when that already holds as many items."""
+def load_index(path: Path, backend: str | None = None, payloads: list[dict] | None = None, **options) -> VectorIndex:
+    """The index saved at `path` (ids, vectors and any payloads), served by `backend` (default: the
+    one it was saved with), with `payloads` if given. An engine backend is filled from these
+    files, or reuses its collection when that already holds as many items."""
     meta = json.loads((path / "meta.json").read_text())
     payload_file = path / "payloads.json"
-    payloads = json.loads(payload_file.read_text()) if payload_file.exists() else None
+    if payloads is None and payload_file.exists():
+        payloads = json.loads(payload_file.read_text())
     backend = backend or meta["backend"]
     if backend in ("qdrant", "qdrant-edge", "milvus"):
         options.setdefault("collection", path.name)
     return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), backend, payloads, **options)
+
+
+def engine_options(backend: str, url: str, folder: Path, name: str) -> dict:
+    """Where an engine backend keeps index `name`: a server at `url`, else a folder under `folder`."""
+    if backend == "qdrant":
+        return {"collection": name, **({"url": url} if url else {"path": folder / "qdrant"})}
+    if backend == "milvus":
+        return {"collection": name, **({"uri": url} if url else {"path": folder / "milvus"})}
+    if backend == "qdrant-edge":
+        return {"path": folder / "qdrant-edge" / name}
+    return {}
+
+
+def open_index(path: Path, catalog, backend: str = "faiss", url: str = "") -> VectorIndex:
+    """The index setup saved at `path`, served by `backend`, each item with its payload computed
+    from the catalog now (so a change to the constraint table needs no rebuild)."""
+    from tools.index_payload import catalog_payloads
+    ids = np.load(path / "ids.npy")
+    return load_index(path, backend, catalog_payloads(catalog, ids), **engine_options(backend, url, path.parent, path.name))

@@ -160,7 +160,8 @@ class FaissIndex(NumpyIndex):
         q = normalise(query).reshape(1, -1)
         index, params = self.index, None
         if mask is not None:
-            selector = self._faiss.IDSelectorBitmap(len(mask), self._faiss.swig_ptr(np.packbits(mask, bitorder="little")))
+            bits = np.packbits(mask, bitorder="little")  # held here: the selector only points at it
+            selector = self._faiss.IDSelectorBitmap(len(mask), self._faiss.swig_ptr(bits))
             index, params = self._route(mask), None
             params = self._params(selector) if index is self.index else self._faiss.SearchParameters(sel=selector)
         scores, rows = index.search(q, k, params=params)

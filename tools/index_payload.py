@@ -130,6 +130,13 @@ def payload(product, options: dict[str, list[str]]) -> dict:
     return out
 
 
+def catalog_payloads(catalog, ids) -> list[dict]:
+    """The payload of each catalog product in `ids`, in that order."""
+    from assistant.catalog.vocabulary import Vocabulary
+    options = field_options(Vocabulary.from_catalog(catalog))
+    return [payload(catalog.by_id(int(i)), options) for i in ids]
+
+
 def conditions(constraints, options: dict[str, list[str]]) -> list[Condition]:
     """The constraints (a Constraints record) as engine-neutral conditions; raises Unsupported."""
     out = []
