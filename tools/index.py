@@ -15,6 +15,7 @@ catalog travels with a query. A plain list of ids is still accepted (a short can
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -77,7 +78,7 @@ def load_index(path: Path, backend: str | None = None, payloads: list[dict] | No
     if payloads is None and payload_file.exists():
         payloads = json.loads(payload_file.read_text())
     backend = backend or meta["backend"]
-    if backend in ("qdrant", "qdrant-edge", "milvus"):
+    if backend in ("qdrant", "milvus"):
         options.setdefault("collection", path.name)
     return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), backend, payloads, **options)
 
@@ -93,9 +94,20 @@ def engine_options(backend: str, url: str, folder: Path, name: str) -> dict:
     return {}
 
 
+def fingerprint(ids, vectors, payloads) -> str:
+    """A short digest of what an engine is filled with: a collection named with it is reused only
+    while the catalog, its vectors and the payload rules (the constraint table) are unchanged."""
+    digest = hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    digest.update(json.dumps(payloads, sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
 def open_index(path: Path, catalog, backend: str = "faiss", url: str = "") -> VectorIndex:
     """The index setup saved at `path`, served by `backend`, each item with its payload computed
     from the catalog now (so a change to the constraint table needs no rebuild)."""
     from tools.index_payload import catalog_payloads
-    ids = np.load(path / "ids.npy")
-    return load_index(path, backend, catalog_payloads(catalog, ids), **engine_options(backend, url, path.parent, path.name))
+    ids, vectors = np.load(path / "ids.npy"), np.load(path / "vectors.npy")
+    payloads = catalog_payloads(catalog, ids)
+    name = path.name if backend in ("faiss", "faiss-hnsw", "numpy") else f"{path.name}_{fingerprint(ids, vectors, payloads)}"
+    return build_index(ids, vectors, backend, payloads, **engine_options(backend, url, path.parent, name))

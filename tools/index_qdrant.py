@@ -156,6 +156,11 @@ class QdrantEdgeIndex:
 
     def add(self, ids, vectors, payloads: list[dict] | None = None) -> None:
         q, self.ids = self.q, np.asarray(ids, dtype=np.int64)
+        if (self.path / "edge_config.json").exists():  # a shard already built in this folder
+            self.shard = q.EdgeShard.load(str(self.path))
+            if self.shard.count(q.CountRequest(exact=True)) == len(self.ids):
+                return
+            raise ValueError(f"{self.path} holds another shard; remove it or choose another folder")
         config = q.EdgeConfig(vectors=q.EdgeVectorParams(size=self.dim, distance=q.Distance.Dot), hnsw_config=self.hnsw)
         self.shard = q.EdgeShard.create(str(self.path), config)
         kinds = {KEYWORD: q.PayloadSchemaType.Keyword, KEYWORDS: q.PayloadSchemaType.Keyword,
