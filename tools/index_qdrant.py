@@ -7,6 +7,7 @@ table is written once against a small adapter (`_Spelling`) of each.
 """
 from __future__ import annotations
 
+import atexit
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ def _clean(payload: dict, s: _Spelling) -> dict:
 
 
 _CLIENTS: dict[str, object] = {}
+_SHARDS: dict[Path, object] = {}   # embedded shards open in this process, by folder
 
 
 def _client(url: str | None, path: Path | None):
@@ -85,6 +87,7 @@ def _client(url: str | None, path: Path | None):
     key = url or str(path or ":memory:")
     if key not in _CLIENTS:
         _CLIENTS[key] = QdrantClient(url=url) if url else QdrantClient(path=str(path)) if path else QdrantClient(":memory:")
+        atexit.register(_CLIENTS[key].close)  # closed before the interpreter tears down what close() needs
     return _CLIENTS[key]
 
 
@@ -103,7 +106,8 @@ class QdrantIndex:
     def add(self, ids, vectors, payloads: list[dict] | None = None) -> None:
         m, self.ids = self.models, np.asarray(ids, dtype=np.int64)
         if self.client.collection_exists(self.collection):
-            if self.client.count(self.collection, exact=True).count == len(self.ids):
+            vectors_config = self.client.get_collection(self.collection).config.params.vectors
+            if vectors_config.size == self.dim and self.client.count(self.collection, exact=True).count == len(self.ids):
                 return  # already filled from these files
             self.client.delete_collection(self.collection)
         self.client.create_collection(self.collection, vectors_config=m.VectorParams(size=self.dim, distance=m.Distance.DOT))
@@ -157,12 +161,13 @@ class QdrantEdgeIndex:
     def add(self, ids, vectors, payloads: list[dict] | None = None) -> None:
         q, self.ids = self.q, np.asarray(ids, dtype=np.int64)
         if (self.path / "edge_config.json").exists():  # a shard already built in this folder
-            self.shard = q.EdgeShard.load(str(self.path))
+            # Opened once per process: the shard locks its write-ahead log.
+            self.shard = _SHARDS.get(self.path) or _SHARDS.setdefault(self.path, q.EdgeShard.load(str(self.path)))
             if self.shard.count(q.CountRequest(exact=True)) == len(self.ids):
                 return
             raise ValueError(f"{self.path} holds another shard; remove it or choose another folder")
         config = q.EdgeConfig(vectors=q.EdgeVectorParams(size=self.dim, distance=q.Distance.Dot), hnsw_config=self.hnsw)
-        self.shard = q.EdgeShard.create(str(self.path), config)
+        self.shard = _SHARDS[self.path] = q.EdgeShard.create(str(self.path), config)
         kinds = {KEYWORD: q.PayloadSchemaType.Keyword, KEYWORDS: q.PayloadSchemaType.Keyword,
                  FLOAT: q.PayloadSchemaType.Float, BOOL: q.PayloadSchemaType.Integer}  # flags as 0/1
         keys = SCHEMA if payloads is None else {k: v for k, v in SCHEMA.items() if k in payloads[0]}
@@ -186,9 +191,10 @@ class QdrantEdgeIndex:
         return [(int(p.id), float(p.score)) for p in found]
 
     def vector(self, item_id: int) -> np.ndarray:
-        return np.asarray(self.shard.retrieve([int(item_id)], with_vector=True)[0].vector, dtype=np.float32)
+        return np.asarray(self.shard.retrieve([int(item_id)], with_payload=False, with_vector=True)[0].vector, dtype=np.float32)
 
     def close(self) -> None:
+        _SHARDS.pop(self.path, None)
         self.shard.close()
 
     def save(self, path: Path) -> None:

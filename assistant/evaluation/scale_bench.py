@@ -17,6 +17,7 @@ in a trial, as its walk stays in the query's region, where the filter keeps noth
 from __future__ import annotations
 
 import gc
+import json
 import math
 import shutil
 import statistics
@@ -80,11 +81,19 @@ def choose_filters(catalog: SyntheticCatalog) -> dict[str, list[tuple[dict, Wher
 
 
 def _rss_mb() -> float:
+    """Resident memory after handing freed heap back to the system, so that what an earlier backend
+    freed does not hide what this one holds."""
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
     return psutil.Process().memory_info().rss / 2**20
 
 
 def _options(name: str, folder: Path) -> dict:
-    return {"qdrant-edge": {"path": folder / "qdrant-edge"}, "milvus": {"path": folder, "collection": "items"}}.get(name, {})
+    return {"qdrant-edge": {"path": folder / "qdrant-edge"}, "milvus": {"path": folder, "collection": "items", "index_type": "HNSW"}}.get(name, {})
 
 
 def _close(index) -> None:
@@ -110,7 +119,8 @@ def time_backend(name: str, catalog: SyntheticCatalog, queries: dict[str, np.nda
     gc.collect()
     before, start = _rss_mb(), time.perf_counter()
     index = build_index(catalog.ids, catalog.vectors, name, catalog.payloads, **_options(name, folder))
-    figures = {"build_s": time.perf_counter() - start, "memory_mb": _rss_mb() - before}
+    build_s = time.perf_counter() - start
+    figures = {"build_s": build_s, "memory_mb": _rss_mb() - before}   # RSS growth: the index as held in this process
     results: dict = {}
     for level, chosen in filters.items():
         latencies, recalls, results[level] = [], [], []
@@ -160,6 +170,9 @@ def run_scale_bench(sizes: list[str] | None = None, backends: list[str] | None =
                 truth = results
             table[n][name] = measured
             figures.update({f"{n}_{name}_{k}": v for k, v in measured.items()})
+            if out_dir is not None:  # what is measured so far survives a run stopped before its end
+                Path(out_dir).mkdir(parents=True, exist_ok=True)
+                (Path(out_dir) / "scale_partial.json").write_text(json.dumps(figures, indent=1))
         del catalog
         gc.collect()
     largest = max(table)

@@ -47,8 +47,9 @@ def sql_ids(catalog, constraints) -> list[int]:
 
 
 def engine(name, ids, vectors, payloads, tmp_path):
-    options = {"qdrant": {"collection": f"t{len(ids)}"},  # no url or path: the client's local mode in memory
-               "milvus": {"path": tmp_path, "collection": f"t{len(ids)}"},
+    collection = f"t{len(ids)}_{vectors.shape[1]}"
+    options = {"qdrant": {"collection": collection},  # no url or path: the client's local mode in memory
+               "milvus": {"path": tmp_path, "collection": collection},
                "qdrant-edge": {"path": tmp_path / "edge"},
                "faiss-hnsw": {"exact_below": 0.05}}.get(name, {})
     return build_index(ids, vectors, name, payloads, **options)
