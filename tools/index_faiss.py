@@ -1,8 +1,8 @@
 """The embedded backends: exact search with NumPy or FAISS, and FAISS HNSW.
 
-Filters are evaluated in memory over the payload (a boolean mask per stored value, computed once
-at build) and handed to FAISS as a bitmap selector, so the search itself skips what the shopper
-ruled out. HNSW under a very selective filter walks a graph that is mostly ruled out: below
+Filters are evaluated in memory over the payload (posting lists and masks per stored value,
+computed once at build); a filter keeping a few thousand items is scored directly, a larger one is
+handed to FAISS as a bitmap selector, so the search itself skips what the shopper ruled out. HNSW under a very selective filter walks a graph that is mostly ruled out: below
 `exact_below` of the catalog it searches the filtered subset exactly instead, the standard answer
 (and cheap: the cost is proportional to what passes the filter).
 """
@@ -15,6 +15,8 @@ import numpy as np
 
 from tools.index_payload import BOOL, FLOAT, SCHEMA, Where
 
+SUBSET_EXACT = 8_192   # rows: a filter keeping at most this many is scored directly (about 12 MB of vectors)
+
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -23,10 +25,13 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class PayloadMasks:
-    """The payload as columns: one boolean row mask per keyword value, arrays for numbers and flags."""
+    """The payload as columns: per keyword value a boolean row mask and its sorted rows (a posting
+    list), arrays for numbers and flags. A filter starts from the shortest posting list among its
+    "any" conditions and tests the rest only on those rows, so a selective filter costs what it
+    keeps, not the size of the catalog."""
 
     def __init__(self, payloads: list[dict] | None, n: int, schema: dict[str, str] = SCHEMA):
-        self.n, self.masks, self.arrays = n, {}, {}
+        self.n, self.masks, self.postings, self.arrays = n, {}, {}, {}
         if payloads is None:
             return
         for key, kind in schema.items():
@@ -37,45 +42,56 @@ class PayloadMasks:
             for row, p in enumerate(payloads):
                 for v in ([p[key]] if isinstance(p.get(key), str) else p.get(key, [])):
                     rows.setdefault(v, []).append(row)
-            self.masks[key] = {v: self._mask(r) for v, r in rows.items()}
+            self.postings[key] = {v: np.asarray(r, dtype=np.int64) for v, r in rows.items()}
+            self.masks[key] = {v: self._mask(r) for v, r in self.postings[key].items()}
 
     def _mask(self, rows) -> np.ndarray:
         mask = np.zeros(self.n, dtype=bool)
         mask[np.asarray(rows, dtype=np.int64)] = True
         return mask
 
-    def _any(self, key: str, values) -> np.ndarray:
-        out = np.zeros(self.n, dtype=bool)
-        for v in values:
-            if (m := self.masks.get(key, {}).get(v)) is not None:
-                out |= m
-        return out
+    def _posting_size(self, c) -> int:
+        return sum(len(self.postings.get(c.key, {}).get(v, ())) for v in c.values)
+
+    def _holds(self, c, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` meets condition `c`."""
+        if c.op in ("any", "none"):
+            found = np.zeros(len(rows), dtype=bool)
+            for v in c.values:
+                if (m := self.masks.get(c.key, {}).get(v)) is not None:
+                    found |= m[rows]
+            return found if c.op == "any" else ~found
+        if c.op == "range":
+            column, keep = self.arrays[c.key][rows], np.ones(len(rows), dtype=bool)
+            if c.gte is not None:
+                keep &= column >= c.gte
+            if c.lte is not None:
+                keep &= column <= c.lte
+            return keep
+        if c.op == "true":
+            return self.arrays[c.key][rows]
+        raise ValueError(f"unknown condition {c.op}")
 
     def select(self, where: Where, row_of: dict[int, int]) -> np.ndarray | None:
-        """The rows `where` allows, or None for all of them."""
+        """The sorted rows `where` allows, or None for all of them."""
         if not where:
             return None
-        mask = np.ones(self.n, dtype=bool) if where.ids is None else self._mask(
-            [row_of[i] for i in where.ids if i in row_of])
-        for c in where.conditions:
-            if c.op == "any":
-                mask &= self._any(c.key, c.values)
-            elif c.op == "none":
-                mask &= ~self._any(c.key, c.values)
-            elif c.op == "range":
-                column = self.arrays[c.key]
-                if c.gte is not None:
-                    mask &= column >= c.gte
-                if c.lte is not None:
-                    mask &= column <= c.lte
-            elif c.op == "true":
-                mask &= self.arrays[c.key]
-            else:
-                raise ValueError(f"unknown condition {c.op}")
-        rows = [row_of[i] for i in where.exclude if i in row_of]
-        if rows:
-            mask[np.asarray(rows)] = False
-        return mask
+        rest = list(where.conditions)
+        if where.ids is not None:
+            rows = np.unique(np.asarray([row_of[i] for i in where.ids if i in row_of], dtype=np.int64))
+        elif anys := [c for c in rest if c.op == "any"]:
+            first = min(anys, key=self._posting_size)
+            rest.remove(first)
+            lists = [self.postings.get(first.key, {}).get(v) for v in first.values]
+            lists = [r for r in lists if r is not None]
+            rows = (lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))) if lists else np.zeros(0, np.int64)
+        else:
+            rows = np.arange(self.n)
+        for c in rest:
+            rows = rows[self._holds(c, rows)]
+        if where.exclude:
+            rows = np.setdiff1d(rows, [row_of[i] for i in where.exclude if i in row_of], assume_unique=True)
+        return rows
 
 
 class NumpyIndex:
@@ -106,15 +122,15 @@ class NumpyIndex:
         return self.vectors[self._row[int(item_id)]]
 
     def rows(self, where) -> np.ndarray | None:
+        """The rows a search may return (sorted), or None for all."""
         where = Where.coerce(where)
         if where.conditions and self.payloads is None:
             raise ValueError("this index was built without payloads; rebuild it (python -m assistant setup --force)")
         return self.columns.select(where, self._row)
 
     def search(self, query, k, where=None):
-        mask = self.rows(where)
-        rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
-        return self._exact(normalise(query).reshape(-1), rows, k)
+        rows = self.rows(where)
+        return self._exact(normalise(query).reshape(-1), np.arange(len(self.ids)) if rows is None else rows, k)
 
     def _exact(self, q: np.ndarray, rows: np.ndarray, k: int):
         if len(rows) == 0 or k <= 0:
@@ -153,21 +169,25 @@ class FaissIndex(NumpyIndex):
         return self._faiss.SearchParameters(sel=selector)
 
     def search(self, query, k, where=None):
-        mask = self.rows(where)
+        rows = self.rows(where)
         k = min(k, len(self.ids))
-        if k == 0 or (mask is not None and not mask.any()):
+        if k == 0 or (rows is not None and len(rows) == 0):
             return []
         q = normalise(query).reshape(1, -1)
+        if rows is not None and len(rows) <= SUBSET_EXACT:
+            return self._exact(q.reshape(-1), rows, k)   # a few thousand rows: scoring them beats any scan
         index, params = self.index, None
-        if mask is not None:
+        if rows is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            mask[rows] = True
             bits = np.packbits(mask, bitorder="little")  # held here: the selector only points at it
             selector = self._faiss.IDSelectorBitmap(len(mask), self._faiss.swig_ptr(bits))
-            index, params = self._route(mask), None
+            index = self._route(len(rows) / len(self.ids))
             params = self._params(selector) if index is self.index else self._faiss.SearchParameters(sel=selector)
-        scores, rows = index.search(q, k, params=params)
-        return [(int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0]) if r != -1]
+        scores, found = index.search(q, k, params=params)
+        return [(int(self.ids[r]), float(s)) for r, s in zip(found[0], scores[0]) if r != -1]
 
-    def _route(self, mask: np.ndarray):
+    def _route(self, share: float):
         return self.index
 
 
@@ -188,9 +208,9 @@ class FaissHnswIndex(FaissIndex):
     def _params(self, selector):
         return self._faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
 
-    def _route(self, mask: np.ndarray):
+    def _route(self, share: float):
         # The graph's own flat storage, searched exactly: what a selective filter leaves.
-        return self.flat if mask.mean() < self.exact_below else self.index
+        return self.flat if share < self.exact_below else self.index
 
     def search(self, query, k, where=None):
         if Where.coerce(where):

@@ -70,9 +70,9 @@ def choose_filters(catalog: SyntheticCatalog) -> dict[str, list[tuple[dict, Wher
     scored = []
     for raw in candidate_filters():
         where = Where(tuple(conditions(Constraints(**raw), {})))
-        mask = masks.select(where, {})
-        if mask.any():
-            scored.append((raw, where, float(mask.mean()), np.flatnonzero(mask)))
+        rows = masks.select(where, {})
+        if len(rows):
+            scored.append((raw, where, len(rows) / len(catalog.ids), rows))
     chosen = {"unfiltered": [({}, Where(), 1.0, None)]}
     for level, target in LEVELS.items():
         if target < 1:
