@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from tools.base import ToolContext
 from tools.evidence import Evidence
 from tools.catalog_filter import violations
-from tools.index import load_index
+from tools.index import open_index
 from tools.product_facts import facts_about
 from tools.registry import ToolRegistry
 from assistant.catalog.constraints import Constraints, describe
@@ -96,13 +96,16 @@ class Assistant:
                 or image_index_stale(settings)):  # e.g. another image encoder was chosen
             run_setup(settings, with_model=False)
         catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
+
+        def index(name: str):  # served by the chosen backend, each item with its payload
+            return open_index(settings.index_dir / name, catalog, settings.index_backend, settings.index_url)
         photo_reader = image_index = fused_index = None
         if (settings.index_dir / "image" / "meta.json").exists():  # photos need the trained encoder
             from assistant.models.photo_reader import PhotoReader
             from assistant.models.image_encoder import get_image_encoder
             photo_reader = PhotoReader.from_settings(settings, get_image_encoder(settings.image_encoder), embedder, catalog)
-            image_index, fused_index = load_index(settings.index_dir / "image"), load_index(settings.index_dir / "fused")
-        bot = cls(settings, catalog, planner, embedder, load_index(settings.index_dir / "text"),
+            image_index, fused_index = index("image"), index("fused")
+        bot = cls(settings, catalog, planner, embedder, index("text"),
                   photo_reader, image_index, fused_index, CatalogCF.load(settings.recommender_dir))
         bot.controller.planner.warm_up()  # load weights and cache the system prompt now
         return bot

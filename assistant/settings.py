@@ -47,6 +47,13 @@ class Settings:
     renderer: str = "lab"
     renderer_weights: str = "shipped"   # "shipped" = assistant/weights/renderer.safetensors, or a path
     render_max_side: int = 1024   # renders are shown at the photo's resolution up to this height
+    # The vector index backend (tools/index.py): "faiss" (exact, embedded: the default), "faiss-hnsw",
+    # "qdrant", "qdrant-edge" (the Qdrant engine in-process), "milvus" or "numpy". Setup always saves
+    # the vectors; an engine backend is filled from them at start.
+    index_backend: str = "faiss"
+    # An engine's server: a Qdrant URL (http://host:6333) or a Milvus URI (http://host:19530). Empty:
+    # embedded under data/index/ (Qdrant's client local mode, Milvus Lite).
+    index_url: str = ""
     max_steps: int = 3            # tool calls the controller may make in one turn
     max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
     top_k: int = 5                # items shown per turn

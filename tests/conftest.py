@@ -255,9 +255,9 @@ def embedder(settings):
 
 
 @pytest.fixture(scope="session")
-def text_index(settings):
-    from tools.index import load_index
-    return load_index(settings.index_dir / "text")
+def text_index(settings, catalog):
+    from tools.index import open_index
+    return open_index(settings.index_dir / "text", catalog, settings.index_backend, settings.index_url)
 
 
 @pytest.fixture

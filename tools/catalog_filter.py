@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from tools.base import Hit, ToolContext, ToolResult
 from tools.evidence import ConstraintMet, Rating, SortRank
+from tools.index_payload import Where, field_options
 from tools.relaxation import Relaxation, closest
 from assistant.catalog.constraints import FIELDS, Constraints, as_list, drop_crossed_prices
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError
@@ -92,6 +93,16 @@ class Filtered:
 
     def result_data(self) -> dict:
         return {"relaxed": self.relaxed.to_dict()} if self.relaxed else {}
+
+    def where(self, vocab, exclude=()) -> Where | None:
+        """The same selection for a vector index: the constraints go into the engine's payload
+        filter, and the SQL's ids only for a value the payload cannot test (a free word after
+        "not"); None: everything."""
+        if self.allowed is None and not exclude:
+            return None
+        leave_out = set(exclude)
+        ids = None if self.allowed is None else [i for i in self.allowed if i not in leave_out]
+        return Where.of(self.met, field_options(vocab), tuple(sorted(leave_out)), fallback_ids=ids)
 
 
 def select(ctx: ToolContext, constraints: Constraints) -> list[int]:

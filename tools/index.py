@@ -1,106 +1,113 @@
-"""A small vector-index interface, with FAISS as the default backend and NumPy as the fallback.
+"""The vector-index interface and its backends, chosen by name (`SHOPASSIST_INDEX_BACKEND`).
 
-Search takes an optional set of allowed ids so that constraints are applied inside the search
-(filtered search) rather than by cutting a short list afterwards.
+  faiss       exact search, embedded (the default: what `make run` uses)
+  faiss-hnsw  FAISS HNSW graph, embedded; exact over the subset under a very selective filter
+  numpy       exact search without FAISS
+  qdrant      Qdrant through qdrant-client: a server or cluster by URL (`SHOPASSIST_INDEX_URL`),
+              else the client's local mode in a folder (its Python test implementation: fine for a
+              catalog of hundreds, not a benchmark)
+  qdrant-edge the Qdrant engine embedded in-process (qdrant-edge-py)
+  milvus      Milvus through pymilvus: a cluster by URI, else Milvus Lite in a file
+
+Search takes a `Where` (tools/index_payload.py): the shopper's constraints as conditions that the
+engine applies itself against the payload stored with each vector, so nothing proportional to the
+catalog travels with a query. A plain list of ids is still accepted (a short candidate list).
 """
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from tools.index_faiss import FaissHnswIndex, FaissIndex, NumpyIndex, normalise  # noqa: F401  (re-exported)
+from tools.index_payload import Where  # noqa: F401
+
 
 class VectorIndex(Protocol):
     dim: int
+    backend: str
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
-    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray, payloads: list[dict] | None = None) -> None: ...
+    def search(self, query: np.ndarray, k: int, where: "Where | list[int] | None" = None) -> list[tuple[int, float]]: ...
     def vector(self, item_id: int) -> np.ndarray: ...
     def save(self, path: Path) -> None: ...
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+# name -> "module:class"; imported on first use, so an engine's client is needed only when chosen.
+BACKENDS = {
+    "numpy": "tools.index_faiss:NumpyIndex",
+    "faiss": "tools.index_faiss:FaissIndex",
+    "faiss-hnsw": "tools.index_faiss:FaissHnswIndex",
+    "qdrant": "tools.index_qdrant:QdrantIndex",
+    "qdrant-edge": "tools.index_qdrant:QdrantEdgeIndex",
+    "milvus": "tools.index_milvus:MilvusIndex",
+}
 
 
-class NumpyIndex:
-    """Exact cosine search with NumPy; enough for catalogs of tens of thousands of items."""
-    backend = "numpy"
-
-    def __init__(self, dim: int):
-        self.dim = dim
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, dim), dtype=np.float32)
-
-    def add(self, ids, vectors) -> None:
-        self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
-        self.vectors = np.concatenate([self.vectors, _normalise(vectors)])
-        self._row = {int(i): r for r, i in enumerate(self.ids)}
-
-    def vector(self, item_id: int) -> np.ndarray:
-        return self.vectors[self._row[int(item_id)]]
-
-    def search(self, query, k, allowed=None):
-        rows = np.arange(len(self.ids)) if allowed is None else np.array(
-            [self._row[i] for i in allowed if i in self._row], dtype=np.int64)
-        if len(rows) == 0:
-            return []
-        scores = self.vectors[rows] @ _normalise(query).reshape(-1)
-        top = np.argsort(-scores)[:k]
-        return [(int(self.ids[rows[t]]), float(scores[t])) for t in top]
-
-    def save(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        np.save(path / "vectors.npy", self.vectors)
-        np.save(path / "ids.npy", self.ids)
-        (path / "meta.json").write_text(json.dumps({"backend": self.backend, "dim": self.dim}))
+def backend_class(name: str):
+    if name not in BACKENDS:
+        raise ValueError(f"unknown index backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    module, cls = BACKENDS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
 
 
-class FaissIndex(NumpyIndex):
-    """Inner-product FAISS index over normalised vectors; allowed ids via an IDSelector."""
-    backend = "faiss"
-
-    def __init__(self, dim: int):
-        import faiss
-        super().__init__(dim)
-        self._faiss = faiss
-        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-
-    def add(self, ids, vectors) -> None:
-        super().add(ids, vectors)
-        self.index.add_with_ids(_normalise(vectors), np.asarray(ids, dtype=np.int64))
-
-    def search(self, query, k, allowed=None):
-        faiss = self._faiss
-        params = None
-        if allowed is not None:
-            if not allowed:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
-        k = min(k, self.index.ntotal)
-        if k == 0:
-            return []
-        scores, ids = self.index.search(_normalise(query).reshape(1, -1), k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
-
-
-BACKENDS = {"faiss": FaissIndex, "numpy": NumpyIndex}
-
-
-def build_index(ids, vectors, backend: str = "faiss") -> VectorIndex:
+def build_index(ids, vectors, backend: str = "faiss", payloads: list[dict] | None = None, **options) -> VectorIndex:
+    """An index of `vectors` under `ids`, with each item's payload; `options` go to the backend
+    (an engine's `url` and `collection`, HNSW parameters). Without FAISS installed, "faiss" is NumPy."""
     vectors = np.asarray(vectors, dtype=np.float32)
     try:
-        index = BACKENDS[backend](vectors.shape[1])
+        index = backend_class(backend)(vectors.shape[1], **options)
     except ImportError:
+        if not backend.startswith("faiss"):
+            raise
         index = NumpyIndex(vectors.shape[1])
-    index.add(ids, vectors)
+    index.add(ids, vectors, payloads)
     return index
 
 
-def load_index(path: Path) -> VectorIndex:
+def load_index(path: Path, backend: str | None = None, payloads: list[dict] | None = None, **options) -> VectorIndex:
+    """The index saved at `path` (ids, vectors and any payloads), served by `backend` (default: the
+    one it was saved with), with `payloads` if given. An engine backend is filled from these
+    files, or reuses its collection when that already holds as many items."""
     meta = json.loads((path / "meta.json").read_text())
-    return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), meta["backend"])
+    payload_file = path / "payloads.json"
+    if payloads is None and payload_file.exists():
+        payloads = json.loads(payload_file.read_text())
+    backend = backend or meta["backend"]
+    if backend in ("qdrant", "milvus"):
+        options.setdefault("collection", path.name)
+    return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), backend, payloads, **options)
+
+
+def engine_options(backend: str, url: str, folder: Path, name: str) -> dict:
+    """Where an engine backend keeps index `name`: a server at `url`, else a folder under `folder`."""
+    if backend == "qdrant":
+        return {"collection": name, **({"url": url} if url else {"path": folder / "qdrant"})}
+    if backend == "milvus":
+        return {"collection": name, **({"uri": url} if url else {"path": folder / "milvus"})}
+    if backend == "qdrant-edge":
+        return {"path": folder / "qdrant-edge" / name}
+    return {}
+
+
+def fingerprint(ids, vectors, payloads) -> str:
+    """A short digest of what an engine is filled with: a collection named with it is reused only
+    while the catalog, its vectors and the payload rules (the constraint table) are unchanged."""
+    digest = hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    digest.update(json.dumps(payloads, sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def open_index(path: Path, catalog, backend: str = "faiss", url: str = "") -> VectorIndex:
+    """The index setup saved at `path`, served by `backend`, each item with its payload computed
+    from the catalog now (so a change to the constraint table needs no rebuild)."""
+    from tools.index_payload import catalog_payloads
+    ids, vectors = np.load(path / "ids.npy"), np.load(path / "vectors.npy")
+    payloads = catalog_payloads(catalog, ids)
+    name = path.name if backend in ("faiss", "faiss-hnsw", "numpy") else f"{path.name}_{fingerprint(ids, vectors, payloads)}"
+    return build_index(ids, vectors, backend, payloads, **engine_options(backend, url, path.parent, name))

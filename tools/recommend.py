@@ -38,7 +38,7 @@ def recommend_for(ctx: ToolContext, anchor_sku: str | None, relation: str, raw_c
 
     signals = SessionSignals.from_state(ctx.state)
     if anchor is not None:
-        scored = _anchored(ctx, anchor, relation, usable, allowed, limit)
+        scored = _anchored(ctx, anchor, relation, usable, filtered.where(ctx.vocab), limit)
     else:
         scored = _for_session(ctx, signals, usable)
     # The session re-ranks: items near what the shopper liked move up.
@@ -70,7 +70,7 @@ def _best_variant(ctx, parent: str, usable, colour: str | None):
     return variants[0] if variants else None
 
 
-def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[str, tuple[float, Evidence]]:
+def _anchored(ctx, anchor, relation: str, usable, where, limit: int) -> dict[str, tuple[float, Evidence]]:
     scored: dict[str, tuple[float, Evidence]] = {}
     for link_type, parent in ctx.catalog.links(anchor.parent_sku):
         if link_type in RELATIONS.get(relation, RELATIONS["any"]):
@@ -86,9 +86,8 @@ def _anchored(ctx, anchor, relation: str, usable, allowed, limit: int) -> dict[s
                 if variant is not None:
                     scored.setdefault(variant.sku, (CF_WEIGHT, OftenBoughtWith(anchor.sku, anchor.name)))
     if relation in ("similar", "any") and ctx.text_index is not None:
-        candidates = list(allowed) if allowed is not None else None
         seen_parents = {ctx.catalog.get(s).parent_sku for s in scored} | {anchor.parent_sku}
-        for item_id, cosine in ctx.text_index.search(ctx.text_index.vector(anchor.id), limit * 6, candidates):
+        for item_id, cosine in ctx.text_index.search(ctx.text_index.vector(anchor.id), limit * 6, where):
             product = ctx.catalog.by_id(item_id)
             if not usable(product) or product.parent_sku in seen_parents:
                 continue

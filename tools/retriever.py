@@ -1,7 +1,9 @@
 """The search tool: hybrid retrieval (dense MiniLM + FTS5 BM25, reciprocal-rank fused), filtered.
 
-Constraints become the allowed-id set that both retrievers search within, so a short list is
-never cut afterwards: if 3 red jackets under $60 exist, all 3 can be found.
+Constraints filter inside both retrievers: the vector indexes' engines test them against the
+payload stored with each vector (tools/index_payload.py), BM25 searches within the ids the
+catalog's SQL selects. A short list is never cut afterwards: if 3 red jackets under $60 exist, all
+3 can be found.
 """
 from __future__ import annotations
 
@@ -93,8 +95,9 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     if filtered.error:
         return ToolResult("search", error=filtered.error, notes=filtered.notes)
     constraints, allowed = filtered.met, filtered.allowed
+    excluded_ids = {ctx.catalog.get(s).id for s in exclude if ctx.catalog.get(s)} if exclude else set()
+    where = filtered.where(ctx.vocab, excluded_ids)  # the vector indexes filter inside their engine
     if exclude:
-        excluded_ids = {ctx.catalog.get(s).id for s in exclude if ctx.catalog.get(s)}
         base = allowed if allowed is not None else [p.id for p in ctx.catalog.all()]
         allowed = [i for i in base if i not in excluded_ids]
     notes = list(filtered.notes)
@@ -112,7 +115,7 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     positive = re.sub(r"\b(?:without|no|not)\s+(?:the\s+|a\s+)?[a-z]+", " ", query.lower()) if negated else query
     vector = ctx.embedder.encode_one(positive) if query_terms(positive) else None
     if vector is not None:
-        dense = ctx.text_index.search(vector, settings.candidate_k, allowed)
+        dense = ctx.text_index.search(vector, settings.candidate_k, where)
         dense_scores = dict(dense)
         rankings.append([i for i, _ in dense])
         fq = fts_query(positive)
@@ -122,11 +125,11 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
     if photos and ctx.image_index is not None:
         avoid = list(avoid) + ([ctx.embedder.encode_one(" ".join(negated))] if negated else [])
         q = photo_query(list(photos), avoid, vector, settings.photo_change_weight, settings.photo_avoid_weight)
-        by_image = ctx.image_index.search(q, settings.candidate_k, allowed)
+        by_image = ctx.image_index.search(q, settings.candidate_k, where)
         image_scores = dict(by_image)
         # The photo is the main signal: its ranking counts twice, once on the image vectors
         # and once on the fused image+text vectors.
-        rankings += [[i for i, _ in by_image], [i for i, _ in ctx.fused_index.search(q, settings.candidate_k, allowed)]]
+        rankings += [[i for i, _ in by_image], [i for i, _ in ctx.fused_index.search(q, settings.candidate_k, where)]]
     if rankings:
         fused = rrf(rankings, settings.rrf_k)
     else:  # no query words: the constraints alone, best rated first

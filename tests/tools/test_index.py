@@ -31,3 +31,21 @@ def test_the_shipped_text_index_covers_the_catalog(text_index, catalog, embedder
     hoodie = catalog.get("MH01-Black")
     best = text_index.search(embedder.encode_one(hoodie.search_text()), 1)[0]
     assert best[0] == hoodie.id and best[1] > 0.99
+
+
+@pytest.mark.parametrize("backend", ["faiss", "qdrant", "qdrant-edge", "milvus"])
+def test_open_index_serves_the_saved_text_index_with_constraints(backend, settings, catalog, vocab, tmp_path):
+    """What the assistant opens: setup's files, served by the chosen backend, payloads from the
+    catalog; an engine reuses its collection on the next start."""
+    import shutil
+    from assistant.catalog.constraints import Constraints
+    from tools.index import Where, open_index
+    from tools.index_payload import field_options
+    shutil.copytree(settings.index_dir / "text", tmp_path / "text")
+    index = open_index(tmp_path / "text", catalog, backend)
+    where = Where.of(Constraints(category=["Jackets"], not_color=["Black"], price_max=70.0), field_options(vocab))
+    query = index.vector(catalog.get("MH01-Black").id)
+    found = index.search(query, 10, where)
+    assert found and all(catalog.by_id(i).category == "Jackets" and catalog.by_id(i).color != "Black"
+                         and catalog.by_id(i).price <= 70 for i, _ in found)
+    assert open_index(tmp_path / "text", catalog, backend).search(query, 10, where) == found
