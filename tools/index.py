@@ -69,18 +69,11 @@ def build_index(ids, vectors, backend: str = "faiss", payloads: list[dict] | Non
     return index
 
 
-def load_index(path: Path, backend: str | None = None, payloads: list[dict] | None = None, **options) -> VectorIndex:
-    """The index saved at `path` (ids, vectors and any payloads), served by `backend` (default: the
-    one it was saved with), with `payloads` if given. An engine backend is filled from these
-    files, or reuses its collection when that already holds as many items."""
+def load_index(path: Path) -> VectorIndex:
+    """The index setup saved at `path`, served by the backend it was saved with (no payloads:
+    the assistant opens it with `open_index`, which computes them from the catalog)."""
     meta = json.loads((path / "meta.json").read_text())
-    payload_file = path / "payloads.json"
-    if payloads is None and payload_file.exists():
-        payloads = json.loads(payload_file.read_text())
-    backend = backend or meta["backend"]
-    if backend in ("qdrant", "milvus"):
-        options.setdefault("collection", path.name)
-    return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), backend, payloads, **options)
+    return build_index(np.load(path / "ids.npy"), np.load(path / "vectors.npy"), meta["backend"])
 
 
 def engine_options(backend: str, url: str, folder: Path, name: str) -> dict:

@@ -148,8 +148,6 @@ class NumpyIndex:
         path.mkdir(parents=True, exist_ok=True)
         np.save(path / "vectors.npy", self.vectors)
         np.save(path / "ids.npy", self.ids)
-        if self.payloads is not None:
-            (path / "payloads.json").write_text(json.dumps(self.payloads))
         (path / "meta.json").write_text(json.dumps({"backend": self.backend, "dim": self.dim}))
 
 
