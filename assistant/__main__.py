@@ -251,10 +251,10 @@ def parser() -> argparse.ArgumentParser:
                                             "(default: data/controller/)")
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
                    help="controller: model variants to score (default: all three)")
-    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2"],
+    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2", "robust-seen-3"],
                    default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
-                        "(robust) or the development sets (robust-dev; robust-seen, robust-seen-2: the earlier "
+                        "(robust) or the development sets (robust-dev; robust-seen, robust-seen-2, robust-seen-3: the earlier "
                         "report sets)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
