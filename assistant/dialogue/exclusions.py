@@ -88,6 +88,9 @@ def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = f
     end, i = start, 0
     while i < len(tokens):
         words = [w for w, _ in tokens[i:i + 2]]
+        if found and "," in text[end:start + tokens[i][1] - len(tokens[i][0])] and not re.match(
+                r"[^,.;!?]*\b(?:or|nor|and)\b", text[end:].lstrip(" ,")):
+            break  # "not red, grey maybe": a comma ends the list unless it goes on ("not black, navy or brown")
         named = value_of(words, vocab, names)
         if named is not None and found and named[0] not in found:
             break  # "non-black tees": what follows the left-out colour is wanted

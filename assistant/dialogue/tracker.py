@@ -14,6 +14,7 @@ from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_pric
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
                                           SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
+from assistant.dialogue.corrections import read_correction, read_size_step
 from assistant.dialogue.spelling import Speller
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
 
@@ -462,7 +463,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         reading.sort, start, end = order
         t = t[:start] + " " * (end - start) + t[end:]
     left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
-    wanted = left_out.text
+    wanted = read_size_step(left_out.text, reading, None if reading.reset else state, vocab)
+    read_correction(wanted, reading, None if reading.reset else state, vocab)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
             reader(wanted, reading, state, vocab)

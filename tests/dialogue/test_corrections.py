@@ -1,0 +1,59 @@
+"""Changes relative to what is held (assistant/dialogue/corrections.py): size steps along the catalog's
+ladders and corrections of a number just said."""
+import pytest
+
+from assistant.dialogue.corrections import ladder, stepped
+from assistant.dialogue.state import DialogueState
+from assistant.dialogue.tracker import apply, read
+
+pytestmark = pytest.mark.unit
+
+
+def run(vocab, catalog, *messages):
+    state = DialogueState("u")
+    for message in messages:
+        reading = read(message, state, vocab, catalog)
+        apply(reading, state)
+    return state, reading
+
+
+def test_ladders_follow_the_catalog_sizes(small_vocab):
+    sizes = list(small_vocab.sizes)
+    assert ladder("M", sizes)[:3] == [s for s in ("XS", "S", "M") if s in sizes][:3]
+    assert stepped("M", 1, sizes) == "L" and stepped("M", -2, sizes) == "XS"
+    assert stepped("XL", 1, sizes) == "XL"                  # the end of the ladder holds
+    numbers = ladder("32", sizes)
+    assert numbers == sorted(numbers, key=int) and stepped("32", 1, sizes) == numbers[numbers.index("32") + 1]
+
+
+@pytest.mark.parametrize("follow_up,size", [
+    ("one size up please", "L"), ("can i get it a size smaller", "S"), ("next size up?", "L"),
+    ("a bigger size", "L"), ("two sizes down", "XS"), ("size down pls", "S"), ("in the size above", "L"),
+])
+def test_size_steps_from_the_size_held(small_vocab, small_catalog, follow_up, size):
+    state, reading = run(small_vocab, small_catalog, "men's hoodies in medium", follow_up)
+    assert state.constraints.get("size") == size and not reading.errors
+    assert state.constraints.get("category") == ["Hoodies & Sweatshirts"] and state.constraints.get("gender") == "Men"
+
+
+def test_several_sizes_step_together_and_no_size_held_sets_none(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "women's pants size 28 or 29", "one size up")
+    assert state.constraints.get("size") == ["29", "30"]
+    state, reading = run(small_vocab, small_catalog, "women's pants", "a size up")
+    assert state.constraints.get("size") is None and not reading.errors
+
+
+@pytest.mark.parametrize("first,correction,field,value", [
+    ("men's shorts size 32", "sorry i meant 33", "size", "33"),
+    ("men's shorts size 32", "oops make that 34", "size", "34"),
+    ("women's jackets under $50", "sorry, i meant 60", "price_max", 60.0),
+    ("women's jackets over $40", "i meant 30", "price_min", 30.0),
+])
+def test_corrections_replace_the_number_just_said(small_vocab, small_catalog, first, correction, field, value):
+    state, _ = run(small_vocab, small_catalog, first, correction)
+    assert state.constraints.get(field) == value
+
+
+def test_a_correction_in_dollars_is_a_price(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "men's shorts size 32 under $40", "i meant 33 dollars")
+    assert state.constraints.get("size") == "32" and state.constraints.get("price_max") == 33.0
