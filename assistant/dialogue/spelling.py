@@ -53,6 +53,15 @@ def english_words() -> frozenset[str]:
     return frozenset(words[:COMMON_WORDS])
 
 
+@lru_cache(maxsize=1)
+def phrase_words() -> frozenset[str]:
+    """The words of the vague-price and order phrases ("cheapish", "skint", "spendy"): read as said,
+    never "corrected" into another of them ("cheapish" is not "cheapest")."""
+    from assistant.dialogue import vague_prices
+    patterns = [vague_prices.CHEAP, vague_prices.NOT_CHEAP, vague_prices.PREMIUM, *vague_prices.SORTS.values()]
+    return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])\b[a-z]{3,}\b", p))
+
+
 class Speller:
     """Corrects a message's words toward the tracker's words, for one catalog."""
 
@@ -64,7 +73,7 @@ class Speller:
         for values in (vocab.colors, vocab.categories, vocab.materials):
             targets |= {w for v in values for w in re.findall(r"[a-z]+", v.lower())}
         self.catalog_words = catalog_words
-        self.known = targets | english_words() | catalog_words
+        self.known = targets | english_words() | catalog_words | phrase_words()
         self.targets = frozenset(t for t in targets if " " not in t and len(t) >= 4)  # "hmm" is not "him"
         self.short = frozenset(t for t in targets if " " not in t and len(t) == 3)  # "red", "tee", "men"
 

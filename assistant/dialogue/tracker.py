@@ -15,7 +15,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
                                           SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.corrections import read_correction, read_size_step
-from assistant.dialogue.spelling import Speller
+from assistant.dialogue.spelling import Speller, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
 
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
@@ -488,9 +488,11 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         constraint_words |= {c.lower() for c in vocab.colors}
     if "size" in reading.set:
         constraint_words |= set(SIZE_SYNONYMS)
+    # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
+    said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
     for word in query_terms(wanted):
         if (word.isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
-                or word in reading.refused):
+                or word in reading.refused or word in said_as_price):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
             continue

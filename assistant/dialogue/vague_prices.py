@@ -21,14 +21,24 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:too |that |very |so |super |overly |crazy |"
          r"crazily |ridiculously |mad |hugely )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
-         r"less (?:pricey|pricy|costly|spendy|dear))\b")
+         r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
+         r"(?:cheaper|lower|low|bottom|budget) end|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
+         r"value for money|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money'?s tight|"
+         r"(?:don'?t|do not|dont|doesn'?t|does not|won'?t|shouldn'?t|not) (?:want to |wanna |need to |have to |going to |gonna )?"
+         r"(?:spend|pay|cost|costs?|break) (?:a fortune|an arm and a leg|the earth|silly money|the bank|big|loads|a lot|much|too much)|"
+         r"(?:nothing|not) that costs? (?:a fortune|an arm and a leg|the earth|loads|a lot|much)|"
+         r"without (?:breaking|spending) (?:the bank|a fortune|much|loads|a lot)|as (?:little|cheap) as (?:possible|i can)|"
+         r"(?:low|lower|modest|small) (?:prices?|priced)|cheaply|thrifty|frugal|save (?:some )?money)\b")
 # Said first, because they contain a cheap word: "doesn't need to be cheap", "don't mind paying more".
 NOT_CHEAP = (r"\b(?:(?:doesn'?t|does not|don'?t|do not|needn'?t|need not)\s+(?:need|have)?\s*(?:to\s+)?be\s+(?:the\s+)?cheap(?:est)?|"
              r"not (?:looking for |after )?(?:the )?cheap(?:est)? (?:ones?|stuff)|"
              r"(?:don'?t|do not) mind (?:paying|spending) (?:a (?:bit|little) |a lot |)more|"
              r"(?:slightly |a bit |a little |the |some )nicer(?: ones?)?|nicer ones?|something nicer)\b")
 PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|(?<!less )(?<!not )(?<!too )pricey|top[- ]of[- ]the[- ]line|"
-           r"upscale|splurge|"
+           r"upscale|splurge|splash(?:ing)? out|money(?:'?s| is)? no (?:object|issue)|treat (?:myself|yourself|himself|herself|him|her)|"
+           r"(?:top|higher|high|upper|pricier|dearer|premium|expensive) end|top[- ]shelf|top[- ]tier|designer|"
+           r"(?:happy|willing|prepared|ready) to (?:spend|pay)(?: (?:a bit |a lot |a little )?more)?|"
+           r"(?:can|could) (?:spend|pay|afford) (?:a bit more|more|a lot|loads)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|price low to high|low to high|"
@@ -38,7 +48,8 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
-              r"best ratings?|highest ratings?|by rating|most popular|best sellers?|best ones)\b",
+              r"best ratings?|highest ratings?|by (?:rating|ratings|reviews?|stars|popularity|score)|most popular|best sellers?|best ones|"
+              r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved))\b",
 }
 
 

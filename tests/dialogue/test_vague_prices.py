@@ -91,3 +91,22 @@ def test_negated_and_softened_price_words_keep_their_direction(small_vocab, smal
     held = state.constraints.to_dict()
     other = "price_min" if bound == "price_max" else "price_max"
     assert bound in held and other not in held
+
+
+@pytest.mark.parametrize("text,bound", [
+    ("cheapish jackets for men", "price_max"), ("mens jackets on the cheaper side", "price_max"),
+    ("entry level jacket for a guy", "price_max"), ("wallet friendly mens jackets", "price_max"),
+    ("im skint, mens jacket pls", "price_max"), ("dont want to spend a fortune on a mens jacket", "price_max"),
+    ("a mens jacket without breaking the bank", "price_max"), ("mens jacket, money no object", "price_min"),
+    ("happy to splash out on a mens jacket", "price_min"), ("top end jackets for men", "price_min"),
+    ("treat myself to a mens jacket", "price_min"),
+])
+def test_more_ways_to_say_cheap_and_premium(small_vocab, small_catalog, text, bound):
+    state, readings = run(small_vocab, small_catalog, text)
+    assert state.constraints.get(bound) == median_price(small_catalog, "Men", "Jackets")
+    assert state.topic == "jacket" or state.topic == "jackets", state.topic  # the price words are no search words
+
+
+@pytest.mark.parametrize("text", ["order by reviews", "by popularity", "highest reviewed first", "most loved ones"])
+def test_more_ways_to_ask_for_the_best_rated(text):
+    assert read_sort(f" {text} ") == "rating"
