@@ -21,7 +21,8 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
             r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|instead of|"
-            r"isn'?t|aren'?t|non)\b")
+            r"isn'?t|aren'?t|non|ditch|lose|get rid of|take (?:out|away)|hide|filter out|leave out|rule out|scrap|nix|"
+            r"cut out|remove|no more of)\b")
 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
@@ -32,7 +33,8 @@ VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split 
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:'s|is|are)\s+(?:a no(?:-go| go)?|out|off the table|not for me|"
                  rf"not my (?:thing|style)|a hard no|banned)\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
-         rf"(?:fine|ok|okay|alright|all right|acceptable|allowed|(?:good|great|cool) (?:too|as well|again))\b",
+         rf"(?:fine|ok|okay|alright|all right|acceptable|allowed|(?:good|great|cool) (?:too|as well|again)|"
+         rf"back on the table|back in|back on|in again|allowed again)\b",
          # ("green would be great" asks for green; "green is good too" takes it back)
          rf"\b(?:don'?t mind|do not mind|fine with|ok with|okay with|happy with|include|allow|bring back|"
          rf"add back|put back)\s+(?:the\s+)?({VALUES})"]

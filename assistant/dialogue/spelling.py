@@ -55,10 +55,11 @@ def english_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def phrase_words() -> frozenset[str]:
-    """The words of the vague-price and order phrases ("cheapish", "skint", "spendy"): read as said,
-    never "corrected" into another of them ("cheapish" is not "cheapest")."""
-    from assistant.dialogue import vague_prices
-    patterns = [vague_prices.CHEAP, vague_prices.NOT_CHEAP, vague_prices.PREMIUM, *vague_prices.SORTS.values()]
+    """The words of the vague-price, order and exclusion phrases ("cheapish", "skint", "steer clear"):
+    read as said, never "corrected" into another word ("cheapish" is not "cheapest", "steer" not "steel")."""
+    from assistant.dialogue import exclusions, vague_prices
+    patterns = [vague_prices.CHEAP, vague_prices.NOT_CHEAP, vague_prices.PREMIUM, *vague_prices.SORTS.values(),
+                exclusions.NEGATION, exclusions.REFUSED_AFTER, *exclusions.ALLOW]
     return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])\b[a-z]{3,}\b", p))
 
 

@@ -91,7 +91,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
         t = t[:negated.start()] + " " * (negated.end() - negated.start()) + t[negated.end():]
     # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
-                  rf"no more than|not more than|at most|within|budget(?: of| is)?|<=?)\s*({NUM}){PRICE_WORDS}", t) or \
+                  rf"no more than|not more than|at most|within|<=?|(?:budget|limit|max)(?:,? (?:of|is|is now|to|up to|say|around|about|"
+                  rf"now|goes up to|can go to|can stretch to))?)\s*({NUM}){PRICE_WORDS}", t) or \
         re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
         re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
     if m and parse_number(m.group(1)) is not None:
@@ -250,7 +251,10 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     else:
         for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
             # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
-            if re.search(rf"\b(?:in|i'?m) (?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)", t.strip()):
+            # "make it medium", "medium instead" (a change of the size held)
+            if re.search(rf"\b(?:in|i'?m|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
+                         rf"(?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)|\b{phrase}\s+(?:instead|then|please|pls)\b",
+                         t.strip()):
                 reading.set["size"] = size
                 break
         m = re.search(r"\b(xs|xl)\b", t)

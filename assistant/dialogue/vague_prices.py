@@ -17,7 +17,7 @@ import statistics
 
 from assistant.catalog.constraints import FIELDS, Constraints, describe
 
-CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )budget(?![- ]?(?:of|is|was|for|:|\$|\d))|low[- ]cost|low[- ]priced|"
+CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )(?<!more )(?<!bigger )(?<!higher )(?<!extra )budget(?![- ]?(?:of|is|was|for|to|up|now|,? ?say|:|\$|\d))|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:too |that |very |so |super |overly |crazy |"
          r"crazily |ridiculously |mad |hugely )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"

@@ -57,3 +57,17 @@ def test_corrections_replace_the_number_just_said(small_vocab, small_catalog, fi
 def test_a_correction_in_dollars_is_a_price(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "men's shorts size 32 under $40", "i meant 33 dollars")
     assert state.constraints.get("size") == "32" and state.constraints.get("price_max") == 33.0
+
+
+@pytest.mark.parametrize("follow_up,size", [("actually make it medium", "M"), ("hmm, medium instead", "M"),
+                                            ("go for a small", "S")])
+def test_a_size_said_as_a_change(small_vocab, small_catalog, follow_up, size):
+    state, _ = run(small_vocab, small_catalog, "mens jackets size L", follow_up)
+    assert state.constraints.get("size") == size
+
+
+@pytest.mark.parametrize("follow_up,limit", [("raise the budget to 80", 80.0), ("a bit more budget, say 65", 65.0),
+                                             ("ok go up to 70", 70.0), ("my limit is now 75", 75.0)])
+def test_a_budget_raised(small_vocab, small_catalog, follow_up, limit):
+    state, _ = run(small_vocab, small_catalog, "mens jackets under 50", follow_up)
+    assert state.constraints.get("price_max") == limit and state.price_rule is None

@@ -82,3 +82,17 @@ def test_one_of_several_categories_asked_is_left_out_as_a_category(small_vocab, 
     """'tees or joggers', then 'without trousers': the trousers go, not a word of their names."""
     state, _ = run(small_vocab, small_catalog, "tshirts or joggers for my husband", "without trousers please")
     assert state.constraints.to_dict() == {"gender": "Men", "category": ["Tees"], "not_category": ["Pants"]}
+
+
+@pytest.mark.parametrize("follow_up,colour", [("ditch the black", "Black"), ("get rid of the white ones", "White"),
+                                              ("lose the grey", "Gray"), ("can you take out the blue ones", "Blue"),
+                                              ("hide anything orange", "Orange"), ("steer clear of red", "Red")])
+def test_more_ways_to_leave_a_colour_out(small_vocab, small_catalog, follow_up, colour):
+    from assistant.dialogue.state import DialogueState
+    from assistant.dialogue.tracker import apply, read
+    state = DialogueState("u")
+    for message in ("mens tees", follow_up, ):
+        apply(read(message, state, small_vocab, small_catalog), state)
+    assert state.constraints.get("not_color") == [colour] and state.constraints.get("color") is None
+    apply(read(f"{colour.lower()} is back on the table", state, small_vocab, small_catalog), state)
+    assert not state.constraints.get("not_color")
