@@ -43,7 +43,8 @@ NAMED_RGB = {
 # Words for categories; a word may mean several catalog categories (tanks for men and women).
 CATEGORY_SYNONYMS = {
     "jacket": ["Jackets"], "coat": ["Jackets"], "parka": ["Jackets"], "windbreaker": ["Jackets"],
-    "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "outwear": ["Jackets"],
+    "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "outwear": ["Jackets"], "gilet": ["Jackets"],
+    "body warmer": ["Jackets"],
     "hoodie": ["Hoodies & Sweatshirts"], "hoody": ["Hoodies & Sweatshirts"],
     "sweatshirt": ["Hoodies & Sweatshirts"], "sweater": ["Hoodies & Sweatshirts"],
     "pullover": ["Hoodies & Sweatshirts"], "jumper": ["Hoodies & Sweatshirts"],

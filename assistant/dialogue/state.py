@@ -69,6 +69,7 @@ class DialogueState:
     photos: list[Photo] = field(default_factory=list)
     focus: str | None = None                           # the item last pointed at ("it")
     avoid_photos: list[str] = field(default_factory=list)  # photos the shopper said "not like"
+    search_photo: str | None = None                    # the photo the current search is built on
     sort: str | None = None                            # the order asked for ("cheapest first"), kept
     price_rule: str | None = None                      # "cheap"/"premium": the rule behind the price bound
     turn: int = 0

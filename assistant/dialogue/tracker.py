@@ -127,7 +127,8 @@ def joined(found: list[tuple[int, int, object]], t: str) -> list:
     earlier one was asked for "in" it ("this ball but in grey, the blue clashes": grey)."""
     runs = []
     for start, end, value in found:
-        if runs and re.fullmatch(EITHER, t[runs[-1][-1][1]:start]):
+        gap = t[runs[-1][-1][1]:start] if runs else ""
+        if runs and (re.fullmatch(EITHER, gap) or gap.isspace()):  # "blue green or purple": a list without commas
             runs[-1].append((start, end, value))
         else:
             runs.append([(start, end, value)])
@@ -145,10 +146,11 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     for m in re.finditer(r"[a-z]+", t):
         word = m.group(0)
         if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
-            if re.match(r"\s+one\b", t[m.end():]):
-                continue  # "the black one" points at an item on screen; it asks for no colour
             try:
                 mapped = vocab.color(word)
+                if re.match(r"\s+one\b", t[m.end():]) and state is not None and any(
+                        s.color == mapped.value for s in state.shown):
+                    continue  # "the black one" points at an item on screen; "a yellow one?" asks for yellow
                 found.append((m.start(), m.end(), mapped.value))
                 if mapped.note:
                     reading.notes.append(mapped.note)
@@ -192,8 +194,11 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     words += [w for w in dict.fromkeys(singular(c.lower()) for c in vocab.categories) if w not in words]
     words_cats = sorted(words, key=len, reverse=True)
     found, taken = [], t
+    held = state.constraints.get("category") if state is not None else None
     for phrase in words_cats:
         for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):
+            if held and re.match(r"\s*-?\s*(?:style|type|kind|look|like)\b", taken[m.end():]):
+                continue  # "jackets", then "pullover style": a style of the jacket, not another kind of product
             try:
                 found.append((m.start(), m.end(), vocab.category(phrase).value, phrase))
             except VocabularyError:
@@ -359,6 +364,22 @@ def read_photos(t: str, state, new_photos: list[str], reading: Reading) -> None:
         reading.photo = None
 
 
+# What a follow-up may change and still be the same photo search ("this one in orange", then "and in a small?").
+REFINING = {"color", "size", "price_min", "price_max", "gender", "material", "not_color", "not_size", "not_material",
+            "not_pattern", "not_feature", "pattern", "feature"}
+
+
+def continue_photo_search(reading: Reading, state) -> None:
+    """A follow-up that only refines (a colour, a size, a price; no new kind of product, no other
+    words of its own, no item pointed at) goes on searching with the photo the search was built on."""
+    if (state is None or reading.photo or not state.search_photo or reading.reset or reading.topic_words
+            or reading.reference or reading.recommend or reading.render or reading.explain or reading.small_talk
+            or not set(reading.set) <= REFINING
+            or not any(p.name == state.search_photo for p in state.photos)):
+        return
+    reading.photo = state.search_photo
+
+
 # Render requests (tools/renderer.py): "show it in green", "how would the second one look in red",
 # "how would it look with my photo", "imagine a teal hooded running jacket".
 SEE = r"\b(?:show|see|view|display|render|preview|picture|look|looks|looked)\b"
@@ -420,7 +441,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
           "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
           "actually", "most", "low", "dollar", "range", "quid", "waist", "hmm", "bit", "nicer", "tho", "lol",
-          "sure", "yet", "cheers", "mate", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
+          "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 _SPELLERS: dict[int, tuple] = {}
 
@@ -495,7 +516,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
     said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
     for word in query_terms(wanted):
-        if (word.isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
+        if (word[0].isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
                 or word in reading.refused or word in said_as_price):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
@@ -510,6 +531,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     if re.search(RECOMMEND, t) and not reading.render:
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
+    continue_photo_search(reading, state)
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference
@@ -548,6 +570,10 @@ def apply(reading: Reading, state) -> None:
         state.focus = reading.reference
         if not (reading.liked or reading.rejected) and reading.reference not in state.asked:
             state.asked.append(reading.reference)  # asking about an item is a (weak) signal of interest
+    if reading.photo and not reading.render:
+        state.search_photo = reading.photo
+    elif reading.reset or new_search or reading.topic_words or reading.recommend:
+        state.search_photo = None  # a search in words, or for another kind of product
     if reading.avoid_photo and reading.avoid_photo not in state.avoid_photos:
         state.avoid_photos.append(reading.avoid_photo)
     if reading.liked and reading.liked not in state.liked:
