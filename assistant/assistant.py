@@ -144,8 +144,10 @@ class Assistant:
         before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
         tracker.apply(reading, state)
         # The renderer when the tracker read a render request, or the planner may plan one itself.
+        # The item in focus: the one pointed at, else the catalog product a photo searched with is a copy of.
+        photo_item = next((p.match_sku for p in state.photos if p.name == reading.photo), None)
         ctx = self.tool_context(state, render=bool(reading.render) or offers(self.controller.planner, "render"),
-                                focus=None if reading.rejected else reading.reference)
+                                focus=None if reading.rejected else reading.reference or photo_item)
         turn = Turn(state, text, reading, before, tuple(p.name for p in photos), ctx.photo_vectors)
         outcome = self.controller.run(turn, ctx)
         final = outcome.final
@@ -287,6 +289,7 @@ class Assistant:
         record.reading = reading.summary()
         record.looks = photo_words(reading)
         record.category_guess = reading.category_guess(self.settings.photo_category_min)
+        record.match_sku = reading.match_sku
 
     def tool_context(self, state, render: bool = False, focus: str | None = None) -> ToolContext:
         """What the tools read this turn: the catalog, indexes and models, the dialogue state, and the

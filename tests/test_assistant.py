@@ -189,6 +189,18 @@ def test_a_photo_turn_like_this_but_in_blue(photo_bot, session_id, catalog):
     assert again.tool_calls[0]["arguments"].get("photo") == "photo 1"
 
 
+def test_a_catalog_photo_in_another_colour_then_follow_ups_keep_that_product(photo_bot, session_id, catalog):
+    """The photographed product's variant comes first, and refining follow-ups ("what other colours does
+    it come in", "size M") go on searching with the photo, "it" being the photographed product."""
+    reply = photo_bot.respond(session_id, "love this but in red??", images=[catalog.get("WJ03-Blue").image_path])
+    assert reply.items[0].sku == "WJ03-Red" and all(i.color == "Red" for i in reply.items)
+    other = photo_bot.respond(session_id, "hmm actually not red, what other colours does it come in")
+    assert other.items[0].sku.startswith("WJ03-") and all(i.color != "Red" for i in other.items)
+    sized = photo_bot.respond(session_id, "cool, size M")
+    assert sized.items[0].sku.startswith("WJ03-") and sized.tool_calls[0]["arguments"].get("photo") == "photo 1"
+    assert all("M" in catalog.get(i.sku).sizes and i.color != "Red" for i in sized.items)
+
+
 def test_not_like_this_pushes_results_away(photo_bot, session_id, catalog):
     tee = [p for p in catalog.all() if p.category == "Tees"][0]
     short = [p for p in catalog.all() if p.category == "Shorts"][0]

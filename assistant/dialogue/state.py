@@ -41,6 +41,7 @@ class Photo:
     reading: str | None = None         # "looks like Jackets (81%), colour Red (64%), ..."; None: not read
     looks: str | None = None           # the reading's top guesses, "Jackets, Red, Women", for prompts
     category_guess: str | None = None  # a category read confidently enough to search within
+    match_sku: str | None = None       # the catalog product this photo is a copy of ("this one in orange")
 
     @classmethod
     def from_dict(cls, data: dict) -> "Photo":

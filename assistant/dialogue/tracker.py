@@ -369,15 +369,21 @@ REFINING = {"color", "size", "price_min", "price_max", "gender", "material", "no
             "not_pattern", "not_feature", "pattern", "feature"}
 
 
-def continue_photo_search(reading: Reading, state) -> None:
+PRONOUN = r"\b(?:it|that|this|this one|that one)\b"
+
+
+def continue_photo_search(t: str, reading: Reading, state) -> None:
     """A follow-up that only refines (a colour, a size, a price; no new kind of product, no other
-    words of its own, no item pointed at) goes on searching with the photo the search was built on."""
+    words of its own, no item pointed at) goes on searching with the photo the search was built on.
+    There "it" is the photographed item ("what other colours does it come in"), not the first one shown."""
+    pronoun = bool(reading.reference) and not re.sub(PRONOUN, " ", " ".join(
+        m.group(0) for m in re.finditer(REFERENCE, t))).strip() and not re.search(f"{LIKE}|{DISLIKE}|{ASK_WHY}", t)
     if (state is None or reading.photo or not state.search_photo or reading.reset or reading.topic_words
-            or reading.reference or reading.recommend or reading.render or reading.explain or reading.small_talk
+            or (reading.reference and not pronoun) or reading.recommend or reading.render or reading.small_talk
             or not set(reading.set) <= REFINING
             or not any(p.name == state.search_photo for p in state.photos)):
         return
-    reading.photo = state.search_photo
+    reading.photo, reading.reference = state.search_photo, None
 
 
 # Render requests (tools/renderer.py): "show it in green", "how would the second one look in red",
@@ -430,7 +436,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "what", "which", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
           "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
           "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
-          "colour", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
+          "colour", "colours", "colors", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
           "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
           "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "tell",
           "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent",
@@ -516,7 +522,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
     said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
     for word in query_terms(wanted):
-        if (word[0].isdigit() or word in FILLER or word in constraint_words or word in COLOUR_SYNONYMS
+        if (word[0].isdigit() or word in FILLER or word in COURTESY or word in ("love", "like", "hmm", "ooh", "oh") or word in constraint_words or word in COLOUR_SYNONYMS
                 or word in reading.refused or word in said_as_price):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
@@ -531,7 +537,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     if re.search(RECOMMEND, t) and not reading.render:
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
-    continue_photo_search(reading, state)
+    continue_photo_search(t, reading, state)
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference
