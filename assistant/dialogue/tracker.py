@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from tools.retriever import query_terms
 from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
-                                          SIZE_SYNONYMS, Vocabulary, VocabularyError, parse_number, singular)
+                                          SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.corrections import read_correction, read_size_step
 from assistant.dialogue.spelling import Speller, phrase_words
@@ -70,9 +70,16 @@ class Reading:
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
 
+# Prices in slang, said the way the grammar below reads them: "under a tenner", "30ish", "sub 30".
+PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"), (r"\b(\d+)\s?-?ish\b", r"around \1"),
+               (r"\bsub[- ]?(\$?\d)", r"under \1"))
+
+
 def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = None) -> None:
     """Prices as said: "under $60", "between 20 and 40", "around fifty", "cheaper" (than those shown)."""
     t = text.lower()
+    for slang, plain in PRICE_SLANG:
+        t = re.sub(slang, plain, t)
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
         re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t) or \
@@ -447,7 +454,8 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
           "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
           "actually", "most", "low", "dollar", "range", "quid", "waist", "hmm", "bit", "nicer", "tho", "lol",
-          "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
+          "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "max", "below", "least", "spend", "sub",
+          "extra", "thinking", "wears", "tenner", "fiver", "ish", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 _SPELLERS: dict[int, tuple] = {}
 
@@ -522,7 +530,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
     said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
     for word in query_terms(wanted):
-        if (word[0].isdigit() or word in FILLER or word in COURTESY or word in ("love", "like", "hmm", "ooh", "oh") or word in constraint_words or word in COLOUR_SYNONYMS
+        if (word[0].isdigit() or word in FILLER or word in COURTESY or word in NUMBER_WORDS or word in ("love", "like", "hmm", "ooh", "oh") or word in constraint_words or word in COLOUR_SYNONYMS
                 or word in reading.refused or word in said_as_price):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
