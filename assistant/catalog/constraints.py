@@ -354,7 +354,7 @@ MATERIALS = ("organic cotton", "cotton", "wool", "fleece", "nylon", "polyester",
 PATTERNS = {"graphic": "Graphic Print", "colour-blocked": "Color-Blocked", "color-blocked": "Color-Blocked",
             "plaid": "Checked", "checked": "Checked", "solid": "Solid", "stripes": "Striped",
             "striped": "Striped"}  # the first found wins: "solid graphic tee" is Graphic Print
-PRICE_WORDS = ("price", "budget", "cost")
+PRICE_WORDS = ("price", "budget", "cost", "money")
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("gender", str, ByVocabulary("gender"), Equals("gender", anyway="Unisex", possessive=True), "Men, Women or Unisex.",

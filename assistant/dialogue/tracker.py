@@ -166,7 +166,7 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if found:
         values = joined(found, t)
         reading.set["color"] = values if len(values) > 1 else values[0]
-    if "color" not in reading.set:
+    if "color" not in reading.set and "color" not in reading.unset:  # "any colour really": no colour "really"
         m = re.search(r"\b(?:in|colou?r(?:ed)?)\s+([a-z]+)\s*(?:instead|please|colou?r|under|over|below|"
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
@@ -246,7 +246,8 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if len(set(sizes)) > 1:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
-    m = re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) or re.search(WAIST, t)
+    m = (re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
+        or re.search(WAIST, t)
     # "75cm" (a ball), "she's a 30": sizes only when the catalog sells that size (else an age, a length).
     said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(?:i'?m|i am|she'?s|she is|he'?s|he is)\s+a\s+(\d{2})\b", t)
     if not m and said:
@@ -326,11 +327,16 @@ def check_prices(reading: Reading, vocab: Vocabulary) -> None:
 
 
 def keep_the_same(t: str, reading: Reading, state) -> None:
-    """"same colour but hoodies": the field named after "same" keeps its value for the new category."""
+    """"same colour but hoodies": the field named after "same" keeps its value for the new category;
+    "same but tees", "same thing in tanks": every field held does."""
     for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
         for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.set and state.constraints.get(name) is not None:
                 reading.set[name] = state.constraints.get(name)
+    if "category" in reading.set and re.search(r"\b(?:the )?same(?: thing| again| deal| ones?)?,?\s+(?:but|in|for)\b", t):
+        for name, value in state.constraints.active().items():
+            if name not in reading.set and name not in reading.unset:
+                reading.set[name] = value
 
 
 def replace_passed_bounds(reading: Reading, state) -> None:
@@ -484,18 +490,24 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t
     reading.small_talk = bool(words := re.findall(r"[a-z']+", t)) and all(w in COURTESY for w in words)
-    if re.search(r"\b(start over|reset|new search|clear (?:all|everything)|forget everything)\b", t):
+    if m := re.search(r"\b(start over|start again|from scratch|reset|new search|clear (?:all|everything)|forget everything)\b", t):
         reading.reset = True
+        t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]
 
     # Dropped constraints: "forget the price limit", "any colour", "no size preference", "whatever
     # colour", "all colours", "the colour doesn't matter".
     dropped = [*re.finditer(r"\b(?:forget|drop|remove|ignore|clear|no|without|lose|any|whatever|all)\s+"
                             r"(?:the\s+|my\s+|about\s+the\s+)?" + NAMED_FIELD, t),
-               *re.finditer(NAMED_FIELD + r"s?\s+(?:doesn'?t|does not|don'?t|do not)\s+matters?", t)]
+               *re.finditer(NAMED_FIELD + r"s?\s+(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|'?s not)\s+"
+                            r"(?:matters?|an issue|a problem|important|a concern)", t),
+               *re.finditer(r"\b(?:not (?:fussed|bothered|picky|fussy)|(?:don'?t|do not) (?:care|mind)|no preference|"
+                            r"(?:i'?m |am )?easy|flexible)\s+(?:about|on|with|re|regarding|for|as to)?\s*(?:the\s+|my\s+)?"
+                            + NAMED_FIELD, t)]
     for m in dropped:
         for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.unset:
                 reading.unset.append(name)
+        t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]  # their words are not search words
 
     # What is left out is read first and blanked, so "not black" is never read as black.
     if order := sort_phrase(t):  # its words are read only as the order

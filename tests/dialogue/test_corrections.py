@@ -87,3 +87,17 @@ def test_a_refining_follow_up_goes_on_searching_with_the_photo(small_vocab, smal
     reading = read("now show me shorts for men", state, small_vocab, small_catalog)
     apply(reading, state)
     assert reading.photo is None and state.search_photo is None
+
+
+@pytest.mark.parametrize("follow_up,dropped", [
+    ("price isnt an issue", "price_max"), ("money doesnt matter", "price_max"), ("ignore the budget", "price_max"),
+    ("any colour really", "color"), ("not fussed about the colour", "color"),
+])
+def test_a_field_dropped_in_other_words_leaves_no_search_words(small_vocab, small_catalog, follow_up, dropped):
+    state, reading = run(small_vocab, small_catalog, "mens shorts in blue under 40", follow_up)
+    assert state.constraints.get(dropped) is None and state.topic == "shorts" and not reading.errors
+
+
+def test_same_but_another_category_keeps_what_was_asked(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "mens shorts in blue under 40", "same but tees")
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Tees"], "color": "Blue", "price_max": 40.0}
