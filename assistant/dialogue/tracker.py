@@ -507,7 +507,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.unset:
                 reading.unset.append(name)
-        t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]  # their words are not search words
+        if not re.match(r"s?\s*(?:but|except|other than|apart from|besides|bar)\b", t[m.end():]):
+            t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]  # no search words ("any colour but black" stays)
 
     # What is left out is read first and blanked, so "not black" is never read as black.
     if order := sort_phrase(t):  # its words are read only as the order

@@ -101,3 +101,8 @@ def test_a_field_dropped_in_other_words_leaves_no_search_words(small_vocab, smal
 def test_same_but_another_category_keeps_what_was_asked(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "mens shorts in blue under 40", "same but tees")
     assert state.constraints.to_dict() == {"gender": "Men", "category": ["Tees"], "color": "Blue", "price_max": 40.0}
+
+
+def test_any_colour_but_one_drops_the_colour_held_and_leaves_that_one_out(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "mens shorts in blue", "any colour but black")
+    assert state.constraints.get("color") is None and state.constraints.get("not_color") == ["Black"]
