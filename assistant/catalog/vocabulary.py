@@ -87,7 +87,8 @@ GENDER_SYNONYMS = {
     "nephew": "Men", "niece": "Women", "fiance": "Men", "fiancee": "Women", "menswear": "Men",
     "womenswear": "Women", "gentleman": "Men", "madam": "Women", "nan": "Women", "nana": "Women",
     "granny": "Women", "grandmother": "Women", "grandfather": "Men", "grandad": "Men", "granddad": "Men",
-    "bloke": "Men", "blokes": "Men", "chap": "Men", "unisex": "Unisex",
+    "bloke": "Men", "blokes": "Men", "chap": "Men", "unisex": "Unisex", "ladys": "Women", "lady's": "Women",
+    "gents": "Men", "gent": "Men", "boyf": "Men", "girlf": "Women",
 }
 SIZE_SYNONYMS = {"extra small": "XS", "xsmall": "XS", "x-small": "XS", "small": "S",
                  "medium": "M", "med": "M", "large": "L", "extra large": "XL", "xlarge": "XL",

@@ -94,10 +94,12 @@ class Speller:
             swapped = {t for t in close if sorted(t) == sorted(word)}  # two letters swapped: the likeliest slip
             close = swapped or close
         # "leggins": legging or leggings; "hoodei": hoodie or hoodi. The same word, so no doubt.
-        meaning = lambda t: next((tuple(CATEGORY_SYNONYMS[w]) for w in (t, t.rstrip("s"), singular(t))  # noqa: E731
-                                  if w in CATEGORY_SYNONYMS), t.rstrip("s"))
+        # "womns": womens or woman? Both say Women.
+        meaning = lambda t: GENDER_SYNONYMS.get(t) or next((tuple(CATEGORY_SYNONYMS[w])  # noqa: E731
+                                                            for w in (t, t.rstrip("s"), singular(t))
+                                                            if w in CATEGORY_SYNONYMS), t.rstrip("s"))
         if len({meaning(t) for t in close}) == 1:
-            return min(close, key=len)
+            return min(close, key=lambda t: (len(t), t))
         return None
 
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
