@@ -1,0 +1,112 @@
+"""What a shopper's words point at: an item on screen ("the second one", "it"), a reaction to it
+("love it", "not that one"), a photo ("like photo 2", "nothing like this"), and a request to see
+something rendered rather than searched ("show it in green", "imagine a teal running jacket").
+
+Part of the dialogue-state tracker (assistant/dialogue/tracker.py), which calls these readers.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.catalog.vocabulary import NAMED_RGB, Vocabulary, VocabularyError
+
+LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
+DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
+# "What else would I like?", "complete the look", "more like the ones I liked": the recommender's turn.
+RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
+             r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
+             r"match(?:es)? (?:it|this|that|them))\b")
+# A question about an item of the list ("why the second one?", "what makes #3 different?").
+# ("something different from the first one" asks for other items: not a question about it.)
+ASK_WHY = r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain)\b"
+REFERENCE = (r"\b(first|second|third|fourth|fifth|last|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|"
+             r"the (?:\w+ )?one|(?:item|option|no\.?)\s?\d+)\b|#\s?\d+\b")
+
+
+PHOTO_WORD = r"(?:photo|picture|pic|image|snap)"
+PHOTO_REF = rf"\b{PHOTO_WORD}s?\b"
+PHOTO_NAME = (rf"{PHOTO_WORD}\s*#?\s*\d+|(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}"
+              rf"|(?:my|the|this|that)\s+{PHOTO_WORD}|this|that|it")
+NOT_LIKE = rf"\b(?:not|nothing|never|don'?t want (?:anything|something)) like\s+(?:my\s+|the\s+)?({PHOTO_NAME})"
+
+
+def read_photos(t: str, state, new_photos: list[str], reading) -> None:
+    """Which photo the words search with, and which they push away from ("nothing like photo 2").
+    A photo sent in this turn is the query unless the words point at another one."""
+    if state is None or not state.photos:
+        return
+    negative = re.search(NOT_LIKE, t)
+    if negative:
+        reading.avoid_photo = state.resolve_photo(negative.group(1))
+        t = t[: negative.start()] + t[negative.end():]
+    explicit = re.search(rf"{PHOTO_WORD}\s*#?\s*\d+", t) or re.search(
+        rf"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|\d+th)\s+{PHOTO_WORD}", t)
+    if explicit or re.search(PHOTO_REF, t):
+        reading.photo = state.resolve_photo(explicit.group(0) if explicit else "last")
+    elif new_photos:
+        reading.photo = new_photos[-1]
+    elif re.search(r"\blike (?:this|that|these|it)\b", t) and not negative:
+        reading.photo = state.photos[-1].name
+    if reading.photo == reading.avoid_photo:
+        reading.photo = None
+
+
+# What a follow-up may change and still be the same photo search ("this one in orange", then "and in a small?").
+REFINING = {"color", "size", "price_min", "price_max", "gender", "material", "not_color", "not_size", "not_material",
+            "not_pattern", "not_feature", "pattern", "feature"}
+
+
+PRONOUN = r"\b(?:it|that|this|this one|that one)\b"
+
+
+def continue_photo_search(t: str, reading, state) -> None:
+    """A follow-up that only refines (a colour, a size, a price; no new kind of product, no other
+    words of its own, no item pointed at) goes on searching with the photo the search was built on.
+    There "it" is the photographed item ("what other colours does it come in"), not the first one shown."""
+    pronoun = bool(reading.reference) and not re.sub(PRONOUN, " ", " ".join(
+        m.group(0) for m in re.finditer(REFERENCE, t))).strip() and not re.search(f"{LIKE}|{DISLIKE}|{ASK_WHY}", t)
+    if (state is None or reading.photo or not state.search_photo or reading.reset or reading.topic_words
+            or (reading.reference and not pronoun) or reading.recommend or reading.render or reading.small_talk
+            or not set(reading.set) <= REFINING
+            or not any(p.name == state.search_photo for p in state.photos)):
+        return
+    reading.photo, reading.reference = state.search_photo, None
+
+
+# Render requests (tools/renderer.py): "show it in green", "how would the second one look in red",
+# "how would it look with my photo", "imagine a teal hooded running jacket".
+SEE = r"\b(?:show|see|view|display|render|preview|picture|look|looks|looked)\b"
+IN_COLOUR = rf"{SEE}[^.?!]*?\bin\s+(?:a\s+|the\s+)?([a-z]+)\b"
+WITH_PHOTO = rf"\b(?:with|on|in|into|onto)\s+(?:my\s+|the\s+|this\s+|that\s+)?({PHOTO_WORD}\s*#?\s*\d*)"
+IMAGINE = r"\b(?:imagine|imagining|envision|visuali[sz]e|dream(?:ing)? of|render|draw|sketch)\s+(?:me\s+)?((?:a|an|some)\s+[^.?!]+)"
+
+
+def read_render(t: str, reading, state, vocab: Vocabulary, catalog) -> None:
+    """A request to see something rather than to search: an item (pointed at or named) in a
+    colour or in the shopper's photo, or a description to imagine. It sets no constraint."""
+    words = re.search(IMAGINE, t)
+    item = reading.reference
+    # "how would the first one look with my photo": the photo is where, not which item; the colour
+    # to show it in does not pick the item either ("show it in purple" is not "the purple one").
+    rest = re.sub(WITH_PHOTO, " ", t)
+    if colour := re.search(IN_COLOUR, rest):
+        rest = rest[:colour.start(1)] + rest[colour.end(1):]
+    if (item is None or colour) and state is not None:
+        item = (state.resolve(rest, catalog) if state.shown and re.search(REFERENCE, rest)
+                else state.by_name(rest.strip(), catalog) if catalog is not None else None)
+    if words and item is None:
+        reading.render = {"description": words.group(1).strip()}
+    elif item is not None and state is not None and state.photos and re.search(SEE, t) and (
+            photo := re.search(WITH_PHOTO, t)):
+        reading.render = {"item": item, "photo": state.resolve_photo(photo.group(1))}
+        reading.photo = None
+    elif item is not None and (colour := re.search(IN_COLOUR, t)):
+        try:
+            vocab.color(colour.group(1))
+        except VocabularyError:
+            if colour.group(1) not in NAMED_RGB:
+                return
+        reading.render = {"item": item, "color": colour.group(1)}
+    if reading.render:  # "show it in green" shows something; it does not change the search
+        reading.set, reading.topic_words = {}, []
+        reading.reference = reading.render.get("item")   # the item in focus for "it" next time
