@@ -31,9 +31,10 @@ def _normalise_rows(X: np.ndarray) -> np.ndarray:
 class MultVAE(Recommender):
     name = "vae"
     MAX_ITEMS = 200_000  # the first and last layers are items x hidden, dense
+    DENSE_CELLS = 50_000_000  # users x items up to which the training matrix is densified once (200 MB)
 
     def __init__(self, hidden: int = 600, latent: int = 200, dropout: float = 0.5, beta_cap: float = 0.2,
-                 anneal_epochs: int = 50, epochs: int = 100, lr: float = 1e-3, batch_size: int = 128,
+                 anneal_epochs: int = 15, epochs: int = 30, lr: float = 3e-3, batch_size: int = 128,
                  weight_decay: float = 0.0, content_l2: float = 10.0, seed: int = 0, progress: bool = True):
         super().__init__(hidden=hidden, latent=latent, dropout=dropout, beta_cap=beta_cap,
                          anneal_epochs=anneal_epochs, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -73,6 +74,16 @@ class MultVAE(Recommender):
             raise ValueError("Mult-VAE needs at least one interaction")
         rows = np.flatnonzero(np.diff(X.indptr) > 0)  # users with a history
         Xw = X[:, warm].tocsr()  # the likelihood runs over items that have interactions only
+        if X.shape[0] * X.shape[1] <= self.DENSE_CELLS:  # small enough to densify once: no per-batch conversion
+            dense = torch.from_numpy(X.toarray())
+            dense_w = dense[:, torch.from_numpy(np.flatnonzero(warm))]
+
+            def batch_rows(users):
+                users = torch.from_numpy(users)
+                return dense[users], dense_w[users]
+        else:
+            def batch_rows(users):
+                return torch.from_numpy(X[users].toarray()), torch.from_numpy(Xw[users].toarray())
         encoder = torch.nn.Sequential(torch.nn.Linear(n_items, p["hidden"]), torch.nn.Tanh(),
                                       torch.nn.Linear(p["hidden"], 2 * p["latent"]))
         decoder = torch.nn.Sequential(torch.nn.Linear(p["latent"], p["hidden"]), torch.nn.Tanh())
@@ -97,8 +108,7 @@ class MultVAE(Recommender):
             order = rng.permutation(rows)
             for start in range(0, len(order), p["batch_size"]):
                 users = order[start:start + p["batch_size"]]
-                x = torch.from_numpy(X[users].toarray())
-                target = torch.from_numpy(Xw[users].toarray())
+                x, target = batch_rows(users)
                 h = torch.nn.functional.dropout(torch.nn.functional.normalize(x), p["dropout"], training=True)
                 mu, logvar = encoder(h).chunk(2, dim=1)
                 z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
