@@ -101,7 +101,6 @@ class MultVAE(Recommender):
         anneal_steps = max(p["anneal_epochs"] * steps_per_epoch, 1)
         self.curve = {k: [] for k in ("loss", "nll", "kl", "beta")}
         step = 0
-        encoder.train()
         bar = tqdm(range(p["epochs"]), desc="Mult-VAE", unit="epoch", disable=not p["progress"], leave=False)
         for _ in bar:
             totals = np.zeros(3)
