@@ -249,8 +249,10 @@ def run_recommender_eval(settings, out_dir: Path, recbole: bool = True, recbole_
                                                      "test_mrr": t["mrr@10"], "fit_s": res["fit_s"], "epochs": res.get("epochs"),
                                                      "buckets": recbole_buckets(res, ml, split)}
     figures = _figures(table, sparse, cold)
+    vae_curve = {k: np.asarray(v).tolist() for k, v in fitted["models"]["vae"].curve.items()}
     (out_dir / "recommender_eval.json").write_text(json.dumps({"table": table, "sparse_shoppers": sparse, "cold_start": cold,
-                                                                "recbole": recbole_result}, indent=2, default=str))
+                                                                "vae_curve": vae_curve, "recbole": recbole_result},
+                                                               indent=2, default=str))
     _plot(table, sparse, cold, out_dir / "recommender_eval.png")
     _plot_vae_curve(fitted["models"]["vae"], out_dir / "recommender_vae_curve.png")
     return figures
@@ -330,24 +332,28 @@ def _plot(table: dict, sparse: dict, cold: dict, path: Path) -> None:
 
 
 def _plot_vae_curve(model, path: Path) -> None:
-    """The chosen Mult-VAE's training: loss, its two terms and the annealed KL weight per epoch."""
+    """The chosen Mult-VAE's training: loss and its two terms per epoch, and the annealed KL weight."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     curve = model.curve
     epochs = np.arange(1, len(curve["loss"]) + 1)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for key in ("loss", "nll"):
-        ax.plot(epochs, curve[key], label=key)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("per user (nats)")
-    twin = ax.twinx()
-    twin.plot(epochs, curve["kl"], color="tab:red", label="KL")
-    twin.plot(epochs, curve["beta"], color="tab:gray", linestyle="--", label="beta (KL weight)")
-    twin.set_ylabel("KL (nats) / beta")
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=8)
-    ax.set_title(f"Mult-VAE on MovieLens-100k: {len(epochs)} epochs, beta up to {model.params['beta_cap']:g}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label in (("loss", "loss (NLL + beta KL)"), ("nll", "multinomial NLL")):
+        left.plot(epochs, curve[key], label=label)
+    left.set_xlabel("epoch")
+    left.set_ylabel("nats per user")
+    left.legend()
+    left.set_title("training loss")
+    right.plot(epochs, curve["kl"], color="tab:red", label="KL")
+    right.set_xlabel("epoch")
+    right.set_ylabel("KL, nats per user", color="tab:red")
+    twin = right.twinx()
+    twin.plot(epochs, curve["beta"], color="tab:gray", linestyle="--", label="beta")
+    twin.set_ylabel("beta (KL weight)", color="tab:gray")
+    twin.set_ylim(0, max(float(np.max(curve["beta"])), 1e-3) * 1.1)
+    right.set_title(f"KL and its annealed weight (up to {model.params['beta_cap']:g})")
+    fig.suptitle(f"Mult-VAE on MovieLens-100k, the chosen setting: {len(epochs)} epochs")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
