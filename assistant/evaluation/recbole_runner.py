@@ -40,8 +40,8 @@ REPORTED_KEYS = ("epochs", "train_batch_size", "learning_rate", "learner", "weig
                  "train_neg_sample_args", "valid_metric", "seed")
 
 
-# Per-model settings RecBole's documentation asks for: MultiVAE is a non-sampling model (its loss
-# is over every item of a user's history row), so negative sampling is turned off.
+# Per-model settings: MultiVAE is a non-sampling model (its loss is over every item of a user's
+# history row, and RecBole feeds it users, not pairs), so negative sampling is turned off.
 MODEL_OVERRIDES = {"MultiVAE": {"train_neg_sample_args": None}}
 TOP_K = 10
 
