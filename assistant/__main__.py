@@ -104,7 +104,7 @@ def cmd_eval(args, settings: Settings) -> int:
     else:
         from assistant.evaluation.recommender import run_recommender_eval
         figures = run_recommender_eval(settings, out_dir=Path(args.out), recbole=not args.no_recbole,
-                                       recbole_epochs=args.recbole_epochs)
+                                       recbole_epochs=args.recbole_epochs, recbole_sparse=args.recbole_sparse)
     _print_table(f"eval {args.what}", figures)
     _write_json(args.json, figures)
     return 0
@@ -124,6 +124,15 @@ def cmd_ingest(args, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print("\n".join(report.lines()))
+    choice = meta["choice"]
+    if choice["valid_ndcg_at_10"]:
+        tried = ", ".join(f"{name} {ndcg:.3f}" for name, ndcg in choice["valid_ndcg_at_10"].items())
+        print(f"chose {meta['model']}: the best NDCG@10 at ranking each of {choice['valid_users']} shoppers' "
+              f"last product, held out ({tried})")
+    elif len(choice["candidates"]) == 1:
+        print(f"chose {meta['model']}: the only model that fits {meta['products']} products")
+    else:
+        print(f"chose {meta['model']}: no shopper has two products to validate a choice on")
     print(f"fitted {meta['model']} on {meta['interactions']} user-product pairs in {meta['fit_s']:.2f} s; "
           f"{meta['warm_products']} of {meta['products']} products have interactions, the rest are scored "
           f"from content. Saved to {settings.recommender_dir}; the assistant uses it from its next start.")
@@ -258,6 +267,8 @@ def parser() -> argparse.ArgumentParser:
                         "report sets)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
+    e.add_argument("--recbole-sparse", action="store_true",
+                   help="recommender: also run RecBole's MultiVAE on the sparse-shopper split (a second RecBole run)")
     e.add_argument("--json", help="write figures as one flat JSON object")
     e.add_argument("--out", default="data/reports", help="where plots and per-turn results go")
     e.set_defaults(func=cmd_eval)

@@ -1,5 +1,5 @@
-"""RecBole 1.2.1 (the peer library) in a virtual environment of its own, to run its BPR and
-LightGCN on exactly our split (recbole_runner.py), for comparison with our recommender.
+"""RecBole 1.2.1 (the peer library) in a virtual environment of its own, to run its BPR,
+LightGCN and MultiVAE on exactly our split (recbole_runner.py), for comparison with our recommender.
 
 A separate env, because RecBole needs old numpy, pandas and scipy and pulls in ray and tensorboard,
 none of which our package should carry. Only the standard library is used here.

@@ -3,14 +3,15 @@
 Standalone: it runs inside the RecBole benchmark env (see recbole_env.py), where our package is
 not installed, so it imports only the standard library, torch and recbole.
 
-    python recbole_runner.py --data-dir D --dataset NAME --models BPR LightGCN --out results.json \
+    python recbole_runner.py --data-dir D --dataset NAME --models BPR LightGCN MultiVAE --out results.json \
         [--epochs N] [--seed 2020]
 
 D/NAME/ holds NAME.train.inter, NAME.valid.inter and NAME.test.inter (RecBole atomic files with the
 header `user_id:token  item_id:token  rating:float  timestamp:float`). `benchmark_filename` makes
 RecBole use exactly that split instead of splitting again. Every interaction is a positive
 (implicit feedback, no rating threshold). Test ranks all items, with the user's train and valid
-items masked out (RecBole's full-sort history mask).
+items masked out (RecBole's full-sort history mask). Each model's entry also lists every test
+user's top-10 items (`test_top`), for figures per user (by history length).
 """
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ REPORTED_KEYS = ("epochs", "train_batch_size", "learning_rate", "learner", "weig
                  "train_neg_sample_args", "valid_metric", "seed")
 
 
+# Per-model settings: MultiVAE is a non-sampling model (its loss is over every item of a user's
+# history row, and RecBole feeds it users, not pairs), so negative sampling is turned off.
+MODEL_OVERRIDES = {"MultiVAE": {"train_neg_sample_args": None}}
+TOP_K = 10
+
+
 def make_config(model: str, dataset: str, data_dir: Path, checkpoint_dir: Path,
                 seed: int, epochs: int | None) -> Config:
     overrides = {
@@ -55,6 +62,7 @@ def make_config(model: str, dataset: str, data_dir: Path, checkpoint_dir: Path,
     }
     if epochs is not None:
         overrides["epochs"] = epochs
+    overrides.update(MODEL_OVERRIDES.get(model, {}))
     config = Config(model=model, dataset=dataset, config_dict=overrides)
     # Config points the name "ml-100k" at RecBole's bundled copy whatever data_path says.
     config["data_path"] = str(data_dir / dataset)
@@ -98,6 +106,7 @@ def run_model(name: str, args: argparse.Namespace, workdir: Path) -> dict:
     fit_s = time.perf_counter() - start
     test = trainer.evaluate(test_data, load_best_model=True, show_progress=False)
     logging.info("%s test: %s", name, dict(test))
+    test_top = top_items(trainer, test_data, dataset)
     return {
         "test": {k: float(v) for k, v in test.items()},
         "valid_best": {k: float(v) for k, v in (valid_best or {}).items()},
@@ -109,7 +118,23 @@ def run_model(name: str, args: argparse.Namespace, workdir: Path) -> dict:
         "n_train": len(train_data._dataset), "n_valid": len(valid_data._dataset),
         "n_test": len(test_data._dataset),
         "config": {k: config[k] for k in REPORTED_KEYS if k in config},
+        "test_top": test_top,
     }
+
+
+def top_items(trainer, test_data, dataset) -> dict[str, list[str]]:
+    """Each test user's top-10 items (dataset ids), ranked as RecBole's own evaluate ranks them
+    (the same full-sort scores and history mask), so the caller can compute per-user figures."""
+    trainer.model.eval()
+    out: dict[str, list[str]] = {}
+    with torch.no_grad():
+        for batch in test_data:
+            interaction, scores, _, _ = trainer._full_sort_batch_eval(batch)
+            top = torch.topk(scores, TOP_K, dim=1).indices.cpu().numpy()
+            users = interaction[dataset.uid_field].cpu().numpy()
+            for user, items in zip(dataset.id2token(dataset.uid_field, users), top):
+                out[str(user)] = [str(i) for i in dataset.id2token(dataset.iid_field, items)]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Recommender models behind one interface (`base.Recommender`), one algorithm per module.
 
 `make(name)` builds one by name and `load(directory)` restores a saved one; the models are
-imported on first use (BPR-MF imports torch, which is slow to load).
+imported on first use (BPR-MF and Mult-VAE import torch, which is slow to load).
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from assistant.recommender.base import Recommender
 def _register() -> dict[str, type[Recommender]]:
     from assistant.recommender.bpr import BPRMF
     from assistant.recommender.ease import EASE
+    from assistant.recommender.mult_vae import MultVAE
     from assistant.recommender.popularity import Popularity
-    return {cls.name: cls for cls in (Popularity, EASE, BPRMF)}
+    return {cls.name: cls for cls in (Popularity, EASE, BPRMF, MultVAE)}
 
 
 class _Models(dict):

@@ -145,33 +145,94 @@ def _parent(sku: str, catalog) -> str | None:
     return product.parent_sku if product is not None else None
 
 
+def holdout_last(log: pd.DataFrame, users: dict, index: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each shopper with two or more products: the product touched last (by timestamp, then
+    file order) held out for validation. Returns (row mask of the training rows, users, held-out products)."""
+    frame = log.assign(row=np.arange(len(log)), u=log.user_id.map(users), i=log["product"].map(index))
+    last = frame.sort_values(["u", "timestamp", "row"], na_position="first", kind="stable").groupby("u").tail(1)
+    distinct = frame.groupby("u")["i"].nunique()
+    last = last[last.u.map(distinct).to_numpy() >= 2]
+    held = frame.u.isin(last.u) & (frame.i.to_numpy() == frame.u.map(dict(zip(last.u, last.i))).to_numpy())
+    return ~held.to_numpy(), last.u.to_numpy(), last.i.to_numpy()
+
+
+def vae_params(n_users: int) -> dict:
+    """Mult-VAE settings for a retailer's log: enough optimiser steps on a small log (a few hundred
+    shoppers make one batch an epoch), a bounded number of epochs on a large one."""
+    batch = 32 if n_users < 2000 else 128
+    steps_per_epoch = -(-n_users // batch)
+    epochs = int(np.clip(500 // steps_per_epoch, 20, 100))
+    return {"epochs": epochs, "anneal_epochs": epochs // 2, "batch_size": batch, "progress": False}
+
+
 class CatalogCF:
     """The collaborative model over catalog products, with every product scorable: products
-    nobody interacted with get item vectors mapped from their content (tools/cold_start.py)."""
+    nobody interacted with get item vectors from their content (the ridge map of cold_start.py,
+    or the Mult-VAE's content prior). The model is the candidate that ranks each shopper's last
+    product best when fitted without it (validation), refitted on the whole log."""
 
     def __init__(self, model, vectors: np.ndarray, counts: np.ndarray, meta: dict):
         self.model, self.vectors, self.counts, self.meta = model, vectors, counts, meta
         self.warm = counts > 0
         self.index = {sku: i for i, sku in enumerate(model.item_ids)}
 
+    @staticmethod
+    def candidates(n_users: int, n_products: int) -> dict[str, dict]:
+        """name -> parameters. EASE and the Mult-VAE while the catalog is small enough for their
+        dense layers (EASE: items x items), else BPR-MF."""
+        from assistant.recommender.ease import EASE
+        from assistant.recommender.mult_vae import MultVAE
+        out = {}
+        if n_products <= EASE.MAX_ITEMS:
+            out["ease"] = {"l2": 100.0}
+        if n_products <= MultVAE.MAX_ITEMS:
+            out["vae"] = vae_params(n_users)
+        return out or {"bpr": {}}
+
+    @staticmethod
+    def _fit_one(name: str, params: dict, X, products: list[str], content: np.ndarray):
+        from assistant.recommender import make
+        model = make(name, **params)
+        return model.fit(X, products, content=content) if name == "vae" else model.fit(X, products)
+
+    @classmethod
+    def choose(cls, log: pd.DataFrame, users: dict, index: dict, content: np.ndarray, candidates: dict) -> tuple[str, dict]:
+        """The candidate with the best NDCG@10 on each shopper's held-out last product."""
+        from assistant.evaluation.recommender import ranking_metrics
+        from assistant.recommender.base import interaction_matrix
+        keep, valid_users, valid_items = holdout_last(log, users, index)
+        scores_by = {}
+        if len(candidates) > 1 and len(valid_users):
+            train = log[keep]
+            X = interaction_matrix(train.user_id.map(users).to_numpy(), train["product"].map(index).to_numpy(),
+                                   train.weight.to_numpy(), len(users), len(index))
+            for name, params in candidates.items():
+                model = cls._fit_one(name, params, X, list(index), content)
+                scores = model.score(X[valid_users]).astype(np.float64)
+                scores[X[valid_users].toarray() > 0] = -np.inf
+                scores_by[name] = ranking_metrics(scores, [np.array([i]) for i in valid_items])["ndcg"]
+        # Ties (and no validation possible) go to the first candidate: EASE, the cheaper fit.
+        best = max(candidates, key=lambda n: scores_by.get(n, -1.0))
+        return best, {"candidates": list(candidates), "valid_users": int(len(valid_users)), "valid_ndcg_at_10": scores_by}
+
     @classmethod
     def fit(cls, log: pd.DataFrame, products: list[str], content: np.ndarray, source: str = "") -> "CatalogCF":
         from assistant.recommender.cold_start import with_cold_items
-        from assistant.recommender.ease import EASE
         from assistant.recommender.base import interaction_matrix
-        from assistant.recommender import make
         users = {u: i for i, u in enumerate(log.user_id.unique())}
         index = {p: i for i, p in enumerate(products)}
         X = interaction_matrix(log.user_id.map(users).to_numpy(), log["product"].map(index).to_numpy(),
                                log.weight.to_numpy(), len(users), len(products))
-        # EASE while the catalog is small enough for its dense item-item matrix, else BPR-MF.
-        model = make("ease", l2=100.0) if len(products) <= EASE.MAX_ITEMS else make("bpr")
-        model.fit(X, products)
+        candidates = cls.candidates(len(users), len(products))
+        name, choice = cls.choose(log, users, index, content, candidates)
+        model = cls._fit_one(name, candidates[name], X, products, content)
         counts = np.asarray((X > 0).sum(axis=0)).ravel()  # shoppers per product
         warm = counts > 0
-        vectors = with_cold_items(model, content, warm)
+        # The Mult-VAE's cold rows already come from its content prior; the others use the ridge map.
+        vectors = model.item_vectors() if name == "vae" else with_cold_items(model, content, warm)
         meta = {"source": source, "users": len(users), "interactions": int(X.nnz), "warm_products": int(warm.sum()),
-                "products": len(products), "model": model.name, "fit_s": model.fit_s, "fitted_at": time.time()}
+                "products": len(products), "model": model.name, "fit_s": model.fit_s, "fitted_at": time.time(),
+                "choice": choice}
         return cls(model, vectors, counts, meta)
 
     def save(self, directory: Path) -> None:
@@ -217,15 +278,35 @@ class CatalogCF:
         return best
 
 
-def product_content(catalog, text_index, parents: list[str]) -> np.ndarray:
-    """A product's content vector: the mean of its variants' text vectors."""
-    return np.stack([np.mean([text_index.vector(v.id) for v in catalog.variants(p)], axis=0) for p in parents])
+def product_content(catalog, text_index, parents: list[str], image_vectors: dict | None = None) -> np.ndarray:
+    """A product's content vector: the mean of its variants' MiniLM text vectors, followed, when
+    the image tower's vectors are given (variant id -> vector), by the mean of its variants' image
+    vectors (zeros for a product without a photo)."""
+    text = np.stack([np.mean([text_index.vector(v.id) for v in catalog.variants(p)], axis=0) for p in parents])
+    if not image_vectors:
+        return text
+    dim = len(next(iter(image_vectors.values())))
+    images = np.zeros((len(parents), dim), dtype=np.float32)
+    for row, parent in enumerate(parents):
+        found = [image_vectors[v.id] for v in catalog.variants(parent) if v.id in image_vectors]
+        if found:
+            images[row] = np.mean(found, axis=0)
+    return np.hstack([text, images]).astype(np.float32)
+
+
+def image_tower_vectors(index_dir: Path) -> dict:
+    """The image index setup built (variant id -> vector), or {} when there is none."""
+    path = Path(index_dir) / "image"
+    if not (path / "ids.npy").exists():
+        return {}
+    return dict(zip(np.load(path / "ids.npy").tolist(), np.load(path / "vectors.npy")))
 
 
 def ingest(path: Path, settings, catalog, text_index) -> tuple[LogReport, dict]:
     """Validate the log, fit the catalog model, save it where the assistant loads it from."""
     log, report = read_log(Path(path), catalog)
     products = sorted({p.parent_sku for p in catalog.all()})
-    cf = CatalogCF.fit(log, products, product_content(catalog, text_index, products), source=str(path))
+    content = product_content(catalog, text_index, products, image_tower_vectors(settings.index_dir))
+    cf = CatalogCF.fit(log, products, content, source=str(path))
     cf.save(settings.recommender_dir)
     return report, cf.meta

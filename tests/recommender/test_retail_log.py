@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from assistant.__main__ import main
-from assistant.recommender.retail_log import CatalogCF, LogError, ingest, read_log
+from assistant.recommender.retail_log import CatalogCF, LogError, holdout_last, ingest, read_log, vae_params
 from tests.conftest import synthetic_interaction_log
 
 
@@ -81,7 +81,11 @@ def test_the_catalog_model_scores_every_product_and_names_what_raised_it(tmp_pat
     log, _ = read_log(synthetic_interaction_log(small_catalog, tmp_path / "synthetic.csv"), small_catalog)
     content = np.random.default_rng(0).normal(size=(len(products), 16)).astype(np.float32)
     cf = CatalogCF.fit(log, products, content, source="synthetic.csv")
-    assert cf.meta["model"] == "ease" and cf.meta["products"] == len(products) > cf.meta["warm_products"] > 0
+    assert cf.meta["products"] == len(products) > cf.meta["warm_products"] > 0
+    # The model is the one that ranked the shoppers' held-out last products best.
+    choice = cf.meta["choice"]
+    assert choice["candidates"] == ["ease", "vae"] and choice["valid_users"] > 100
+    assert cf.meta["model"] == max(choice["valid_ndcg_at_10"], key=choice["valid_ndcg_at_10"].get)
     history = list(log["product"][:2])
     scores = cf.scores(history)
     assert set(scores) == set(products) and all(np.isfinite(v) for v in scores.values())
@@ -100,7 +104,7 @@ def test_ingest_fits_a_model_that_scores_every_product(tmp_path, settings, catal
     local = dataclasses.replace(settings, data_dir=tmp_path)
     log = synthetic_interaction_log(catalog, tmp_path / "synthetic.csv")
     report, meta = ingest(log, local, catalog, text_index)
-    assert meta["model"] == "ease" and meta["warm_products"] <= 60 < meta["products"] == 185
+    assert meta["model"] in ("ease", "vae") and meta["warm_products"] <= 60 < meta["products"] == 185
     cf = CatalogCF.load(local.recommender_dir)
     history = ["MH01", "MH02"]
     scores = cf.scores(history)
@@ -110,6 +114,43 @@ def test_ingest_fits_a_model_that_scores_every_product(tmp_path, settings, catal
     best = max((p for p in scores if p not in history), key=scores.get)
     assert cf.anchor(best, history) in history
     assert CatalogCF.load(tmp_path / "nowhere") is None
+
+
+@pytest.mark.unit
+def test_each_shoppers_last_product_is_held_out_for_the_choice():
+    log = pd.DataFrame({"user_id": ["a", "a", "a", "b", "c", "c"],
+                        "product": ["P1", "P2", "P3", "P1", "P2", "P1"],
+                        "weight": 1.0, "timestamp": [3.0, 1.0, 2.0, 5.0, np.nan, np.nan]})
+    keep, users, items = holdout_last(log, {"a": 0, "b": 1, "c": 2}, {"P1": 0, "P2": 1, "P3": 2})
+    # a's latest is P1 (time 3); b has one product (not validated); c has no times: file order, P1.
+    assert list(users) == [0, 2] and list(items) == [0, 0]
+    assert list(keep) == [False, True, True, True, True, False]
+
+
+@pytest.mark.unit
+def test_the_mult_vae_scores_cold_products_from_its_content_prior(small_catalog):
+    products = sorted({p.parent_sku for p in small_catalog.all()})
+    log, _ = read_log_frame(small_catalog)
+    content = np.random.default_rng(0).normal(size=(len(products), 16)).astype(np.float32)
+    users = {u: i for i, u in enumerate(log.user_id.unique())}
+    index = {p: i for i, p in enumerate(products)}
+    model = CatalogCF._fit_one("vae", {**vae_params(len(users)), "epochs": 5}, _matrix(log, users, index), products, content)
+    cold = ~model.warm
+    assert cold.any()
+    np.testing.assert_allclose(model.item_vectors()[cold], model.content_item_vectors(content[cold]), rtol=1e-5)
+
+
+def read_log_frame(catalog):
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        return read_log(synthetic_interaction_log(catalog, Path(tmp) / "synthetic.csv"), catalog)
+
+
+def _matrix(log, users, index):
+    from assistant.recommender.base import interaction_matrix
+    return interaction_matrix(log.user_id.map(users).to_numpy(), log["product"].map(index).to_numpy(),
+                              log.weight.to_numpy(), len(users), len(index))
 
 
 def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
