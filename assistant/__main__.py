@@ -111,13 +111,13 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from assistant.catalog.store import Catalog
+    from assistant import storage
     from assistant.recommender.retail_log import LogError, ingest
     from assistant.setup import run_setup
     from tools.index import load_index
-    if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
+    if storage.catalog_record(settings) is None or not (settings.index_dir / "text" / "meta.json").exists():
         run_setup(settings, with_model=False)
-    catalog, index = Catalog(settings.db_path), load_index(settings.index_dir / "text")
+    catalog, index = storage.open_catalog(settings), load_index(settings.index_dir / "text")
     try:
         report, meta = ingest(Path(args.file), settings, catalog, index)
     except LogError as exc:

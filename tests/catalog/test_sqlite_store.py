@@ -1,10 +1,12 @@
-"""The SQLite catalog store (assistant/catalog/store.py): products and links round-trip, parameterised
-filters, the FTS5 keyword index restricted to allowed ids."""
+"""The SQLite catalog store (assistant/catalog/sqlite_store.py): products and links round-trip, parameterised
+filters, the FTS5 keyword index restricted to allowed ids. tests/catalog/test_postgres_store.py runs
+the same behaviour on both backends."""
 import dataclasses
 
 import pytest
 
-from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.sqlite_store import SQLiteCatalog, fts_query, write_sqlite_catalog
+from tools.retriever import query_terms
 
 pytestmark = pytest.mark.unit
 
@@ -16,10 +18,10 @@ def test_products_and_links_round_trip(luma_data, tmp_path):
     some_links = {parent: targets for parent, targets in links.items() if parent in parents}
     assert some_links
     path = tmp_path / "catalog.sqlite"
-    write_catalog(path, some, some_links)
-    write_catalog(path, some, some_links)  # a rebuild replaces the file, leaving no temporary one
+    write_sqlite_catalog(path, some, some_links)
+    write_sqlite_catalog(path, some, some_links)  # a rebuild replaces the file, leaving no temporary one
     assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.sqlite"]
-    catalog = Catalog(path)
+    catalog = SQLiteCatalog(path)
     assert len(catalog) == 40
     for product in some:
         stored = catalog.get(product.sku)
@@ -44,13 +46,19 @@ def test_filters_bind_their_values(small_catalog):
 
 def test_fts_keyword_search_is_restricted_to_allowed_ids(small_catalog):
     jackets = small_catalog.select_ids("p.category = ?", ["Jackets"])
-    hits = small_catalog.keyword_search('"jacket"', jackets[:5], 50)
+    hits = small_catalog.keyword_search(["jacket"], jackets[:5], 50)
     assert hits and {i for i, _ in hits} <= set(jackets[:5])
-    everywhere = small_catalog.keyword_search('"jacket"', None, 50)
+    everywhere = small_catalog.keyword_search(["jacket"], None, 50)
     scores = [s for _, s in everywhere]
     assert len(everywhere) > len(hits) and scores == sorted(scores, reverse=True)
 
 
 def test_a_missing_catalog_says_how_to_build_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="assistant setup"):
-        Catalog(tmp_path / "nowhere.sqlite")
+        SQLiteCatalog(tmp_path / "nowhere.sqlite")
+
+
+def test_fts_query_is_sanitised():
+    assert fts_query(query_terms('"; DROP TABLE products; -- NEAR(')) == '"drop" OR "table" OR "products" OR "near"'
+    assert fts_query(['ja"cket', "jacket"]) == '"jacket"'  # a quote cannot close the phrase
+    assert fts_query(query_terms("the a of")) is None
