@@ -177,9 +177,9 @@ def small_catalog(luma_data, tmp_path_factory) -> Catalog:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A throwaway PostgreSQL server (tests/postgres_server.py), started once and stopped at the end.
+    """A throwaway PostgreSQL server (assistant/local_postgres.py), started once and stopped at the end.
     A test that needs it fails, never skips, when it cannot start."""
-    from tests.postgres_server import PostgresServer
+    from assistant.local_postgres import PostgresServer
     with PostgresServer() as server:
         yield server
 

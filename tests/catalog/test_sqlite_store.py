@@ -31,13 +31,6 @@ def test_products_and_links_round_trip(luma_data, tmp_path):
     assert catalog.links("no-such-parent") == [] and catalog.get("no-such-sku") is None
 
 
-def test_variants_and_distinct_values(small_catalog):
-    assert sorted(p.color for p in small_catalog.variants("MH01")) == ["Black", "Gray", "Orange"]
-    colours = small_catalog.values("color")
-    assert colours == sorted(set(colours)) and "Red" in colours and None not in colours
-    assert "M" in small_catalog.values("sizes")  # a list field: each of its values
-
-
 def test_filters_bind_their_values(small_catalog):
     red = small_catalog.select_ids("p.color = ?", ["Red"])
     assert red and {small_catalog.by_id(i).color for i in red} == {"Red"}

@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL server for the tests: initdb in a temporary directory, started on a free
-local port, stopped and removed at the end (tests/conftest.py's `postgres_server` fixture).
+"""A throwaway PostgreSQL server: initdb in a temporary directory, started on a free local port,
+stopped and removed at the end. The tests run against one (tests/conftest.py's `postgres_server`),
+and so does `python -m assistant bench storage` when no database URL is given.
 
 It uses the machine's PostgreSQL binaries (`make postgres` installs Debian's when none are
 there). PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user.
@@ -72,9 +73,9 @@ class PostgresServer:
 
     def new_database(self) -> str:
         """A new, empty database: the URL of it."""
-        import psycopg
+        from assistant.postgres import connect
         name = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
+        with connect(self.url()) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
