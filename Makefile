@@ -10,12 +10,12 @@ UV     := .uv/bin/uv
 # Where the lock finds the CPU torch wheel it pins (pip's find-links on these machines).
 TORCH_WHEELS ?= /opt/wheels
 
-.PHONY: run test unit setup install lock clean chromium
+.PHONY: run test unit setup install lock clean chromium postgres
 
 run: setup
 	$(PY) -m assistant serve
 
-test: setup chromium
+test: setup chromium postgres
 	$(PY) -m pytest -q
 
 # The browser tests (tests/browser/) drive Debian's Chromium through Playwright (Playwright's own
@@ -23,6 +23,13 @@ test: setup chromium
 chromium:
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# The PostgreSQL tests (`pytest -m postgres`) start their own throwaway server with the machine's
+# PostgreSQL binaries: Debian's `postgresql` package, installed only when no initdb is found.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
 # The unit tier alone, in well under a minute: no model loaded and no setup (it reads the Luma mirror).
 unit: $(STAMP)

@@ -71,6 +71,12 @@ def cmd_bench(args, settings: Settings) -> int:
         out = Path(args.json).parent if args.json else Path(args.out) / "scale"  # the plot goes beside the JSON
         figures = run_scale_bench(sizes=args.sizes, backends=args.backends, queries=args.queries,
                                   budget_s=args.budget_s, min_queries=args.min_queries, out_dir=out)
+    elif args.what == "storage":
+        from assistant.evaluation.scale_bench import parse_size
+        from assistant.evaluation.storage_bench import run_storage_bench
+        out = Path(args.json).parent if args.json else Path(args.out) / "storage"  # the plot goes beside the JSON
+        figures = run_storage_bench(settings, sizes=[parse_size(s) for s in args.sizes or ["10k"]],
+                                    database_url=args.database_url or "", repeats=args.repeats, out_dir=out)
     else:  # argparse allows only the listed choices
         from assistant.evaluation.recommender_bench import run_recommender_bench
         figures = run_recommender_bench(settings, sizes=args.sizes, turns=args.turns, out_dir=Path(args.out))
@@ -111,13 +117,13 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from assistant.catalog.store import Catalog
+    from assistant import storage
     from assistant.recommender.retail_log import LogError, ingest
     from assistant.setup import run_setup
     from tools.index import load_index
-    if not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists():
+    if storage.catalog_record(settings) is None or not (settings.index_dir / "text" / "meta.json").exists():
         run_setup(settings, with_model=False)
-    catalog, index = Catalog(settings.db_path), load_index(settings.index_dir / "text")
+    catalog, index = storage.open_catalog(settings), load_index(settings.index_dir / "text")
     try:
         report, meta = ingest(Path(args.file), settings, catalog, index)
     except LogError as exc:
@@ -206,16 +212,19 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="the web page")
     v.set_defaults(func=cmd_serve)
     b = sub.add_parser("bench", help="timing benchmarks")
-    b.add_argument("what", choices=["latency", "vision", "recommender", "renderer", "scale"])
+    b.add_argument("what", choices=["latency", "vision", "recommender", "renderer", "scale", "storage"])
     b.add_argument("--turns", type=int, default=20)
     b.add_argument("--sizes", nargs="+", choices=["1k", "10k", "100k", "1M"],
-                   help="recommender, scale: catalog sizes to time (scale: 100k 1M unless given)")
+                   help="recommender, scale, storage: catalog sizes to time (scale: 100k 1M unless given; "
+                   "storage: the Luma catalog and 10k)")
     b.add_argument("--backends", nargs="+", choices=["faiss", "faiss-hnsw", "qdrant-edge", "milvus"],
                    help="scale: vector backends to time (all unless given; exact FAISS always, as the truth)")
     b.add_argument("--queries", type=int, default=200, help="scale: queries per filter level")
     b.add_argument("--budget-s", type=float, default=30.0,
                    help="scale: a slow backend stops a level after this many seconds (once it has --min-queries)")
     b.add_argument("--min-queries", type=int, default=30, help="scale: queries per level however slow")
+    b.add_argument("--database-url", help="storage: the PostgreSQL to time (a throwaway local server unless given)")
+    b.add_argument("--repeats", type=int, default=10, help="storage: timings of each query")
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)

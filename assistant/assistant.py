@@ -16,14 +16,13 @@ from assistant.catalog.vocabulary import Vocabulary
 
 from assistant.dialogue import tracker
 from assistant.catalog.store import Catalog
+from assistant import storage
 from assistant.controller import Controller
 from assistant.explain import explanation, replies, unsupported_claims
 from assistant.recommender.retail_log import CatalogCF
 from assistant.planning.compact_format import photo_words
 from assistant.planning.loader import load_planner
 from assistant.planning.planner import Planner, Turn, offers
-from assistant.dialogue.session_locks import SessionLocks
-from assistant.dialogue.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 from assistant.lru_cache import LRUCache
@@ -80,10 +79,9 @@ class Assistant:
         self.registry = ToolRegistry()
         planner = planner or load_planner(settings, self.registry, self.vocab, catalog, embedder)
         self.controller = Controller(planner, self.registry, settings)
-        self.sessions = SessionStore(settings.sessions_path)
+        self.sessions = storage.open_sessions(settings)  # SQLite or PostgreSQL, as the settings say
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
-        self._session_locks = SessionLocks()
         self._renderer = None
 
     @classmethod
@@ -92,10 +90,10 @@ class Assistant:
         from assistant.models.text_embedder import get_text_embedder
         from assistant.setup import image_index_stale, run_setup
         settings = settings or Settings.from_env()
-        if (not settings.db_path.exists() or not (settings.index_dir / "text" / "meta.json").exists()
+        if (storage.catalog_record(settings) is None or not (settings.index_dir / "text" / "meta.json").exists()
                 or image_index_stale(settings)):  # e.g. another image encoder was chosen
             run_setup(settings, with_model=False)
-        catalog, embedder = Catalog(settings.db_path), get_text_embedder(settings.text_model)
+        catalog, embedder = storage.open_catalog(settings), get_text_embedder(settings.text_model)
 
         def index(name: str):  # served by the chosen backend, each item with its payload
             return open_index(settings.index_dir / name, catalog, settings.index_backend, settings.index_url)
@@ -113,7 +111,7 @@ class Assistant:
     # -- one turn -----------------------------------------------------------------------
 
     def respond(self, session_id: str, text: str | None, images: list | None = None) -> Reply:
-        with self._session_locks.hold(session_id):
+        with self.sessions.hold(session_id):  # across server processes on PostgreSQL
             state = self.sessions.load(session_id)
             state.forget_missing_products(self.catalog)
             before = json.dumps(state.to_dict())
@@ -195,7 +193,7 @@ class Assistant:
 
     def feedback(self, session_id: str, position: int, liked: bool) -> str:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
-        with self._session_locks.hold(session_id):
+        with self.sessions.hold(session_id):  # across server processes on PostgreSQL
             state = self.sessions.load(session_id)
             state.forget_missing_products(self.catalog)
             sku = state.resolve(position) if isinstance(position, int) else None

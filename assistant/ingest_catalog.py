@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from assistant import storage
 from assistant.catalog.retail_catalog import CatalogFileReport, read_catalog_file
 from assistant.settings import Settings
 from assistant.setup import build_image_index, build_text_index, store_catalog
@@ -29,7 +30,7 @@ def ingest_catalog(path: Path, settings: Settings, build_indexes: bool = True) -
     store_catalog(settings, products, links, {"source": str(path), "retailer_file": str(path)})
     for name in CATALOG_INDEXES:
         shutil.rmtree(settings.index_dir / name, ignore_errors=True)
-    lines = [f"catalog: {len(products)} products written to {settings.db_path}"]
+    lines = [f"catalog: {len(products)} products written to {storage.describe(settings)}"]
     if build_indexes:
         lines += build_text_index(settings, force=True) + build_image_index(settings, force=True)
     if (settings.recommender_dir / "catalog.json").exists():

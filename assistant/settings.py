@@ -54,6 +54,10 @@ class Settings:
     # An engine's server: a Qdrant URL (http://host:6333) or a Milvus URI (http://host:19530). Empty:
     # embedded under data/index/ (Qdrant's client local mode, Milvus Lite).
     index_url: str = ""
+    # Where the catalog and the sessions are kept (assistant/storage.py): empty for SQLite files under
+    # data_dir (the default), or a PostgreSQL URL (postgresql://user:password@host:5432/db) that any
+    # number of server processes share; keyword search then runs on PostgreSQL full-text search.
+    database_url: str = ""
     max_steps: int = 3            # tool calls the controller may make in one turn
     max_new_tokens: int = 24      # free-text reply budget of the chat model (one sentence)
     top_k: int = 5                # items shown per turn

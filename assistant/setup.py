@@ -11,8 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.catalog.store import Catalog, write_catalog
-
+from assistant import storage
 from assistant.catalog.luma import read_luma
 from assistant.catalog.download import luma_root
 from assistant.settings import Settings
@@ -22,21 +21,29 @@ INDEX_VERSION = 2  # bump when Product.search_text changes
 
 
 def store_catalog(settings: Settings, products: list, links: dict, source: dict) -> None:
-    """Replace the configured catalog store's contents (today the SQLite file) and record where
-    they came from: the one place a catalog is written, for the Luma data and a retailer's file."""
-    write_catalog(settings.db_path, products, links)
-    (settings.data_dir / "catalog.json").write_text(json.dumps({**source, "products": len(products)}))
+    """Replace the configured catalog store's contents (SQLite or PostgreSQL, assistant/storage.py)
+    and record where they came from: the one place a catalog is written, for the Luma data and a
+    retailer's file."""
+    storage.write_catalog(settings, products, links, source)
+
+
+def catalog_written(settings: Settings) -> float:
+    """When the stored catalog was written: what the indexes built from it are stamped with."""
+    record = storage.catalog_record(settings)
+    if record is None:
+        raise FileNotFoundError(f"no catalog in {storage.describe(settings)}: run `python -m assistant setup`")
+    return record[1]
 
 
 def build_catalog(settings: Settings, force: bool = False) -> list[str]:
-    meta_path = settings.data_dir / "catalog.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    if not force and settings.db_path.exists() and meta.get("retailer_file"):
+    record = storage.catalog_record(settings)
+    meta = record[0] if record else {}
+    if not force and record and meta.get("retailer_file"):
         # A retailer's catalog (ingest-catalog) is never replaced by the Luma data behind its back.
         return [f"catalog: ingested from {meta['retailer_file']} ({meta['products']} products); "
                 "`setup --force` puts the Luma catalog back"]
     root = luma_root(settings)
-    if not force and settings.db_path.exists() and meta.get("source") == str(root):
+    if not force and record and meta.get("source") == str(root):
         return [f"catalog: up to date ({meta['products']} products)"]
     products, links, report = read_luma(root)
     store_catalog(settings, products, links, {"source": str(root)})
@@ -49,10 +56,10 @@ def build_text_index(settings: Settings, force: bool = False) -> list[str]:
 
     path = settings.index_dir / "text"
     stamp = {"version": INDEX_VERSION, "model": settings.text_model,
-             "catalog_mtime": settings.db_path.stat().st_mtime}
+             "catalog_mtime": catalog_written(settings)}
     if not force and (path / "stamp.json").exists() and json.loads((path / "stamp.json").read_text()) == stamp:
         return ["text index: up to date"]
-    catalog = Catalog(settings.db_path)
+    catalog = storage.open_catalog(settings)
     products = catalog.all()
     start = time.perf_counter()
     vectors = get_text_embedder(settings.text_model).encode([p.search_text() for p in products], progress=True)
@@ -76,7 +83,7 @@ def image_index_stamp(settings: Settings) -> dict | None:
             return None
         get_image_encoder(settings.image_encoder)  # raises, saying what is missing
     return {"version": INDEX_VERSION, "weights": hashlib.sha256(weights.read_bytes()).hexdigest()[:16],
-            "catalog_mtime": settings.db_path.stat().st_mtime}
+            "catalog_mtime": catalog_written(settings)}
 
 
 def _built_from(index_path: Path) -> dict | None:
@@ -108,7 +115,7 @@ def build_image_index(settings: Settings, force: bool = False) -> list[str]:
     path = settings.index_dir / "image"
     if not force and not image_index_stale(settings):
         return ["image index: up to date"]
-    catalog = Catalog(settings.db_path)
+    catalog = storage.open_catalog(settings)
     encoder = get_image_encoder(settings.image_encoder)
     start = time.perf_counter()
     products = catalog.all()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.sqlite_store import write_sqlite_catalog, SQLiteCatalog
+from assistant.catalog.store import Catalog
 from assistant.catalog.vocabulary import Vocabulary
 from assistant.dialogue.state import DialogueState
 from assistant.planning.planner import Step
@@ -168,8 +169,36 @@ def small_catalog(luma_data, tmp_path_factory) -> Catalog:
     from tests.small_catalog import small_subset
     products, links, _ = luma_data
     path = Path(tmp_path_factory.mktemp("small-catalog")) / "catalog.sqlite"
-    write_catalog(path, *small_subset(products, links))
-    return Catalog(path)
+    write_sqlite_catalog(path, *small_subset(products, links))
+    return SQLiteCatalog(path)
+
+
+# -- PostgreSQL (tests marked `postgres`: `pytest -m postgres`) -----------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server (assistant/local_postgres.py), started once and stopped at the end.
+    A test that needs it fails, never skips, when it cannot start."""
+    from assistant.local_postgres import PostgresServer
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database on the test server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def luma_catalogs(luma_data, postgres_server, tmp_path_factory) -> dict:
+    """The whole Luma catalog written by each backend's writer: {"sqlite": ..., "postgres": ...}."""
+    from assistant.catalog.postgres_store import PostgresCatalog, write_postgres_catalog
+    path = Path(tmp_path_factory.mktemp("luma-sqlite")) / "catalog.sqlite"
+    write_sqlite_catalog(path, *luma_data[:2])
+    url = postgres_server.new_database()
+    write_postgres_catalog(url, *luma_data[:2], {"source": "luma"})
+    return {"sqlite": SQLiteCatalog(path), "postgres": PostgresCatalog(url)}
 
 
 @pytest.fixture(scope="session")
@@ -182,8 +211,8 @@ def luma_catalog(luma_data, tmp_path_factory) -> Catalog:
     """The whole real catalog, written from the mirror without setup, for the few unit tests about
     the whole catalog (the evaluation's dialogue script must be answerable by it)."""
     path = Path(tmp_path_factory.mktemp("luma-catalog")) / "catalog.sqlite"
-    write_catalog(path, *luma_data[:2])
-    return Catalog(path)
+    write_sqlite_catalog(path, *luma_data[:2])
+    return SQLiteCatalog(path)
 
 
 class OneHotEmbedder:
@@ -240,7 +269,8 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def catalog(settings) -> Catalog:
-    return Catalog(settings.db_path)
+    from assistant.storage import open_catalog
+    return open_catalog(settings)
 
 
 @pytest.fixture(scope="session")

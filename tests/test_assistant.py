@@ -173,9 +173,9 @@ def test_photos_are_accepted_and_bad_files_explained(real_bot, session_id, tmp_p
 
 
 def test_a_restart_loses_no_conversation(real_bot, session_id, settings):
-    from assistant.dialogue.sessions import SessionStore
+    from assistant.storage import open_sessions
     first = real_bot.respond(session_id, "men's hoodies")
-    state = SessionStore(settings.sessions_path).load(session_id)
+    state = open_sessions(settings).load(session_id)
     assert [s.sku for s in state.shown] == [i.sku for i in first.items]
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.catalog.retail_catalog import CatalogFileError
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.ingest_catalog import CATALOG_INDEXES, ingest_catalog
 from assistant.setup import build_catalog
 from tests.clothing_catalog import write_catalog_file
@@ -29,7 +29,7 @@ def test_the_file_replaces_the_catalog_and_setup_keeps_it(fresh, tmp_path):
         (fresh.index_dir / name).mkdir(parents=True)
     source = write_catalog_file(tmp_path / "file", "parquet")
     report, lines = ingest_catalog(source, fresh, build_indexes=False)
-    catalog = Catalog(fresh.db_path)
+    catalog = open_catalog(fresh)
     assert len(catalog) == report.ingested == 40 and catalog.get("CD-SHOES-01").category == "Shoes"
     assert catalog.get("MJ01-Blue") is None and catalog.links("CD-DRESS-01") == [("related", "CD-HAT-01")]
     assert lines == [f"catalog: 40 products written to {fresh.db_path}"]
@@ -37,12 +37,12 @@ def test_the_file_replaces_the_catalog_and_setup_keeps_it(fresh, tmp_path):
     assert json.loads((fresh.data_dir / "catalog.json").read_text())["retailer_file"] == str(source)
     assert build_catalog(fresh) == [f"catalog: ingested from {source} (40 products); "
                                     "`setup --force` puts the Luma catalog back"]
-    assert len(Catalog(fresh.db_path)) == 40
+    assert len(open_catalog(fresh)) == 40
     with pytest.raises(CatalogFileError, match="missing column"):  # an unusable file writes nothing
         (tmp_path / "bad.csv").write_text("sku,name\nA,B\n")
         ingest_catalog(tmp_path / "bad.csv", fresh, build_indexes=False)
-    assert len(Catalog(fresh.db_path)) == 40
-    assert build_catalog(fresh, force=True)[0] == "catalog: built" and len(Catalog(fresh.db_path)) == 461
+    assert len(open_catalog(fresh)) == 40
+    assert build_catalog(fresh, force=True)[0] == "catalog: built" and len(open_catalog(fresh)) == 461
 
 
 @pytest.mark.unit
@@ -57,7 +57,7 @@ def test_a_turn_answers_from_the_ingested_catalog(fresh, tmp_path, session_id, t
     retailer's own categories, and every item meets the request."""
     from assistant import Assistant
     ingest_catalog(write_catalog_file(tmp_path / "file", "csv"), fresh, build_indexes=False)
-    catalog = Catalog(fresh.db_path)
+    catalog = open_catalog(fresh)
     bot = Assistant(fresh, catalog, ScriptedPlanner([{"name": "catalog_filter", "args": {}}]), None, None)
     reply = bot.respond(session_id, text)
     assert reply.items and not reply.relaxed
@@ -73,10 +73,10 @@ def test_a_conversation_saved_over_the_old_catalog_goes_on(fresh, tmp_path):
     from assistant import Assistant
     fresh.data_dir.mkdir()
     build_catalog(fresh)
-    old = Assistant(fresh, Catalog(fresh.db_path), ScriptedPlanner([{"name": "catalog_filter", "args": {}}]), None, None)
+    old = Assistant(fresh, open_catalog(fresh), ScriptedPlanner([{"name": "catalog_filter", "args": {}}]), None, None)
     assert old.respond("kept", "women's jackets").items
     ingest_catalog(write_catalog_file(tmp_path / "file", "csv"), fresh, build_indexes=False)
-    bot = Assistant(fresh, Catalog(fresh.db_path), ScriptedPlanner([{"name": "explain", "args": {"item": "2"}}, "",
+    bot = Assistant(fresh, open_catalog(fresh), ScriptedPlanner([{"name": "explain", "args": {"item": "2"}}, "",
                                                                     {"name": "catalog_filter", "args": {}}]), None, None)
     why = bot.respond("kept", "why the second one?")
     assert "went wrong" not in why.text and not why.items

@@ -53,13 +53,13 @@ def test_the_page_serves_only_catalog_photos_uploads_and_renders(small_bot):
 def test_the_page_serves_a_retailers_catalog_photos_from_their_folders(tmp_settings, tmp_path):
     """An ingested catalog (tests/clothing_catalog.py) keeps its photos outside the Luma tree."""
     from assistant import Assistant
-    from assistant.catalog.store import Catalog
+    from assistant.storage import open_catalog
     from assistant.ingest_catalog import ingest_catalog
     from tests.clothing_catalog import CLASSES, photo_root, write_catalog_file
     from tests.conftest import ScriptedPlanner
     settings = dataclasses.replace(tmp_settings, data_dir=tmp_path / "data")
     ingest_catalog(write_catalog_file(tmp_path / "file", "csv"), settings, build_indexes=False)
-    roots = media_roots(Assistant(settings, Catalog(settings.db_path), ScriptedPlanner([]), None, None))
+    roots = media_roots(Assistant(settings, open_catalog(settings), ScriptedPlanner([]), None, None))
     assert roots[3:] == sorted(str((photo_root() / kind).resolve()) for kind in CLASSES)
     assert not any(Path(r) in settings.sessions_path.parents for r in roots)
 

@@ -23,12 +23,6 @@ def query_terms(text: str) -> list[str]:
     return [t for t in re.findall(r"[a-z0-9]+", (text or "").lower()) if t not in STOPWORDS and len(t) > 1]
 
 
-def fts_query(text: str) -> str | None:
-    """Shopper text to a safe FTS5 query: quoted terms joined by OR (no FTS syntax leaks in)."""
-    terms = query_terms(text)
-    return " OR ".join(f'"{t}"' for t in dict.fromkeys(terms)) or None
-
-
 def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
     """Reciprocal-rank fusion: robust to the very different scales of cosine and BM25."""
     fused: dict[int, float] = {}
@@ -118,8 +112,8 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         dense = ctx.text_index.search(vector, settings.candidate_k, where)
         dense_scores = dict(dense)
         rankings.append([i for i, _ in dense])
-        fq = fts_query(positive)
-        keyword = ctx.catalog.keyword_search(fq, allowed, settings.candidate_k) if fq else []
+        words = list(dict.fromkeys(query_terms(positive)))  # each store builds its own safe query
+        keyword = ctx.catalog.keyword_search(words, allowed, settings.candidate_k) if words else []
         keyword_rank = {i: r for r, (i, _) in enumerate(keyword, 1)}
         rankings.append([i for i, _ in keyword])
     if photos and ctx.image_index is not None:

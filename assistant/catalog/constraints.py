@@ -22,11 +22,15 @@ FILTER_TOOLS = ("search", "catalog_filter")
 
 # -- how the catalog tests a value -------------------------------------------------------------
 
+# The SQL runs on SQLite and on PostgreSQL (assistant/storage.py), so it is written in what both
+# read alike: case is ignored by comparing lower() of both sides (SQLite's NOCASE and LIKE are
+# case-blind, PostgreSQL's = and LIKE are not).
+
 def _attribute_sql(name: str, value: str, partial: bool = False) -> tuple[str, list]:
-    """A row of product_attrs (multi-valued attributes and flags) with this value."""
+    """A row of product_attrs (multi-valued attributes and flags) with this value, in any case."""
     op = "LIKE" if partial else "="
-    return (f"EXISTS (SELECT 1 FROM product_attrs a WHERE a.product_id = p.id AND a.field = ? AND a.value {op} ?)",
-            [name, f"%{value}%" if partial else value])
+    return ("EXISTS (SELECT 1 FROM product_attrs a WHERE a.product_id = p.id AND a.field = ? "
+            f"AND lower(a.value) {op} lower(?))", [name, f"%{value}%" if partial else value])
 
 
 class Predicate:
@@ -85,7 +89,7 @@ class Equals(Predicate):
     def sql(self, value):
         if self.anyway is not None:
             return f"p.{self.column} IN (?, '{self.anyway}')", [value]
-        return f"p.{self.column} = ?" + (" COLLATE NOCASE" if self.nocase else ""), [value]
+        return (f"lower(p.{self.column}) = lower(?)" if self.nocase else f"p.{self.column} = ?"), [value]
 
     def holds(self, product, value):
         own = getattr(product, self.column)
@@ -103,7 +107,7 @@ class Contains(Predicate):
     column: str
 
     def sql(self, value):
-        return f"p.{self.column} LIKE ?", [f"%{value}%"]
+        return f"lower(p.{self.column}) LIKE lower(?)", [f"%{value}%"]
 
     def holds(self, product, value):
         return value.lower() in (getattr(product, self.column) or "").lower()
@@ -137,7 +141,7 @@ class InCategory(Predicate):
     """The category path has one of the categories (a shopper's word may stand for several)."""
 
     def sql(self, value):
-        return ("(" + " OR ".join("('/' || p.category_path || '/') LIKE ?" for _ in value) + ")",
+        return ("(" + " OR ".join("lower('/' || p.category_path || '/') LIKE lower(?)" for _ in value) + ")",
                 [f"%/{category}/%" for category in value])
 
     def holds(self, product, value):
@@ -219,7 +223,7 @@ class Mentions(Predicate):
 
     def sql(self, value):
         style, params = _attribute_sql("style", value, partial=True)
-        return f"(p.name LIKE ? OR {style})", [f"%{value}%", *params]
+        return f"(lower(p.name) LIKE lower(?) OR {style})", [f"%{value}%", *params]
 
     def holds(self, product, value):
         return any(value.lower() in text.lower() for text in (product.name, *product.style))
@@ -242,7 +246,7 @@ class Excludes(Predicate):
     def sql(self, values):
         parts = [self.of.sql(v) for v in self._tests(values)]
         # COALESCE: a product with no value (a bag has no colour) is not that value, so it stays.
-        return "NOT COALESCE((" + " OR ".join(c for c, _ in parts) + "), 0)", [a for _, args in parts for a in args]
+        return "NOT COALESCE((" + " OR ".join(c for c, _ in parts) + "), FALSE)", [a for _, args in parts for a in args]
 
     def holds(self, product, values):
         return not any(self.of.holds(product, v) for v in self._tests(values))

@@ -1,57 +1,67 @@
-"""The SQLite catalog store: one row per product, product_attrs for filters, FTS5 for keywords.
+"""What the assistant reads of a catalog, the same on every backend (SQLite, PostgreSQL).
 
-Multi-valued attributes are kept twice: as a JSON list on the row (for display) and as rows of
-`product_attrs` (so filters are plain, parameterised SQL). `products_fts` is an FTS5 index over
-the searchable text.
+A backend loads every product and link once (the catalog is read far more than written, and the
+tools look products up by id in tight loops), and answers the two queries that need its engine:
+`select_ids` (the constraint filters: parameterised SQL over `products p` and `product_attrs`, the
+same tables on every backend, written with `?` placeholders) and `keyword_search` (its full-text
+index). What a backend stores per product is declared here once: the columns, the attribute rows
+the filters test, and the keyword fields with their weights.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
-from pathlib import Path
-
-from tqdm import tqdm
 
 from assistant.catalog.product import FLAG_FIELDS, LIST_FIELDS, Product
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS products (
-    id INTEGER PRIMARY KEY, sku TEXT UNIQUE NOT NULL, parent_sku TEXT NOT NULL, name TEXT NOT NULL,
-    gender TEXT NOT NULL, category_path TEXT NOT NULL, category TEXT NOT NULL, color TEXT,
-    price REAL NOT NULL, pattern TEXT, in_stock INTEGER NOT NULL, review_count INTEGER NOT NULL,
-    rating REAL, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS product_attrs (
-    product_id INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS attrs_lookup ON product_attrs(field, value, product_id);
-CREATE TABLE IF NOT EXISTS links (
-    parent_sku TEXT NOT NULL, link_type TEXT NOT NULL, linked_parent_sku TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(
-    name, color, category, body, tokenize = 'porter unicode61');
-"""
+# Columns of `products` besides the id, in insertion order; `record` is the whole Product as JSON.
+PRODUCT_COLUMNS = ("sku", "parent_sku", "name", "gender", "category_path", "category", "color", "price",
+                   "pattern", "in_stock", "review_count", "rating", "record")
+# The keyword index's fields, each with its weight in the ranking (a word in the name counts most).
+KEYWORD_WEIGHTS = {"name": 4.0, "color": 2.0, "category": 2.0, "body": 1.0}
+
+
+def product_row(product: Product) -> tuple:
+    """The values of PRODUCT_COLUMNS for a product."""
+    record = product.to_dict()
+    record.pop("id")
+    return (product.sku, product.parent_sku, product.name, product.gender, product.category_path,
+            product.category, product.color, product.price, product.pattern, int(product.in_stock),
+            product.review_count, product.rating, json.dumps(record))
+
+
+def attribute_rows(product: Product) -> list[tuple[str, str]]:
+    """(field, value) rows of product_attrs: each value of a list field, and "yes" for each flag set."""
+    rows = [(name, value) for name in LIST_FIELDS for value in getattr(product, name)]
+    return rows + [(name, "yes") for name in FLAG_FIELDS if getattr(product, name)]
+
+
+def keyword_fields(product: Product) -> dict[str, str]:
+    """The text of each field of KEYWORD_WEIGHTS."""
+    body = " ".join([product.gender, product.category_path.replace("/", " "), " ".join(product.material),
+                     product.pattern or "", " ".join(product.style), " ".join(product.activity),
+                     " ".join(product.climate), " ".join(product.features), product.description])
+    return {"name": product.name, "color": product.color or "", "category": product.category_path, "body": body}
 
 
 class Catalog:
-    """Read access to the SQLite catalog. Connections are per call so threads can share it."""
+    """Read access to a catalog: products and links in memory, filters and keywords in the engine.
+    A backend's constructor reads its rows and calls `_load`."""
 
-    def __init__(self, db_path: Path):
-        self.db_path = Path(db_path)
-        if not self.db_path.exists():
-            raise FileNotFoundError(f"no catalog at {self.db_path}: run `python -m assistant setup`")
+    backend = ""   # "sqlite", "postgres": what a message or a benchmark names it by
+
+    def _load(self, records: list[tuple[int, str]], links: list[tuple[str, str, str]]) -> None:
+        """records: (row id, Product JSON) in id order; links: (parent, link type, linked parent)."""
         self._by_id: dict[int, Product] = {}
         self._by_sku: dict[str, Product] = {}
-        with self.connect() as db:
-            for row_id, record in db.execute("SELECT id, record FROM products ORDER BY id"):
-                product = Product(**json.loads(record))
-                product.id = row_id
-                self._by_id[row_id] = product
-                self._by_sku[product.sku] = product
-            self._links: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for parent, link_type, linked in db.execute("SELECT * FROM links"):
-                self._links[parent].append((link_type, linked))
-
-    def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+        for row_id, record in records:
+            product = Product(**(json.loads(record) if isinstance(record, str) else record))
+            product.id = row_id
+            self._by_id[row_id] = product
+            self._by_sku[product.sku] = product
+        self._links: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for parent, link_type, linked in links:
+            self._links[parent].append((link_type, linked))
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -81,50 +91,13 @@ class Catalog:
                     found.add(str(v))
         return sorted(found)
 
+    # -- the engine's queries --------------------------------------------------------------
+
     def select_ids(self, where: str, params: list) -> list[int]:
-        with self.connect() as db:
-            return [r[0] for r in db.execute(f"SELECT p.id FROM products p WHERE {where}", params)]
+        """Ids of the products p for which `where` (SQL with `?` placeholders, values in params) holds."""
+        raise NotImplementedError
 
-    def keyword_search(self, fts_query: str, allowed: list[int] | None, limit: int) -> list[tuple[int, float]]:
-        """BM25 over products_fts, restricted to `allowed` ids inside the query (filtered search)."""
-        sql = "SELECT rowid, bm25(products_fts, 4.0, 2.0, 2.0, 1.0) AS s FROM products_fts WHERE products_fts MATCH ?"
-        params: list = [fts_query]
-        if allowed is not None:
-            sql += f" AND rowid IN ({','.join('?' * len(allowed))})"
-            params += list(allowed)
-        sql += " ORDER BY s LIMIT ?"
-        with self.connect() as db:
-            return [(row_id, -score) for row_id, score in db.execute(sql, params + [limit])]
-
-
-def write_catalog(db_path: Path, products: list[Product], links: dict[str, list[tuple[str, str]]]) -> None:
-    """(Re)build the SQLite catalog atomically: write a temp file, then rename."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    with sqlite3.connect(tmp) as db:
-        db.executescript(SCHEMA)
-        for product in tqdm(products, desc="catalog"):
-            record = product.to_dict()
-            record.pop("id")
-            cur = db.execute(
-                "INSERT INTO products (sku, parent_sku, name, gender, category_path, category, color,"
-                " price, pattern, in_stock, review_count, rating, record) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (product.sku, product.parent_sku, product.name, product.gender, product.category_path,
-                 product.category, product.color, product.price, product.pattern, int(product.in_stock),
-                 product.review_count, product.rating, json.dumps(record)))
-            row_id = cur.lastrowid
-            for name in LIST_FIELDS:
-                for value in getattr(product, name):
-                    db.execute("INSERT INTO product_attrs VALUES (?,?,?)", (row_id, name, value))
-            for name in FLAG_FIELDS:
-                if getattr(product, name):
-                    db.execute("INSERT INTO product_attrs VALUES (?,?,?)", (row_id, name, "yes"))
-            body = " ".join([product.gender, product.category_path.replace("/", " "), " ".join(product.material),
-                             product.pattern or "", " ".join(product.style), " ".join(product.activity),
-                             " ".join(product.climate), " ".join(product.features), product.description])
-            db.execute("INSERT INTO products_fts (rowid, name, color, category, body) VALUES (?,?,?,?,?)",
-                       (row_id, product.name, product.color or "", product.category_path, body))
-        for parent, targets in links.items():
-            db.executemany("INSERT INTO links VALUES (?,?,?)", [(parent, t, s) for t, s in targets])
-    tmp.replace(db_path)
+    def keyword_search(self, terms: list[str], allowed: list[int] | None, limit: int) -> list[tuple[int, float]]:
+        """(id, score), best first, of products matching any of the words, ranked by the engine's
+        full-text score with KEYWORD_WEIGHTS; `allowed`: only these ids (the filter, inside the query)."""
+        raise NotImplementedError

@@ -198,7 +198,7 @@ def _decide(planner, replay: Replay, turn: dict, sent: list[str]):
 
 def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
     """The planner of each variant (the two LoRA variants share one merged model)."""
-    from assistant.catalog.store import Catalog
+    from assistant.storage import open_catalog
     from assistant.catalog.vocabulary import Vocabulary
     from assistant.models.chat_model import LocalChatModel
     from assistant.planning.loader import controller_adapter
@@ -214,7 +214,7 @@ def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
         return out
     if adapter is None:
         raise FileNotFoundError("no trained controller adapter: run `python -m assistant train controller`")
-    catalog = Catalog(settings.db_path)  # the tuned planner's value and word lists, as the assistant's
+    catalog = open_catalog(settings)  # the tuned planner's value and word lists, as the assistant's
     tuned = TunedPlanner.for_catalog(LocalChatModel(**common, adapter_dir=adapter), registry,
                                      Vocabulary.from_catalog(catalog), catalog)
     if "lora_projector" in variants:

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.models.image_encoder import get_image_encoder
 from assistant.models.photo_reader import CATEGORY_NOUNS, PhotoReader
 from assistant.models.text_embedder import get_text_embedder
@@ -40,7 +40,7 @@ BATCH = 8
 
 
 def run_renderer_eval(settings: Settings, out_dir: Path, limit: int | None = None) -> dict:
-    catalog = Catalog(settings.db_path)
+    catalog = open_catalog(settings)
     embedder = get_text_embedder(settings.text_model)
     renderer = Renderer.load(settings, embedder)
     encoder = get_image_encoder(settings.image_encoder)
@@ -143,7 +143,7 @@ def time_renders(renderer: Renderer, groups, n: int = 8, method: str | None = No
 
 def run_renderer_bench(settings: Settings, turns: int) -> dict:
     """`bench renderer`: render p50 for colour renders by each method, composites and words."""
-    catalog = Catalog(settings.db_path)
+    catalog = open_catalog(settings)
     renderer = Renderer.load(settings, get_text_embedder(settings.text_model))
     _, held = split_groups(variant_groups(catalog.all()))
     renderer.recolour(held[0].variants[0], list(held[0].variants), held[0].variants[1].color)  # warm-up

@@ -174,7 +174,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     another causal LM to adapt (tests use a tiny one)."""
     from peft import LoraConfig, PeftModel, get_peft_model
 
-    from assistant.catalog.store import Catalog
+    from assistant.storage import open_catalog
     from assistant.models.text_embedder import get_text_embedder
     from assistant.models.chat_model import DEFAULT_MODEL, fresh_causal_lm
     from assistant.models.photo_reader import PhotoReader
@@ -215,7 +215,7 @@ def train_controller(settings, epochs: int = 1, batch_size: int = 8, lr: float =
     paths = sorted({p for e in examples for p in e["paths"].values()})
     vectors = {p: torch.from_numpy(v) for p, v in
                photo_embeddings(paths, Path(cache_dir or settings.data_dir / "cache") / "controller_photos.npz").items()}
-    catalog = Catalog(settings.db_path)
+    catalog = open_catalog(settings)
     reader = PhotoReader(get_image_encoder(), get_text_embedder(settings.text_model), catalog)
     words = {p: photo_words(reader.read(v.numpy())) for p, v in vectors.items()}
     coin = random.Random(settings.seed)

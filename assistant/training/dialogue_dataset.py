@@ -32,10 +32,10 @@ def summary(dialogues: list[dict]) -> dict:
 def build_dataset(settings, n_train: int, n_test: int, out_dir: Path) -> dict:
     """`python -m assistant train dialogues`: both splits as JSONL in out_dir, their summaries,
     and a plot of turns per kind."""
-    from assistant.catalog.store import Catalog
+    from assistant.storage import open_catalog
     from assistant.catalog.vocabulary import Vocabulary
     from tqdm.auto import tqdm
-    catalog = Catalog(settings.db_path)
+    catalog = open_catalog(settings)
     vocab = Vocabulary.from_catalog(catalog)
     out_dir = Path(out_dir)
     summaries = {}

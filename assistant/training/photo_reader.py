@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from assistant.catalog.download import shopper_photos_root
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.models.photo_classifier import COMMAND, OTHER, SHIPPED_CLASSIFIER, PhotoClassifier, reliability
 from assistant.settings import Settings
 from assistant.uploads import load_image
@@ -145,7 +145,7 @@ def train_photo_reader(settings: Settings, out_dir: Path | str = "data/reports",
     tune = [(p, label) for p, label in shopper_photos(root, "validation") if validation_half(p) == "tune"]
     if not train or not tune:
         raise FileNotFoundError("the shopper photos (clothing-dataset-small) are not in the data mirror")
-    products = Catalog(settings.db_path).all()
+    products = open_catalog(settings).all()
     classes = sorted({p.category for p in products}) + [OTHER]
     catalog_photos = [(path, p.category) for p in products for path in dict.fromkeys([p.image_path, *p.extra_images])]
 

@@ -103,7 +103,7 @@ def train_projector(settings, epochs: int = 3, n_tokens: int = 4, kind: str = "m
     """Train the projector (the chat model frozen); writes work_dir (default data/models/projector/),
     a loss curve and per-epoch held-out word accuracy. Resumes from the last finished epoch.
     train_limit: a seeded subset of the training photos (for quick runs)."""
-    from assistant.catalog.store import Catalog
+    from assistant.storage import open_catalog
     from assistant.catalog.download import shopper_photos_root
     from assistant.models.chat_model import load_causal_lm
     random.seed(settings.seed)
@@ -112,7 +112,7 @@ def train_projector(settings, epochs: int = 3, n_tokens: int = 4, kind: str = "m
         model, tokenizer = load_causal_lm(settings.chat_model, settings.models_dir)
     for param in model.parameters():
         param.requires_grad_(False)
-    products, root = Catalog(settings.db_path).all(), shopper_photos_root(settings)
+    products, root = open_catalog(settings).all(), shopper_photos_root(settings)
     train, held = descriptions(products, root, "train"), descriptions(products, root, "heldout")
     held = random.Random(settings.seed).sample(held, min(eval_limit, len(held)))
     if train_limit is not None:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.models.image_encoder import get_image_encoder
 from assistant.models.photo_reader import colour_text
 from assistant.models.text_embedder import get_text_embedder
@@ -65,7 +65,7 @@ class TrainingData:
 
 def build_data(settings: Settings, held_out: bool = False) -> TrainingData:
     """The training split (or, with held_out=True, the held-out one, for denoising error)."""
-    catalog = Catalog(settings.db_path)
+    catalog = open_catalog(settings)
     products = catalog.all()
     train, held = split_groups(variant_groups(products))
     groups = held if held_out else train
@@ -223,7 +223,7 @@ def denoising_error(model: ConditionalUNet, data: TrainingData, cfg: RendererTra
 
 def fit_colour_targets(settings: Settings) -> ColourTargets:
     """The baseline's colour word -> LAB statistics, from training products' photos only."""
-    train, _ = split_groups(variant_groups(Catalog(settings.db_path).all()))
+    train, _ = split_groups(variant_groups(open_catalog(settings).all()))
     decoded = VariantImages.build(train, EVAL_SIZE, settings.data_dir / "rendering")
     return ColourTargets.fit([(p.color, decoded.images[p.sku], decoded.masks[g.parent_sku])
                               for g in train for p in g.variants])

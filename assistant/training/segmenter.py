@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from assistant.catalog.download import shopper_photos_root
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.rendering.segmenter import COMMAND, SEGMENTER_WEIGHTS, GarmentSegmenter, SegmenterConfig
 from assistant.rendering.variants import VariantImages, clean_mask, iou, load_canvas, split_groups, variant_groups
 from assistant.settings import Settings
@@ -113,7 +113,7 @@ def train_segmenter(settings: Settings, epochs: int | None = None, out_dir: Path
     weights_path, out_dir = Path(weights_path or SEGMENTER_WEIGHTS), Path(out_dir)
     torch.set_num_threads(cfg.threads), torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    train, held = split_groups(variant_groups(Catalog(settings.db_path).all()))
+    train, held = split_groups(variant_groups(open_catalog(settings).all()))
     tr, ho = (VariantImages.build(gs, cfg.model.size, settings.data_dir / "rendering") for gs in (train, held))
     skus = [(p.sku, grp.parent_sku) for grp in train for p in grp.variants]
     images = torch.from_numpy(np.stack([tr.images[s] for s, _ in skus]))

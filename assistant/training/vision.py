@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from assistant.catalog.store import Catalog
+from assistant.storage import open_catalog
 from assistant.catalog.download import shopper_photos_root
 from assistant.models.text_embedder import get_text_embedder
 from assistant.settings import Settings
@@ -165,7 +165,7 @@ def train_vision(settings: Settings, epochs: int | None = None, out_dir: Path | 
     g = seed_everything(settings.seed)
     started = time.time()
 
-    products = Catalog(settings.db_path).all()
+    products = open_catalog(settings).all()
     luma_train, luma_held = luma_items(products)
     root = shopper_photos_root(settings)
     shop_train, shop_val = shopper_items(root, "train"), shopper_items(root, "validation")

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.catalog.download import luma_root
 from assistant.catalog.luma import clean_text, read_luma
-from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.sqlite_store import SQLiteCatalog, write_sqlite_catalog
 
 pytestmark = pytest.mark.unit
 
@@ -64,5 +64,5 @@ def test_bad_rows_are_skipped_and_counted(tmp_settings, tmp_path):
     assert report.skipped["missing image"] == 1
     assert len(products) == 459
     db = tmp_path / "catalog.sqlite"
-    write_catalog(db, products, links)
-    assert len(Catalog(db)) == 459
+    write_sqlite_catalog(db, products, links)
+    assert len(SQLiteCatalog(db)) == 459

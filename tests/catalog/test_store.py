@@ -1,32 +1,26 @@
-"""The SQLite catalog store (assistant/catalog/store.py): products and links round-trip, parameterised
-filters, the FTS5 keyword index restricted to allowed ids."""
-import dataclasses
+"""What every catalog backend shares (assistant/catalog/store.py): the rows written per product, and
+the in-memory reads (variants, distinct values) over the small catalog."""
+import json
 
 import pytest
 
-from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.product import FLAG_FIELDS, LIST_FIELDS
+from assistant.catalog.store import KEYWORD_WEIGHTS, PRODUCT_COLUMNS, attribute_rows, keyword_fields, product_row
 
 pytestmark = pytest.mark.unit
 
 
-def test_products_and_links_round_trip(luma_data, tmp_path):
-    products, links, _ = luma_data
-    some = products[:40]
-    parents = {p.parent_sku for p in some}
-    some_links = {parent: targets for parent, targets in links.items() if parent in parents}
-    assert some_links
-    path = tmp_path / "catalog.sqlite"
-    write_catalog(path, some, some_links)
-    write_catalog(path, some, some_links)  # a rebuild replaces the file, leaving no temporary one
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.sqlite"]
-    catalog = Catalog(path)
-    assert len(catalog) == 40
-    for product in some:
-        stored = catalog.get(product.sku)
-        assert dataclasses.replace(stored, id=None) == product and catalog.by_id(stored.id) is stored
-    for parent, targets in some_links.items():
-        assert catalog.links(parent) == targets
-    assert catalog.links("no-such-parent") == [] and catalog.get("no-such-sku") is None
+def test_a_products_rows_hold_its_fields(small_catalog):
+    product = small_catalog.get("MH01-Black")
+    row = dict(zip(PRODUCT_COLUMNS, product_row(product)))
+    assert (row["sku"], row["price"], row["in_stock"]) == ("MH01-Black", product.price, int(product.in_stock))
+    assert json.loads(row["record"])["sizes"] == product.sizes and "id" not in json.loads(row["record"])
+    attrs = attribute_rows(product)
+    assert {(f, v) for f in LIST_FIELDS for v in getattr(product, f)} <= set(attrs)
+    assert {f for f, v in attrs if v == "yes"} == {f for f in FLAG_FIELDS if getattr(product, f)}
+    text = keyword_fields(product)
+    assert list(text) == list(KEYWORD_WEIGHTS) and text["name"] == product.name
+    assert all(m in text["body"] for m in product.material) and product.gender in text["body"]
 
 
 def test_variants_and_distinct_values(small_catalog):
@@ -34,23 +28,3 @@ def test_variants_and_distinct_values(small_catalog):
     colours = small_catalog.values("color")
     assert colours == sorted(set(colours)) and "Red" in colours and None not in colours
     assert "M" in small_catalog.values("sizes")  # a list field: each of its values
-
-
-def test_filters_bind_their_values(small_catalog):
-    red = small_catalog.select_ids("p.color = ?", ["Red"])
-    assert red and {small_catalog.by_id(i).color for i in red} == {"Red"}
-    assert small_catalog.select_ids("p.color = ?", ["Red' OR 1=1 --"]) == []
-
-
-def test_fts_keyword_search_is_restricted_to_allowed_ids(small_catalog):
-    jackets = small_catalog.select_ids("p.category = ?", ["Jackets"])
-    hits = small_catalog.keyword_search('"jacket"', jackets[:5], 50)
-    assert hits and {i for i, _ in hits} <= set(jackets[:5])
-    everywhere = small_catalog.keyword_search('"jacket"', None, 50)
-    scores = [s for _, s in everywhere]
-    assert len(everywhere) > len(hits) and scores == sorted(scores, reverse=True)
-
-
-def test_a_missing_catalog_says_how_to_build_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="assistant setup"):
-        Catalog(tmp_path / "nowhere.sqlite")

@@ -1,7 +1,7 @@
 """Normalising shopper words to catalog values (assistant/catalog/vocabulary.py)."""
 import pytest
 
-from assistant.catalog.store import Catalog, write_catalog
+from assistant.catalog.sqlite_store import SQLiteCatalog, write_sqlite_catalog
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError, parse_number
 
 pytestmark = pytest.mark.unit
@@ -10,8 +10,8 @@ pytestmark = pytest.mark.unit
 def test_the_small_catalog_has_the_whole_catalogs_vocabulary(luma_data, small_catalog, small_vocab, tmp_path):
     """What the unit tier's small catalog is for: every value a shopper can name is there."""
     products, links, _ = luma_data
-    write_catalog(tmp_path / "whole.sqlite", products, links)
-    assert Vocabulary.from_catalog(Catalog(tmp_path / "whole.sqlite")) == small_vocab
+    write_sqlite_catalog(tmp_path / "whole.sqlite", products, links)
+    assert Vocabulary.from_catalog(SQLiteCatalog(tmp_path / "whole.sqlite")) == small_vocab
     assert len(small_catalog) < len(products) / 2
 
 

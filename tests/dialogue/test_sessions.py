@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from assistant.catalog.constraints import Constraints
-from assistant.dialogue.sessions import SessionStore
+from assistant.dialogue.sessions import SQLiteSessionStore
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 
 pytestmark = pytest.mark.unit
@@ -27,8 +27,8 @@ def test_sessions_survive_a_restart(tmp_path):
                               looks="Jackets, Red, Women", category_guess="Jackets"))
     state.history += [HistoryEntry("user", "red jackets"),
                       HistoryEntry("assistant", "Here are 5", [{"name": "search", "arguments": {"query": "jacket"}}])]
-    SessionStore(path).save(state)
-    reopened = SessionStore(path)  # a new process would do exactly this
+    SQLiteSessionStore(path).save(state)
+    reopened = SQLiteSessionStore(path)  # a new process would do exactly this
     loaded = reopened.load("s")
     assert loaded == state and list(loaded.constraints.to_dict()) == ["price_max", "gender"]
     assert reopened.load("unknown").shown == []
@@ -36,7 +36,7 @@ def test_sessions_survive_a_restart(tmp_path):
 
 def test_sessions_saved_with_dict_photos_and_history_still_load(tmp_path):
     """Sessions saved when photos and history entries were plain dicts load as records."""
-    store = SessionStore(tmp_path / "sessions.sqlite")
+    store = SQLiteSessionStore(tmp_path / "sessions.sqlite")
     old = DialogueState("old").to_dict()
     old["photos"] = [{"name": "photo 1", "path": "/u/a.jpg", "sha256": "a", "width": 64, "height": 48,
                       "reading": "looks like Jackets (81%)", "looks": "Jackets, Red, Women", "category_guess": "Jackets"},

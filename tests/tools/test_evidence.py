@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.dialogue.sessions import SessionStore
+from assistant.dialogue.sessions import SQLiteSessionStore
 from assistant.dialogue.state import DialogueState, ShownItem
 from assistant.explain import explanation
 from tools.catalog_filter import catalog_filter
@@ -60,7 +60,7 @@ def test_facts_cannot_be_edited():
 
 @pytest.mark.unit
 def test_shown_evidence_persists_with_the_session(tmp_path):
-    store = SessionStore(tmp_path / "sessions.sqlite")
+    store = SQLiteSessionStore(tmp_path / "sessions.sqlite")
     state = DialogueState("s")
     state.shown = [ShownItem(1, "MJ01-Red", "Beaumont Summit Kit", "Red", "Jackets", 42.0,
                              explanation(ONE_OF_EACH), list(ONE_OF_EACH))]
