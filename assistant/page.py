@@ -37,6 +37,8 @@ INTRO = (
     "Ask for what you want (*women's jackets under $60*), refine it (*in blue instead*, "
     "*cheaper ones?*), ask *why the second one?*, or add photos of clothes you like, at any turn."
 )
+# What the page says when the core fails: never the exception's text or a server path (the log has them).
+FAILED = "Sorry, I could not handle that message. Your conversation is intact; please try again or rephrase."
 EXAMPLES = ("women's jackets under $60", "red running shorts for men, not black", "cheaper ones?",
             "why the second one?", "show the first one in green")
 
@@ -90,7 +92,7 @@ def media_roots(bot: Assistant) -> list[str]:
 def launch_options(bot: Assistant) -> dict:
     """launch() arguments shared by main() and the tests (gradio 6 takes the theme and CSS at launch)."""
     return dict(server_name=bot.settings.host, server_port=bot.settings.port, theme=THEME, css=CSS,
-                allowed_paths=media_roots(bot), show_error=True, footer_links=["api"])
+                allowed_paths=media_roots(bot), show_error=False, footer_links=["api"])
 
 
 def explains_shown_item(reply) -> bool:
@@ -120,14 +122,12 @@ def build_app(bot: Assistant) -> gr.Blocks:
     def respond(session_id: str, message: dict | None):
         """One turn -> (text, items, reply or None); never raises, so a bad photo or a core bug
         cannot break the page."""
-        message = message or {}
-        text, files = message.get("text") or "", list(message.get("files") or [])
+        message = message if isinstance(message, dict) else {}
         try:
-            reply = bot.respond(session_id, text, files)
-        except Exception as exc:  # shown in the chat instead of an error toast
+            reply = bot.respond(session_id, message.get("text"), message.get("files"))
+        except Exception:  # shown in the chat instead of an error toast; the details go to the log only
             log.exception("respond failed")
-            return (f"Sorry, I could not handle that message ({type(exc).__name__}: {exc}). "
-                    "Please try again or rephrase."), [], None
+            return FAILED, [], None
         return reply.text, list(reply.items), reply
 
     # -- the cards: slot i shows item i of the list the shopper's words refer to -------------
@@ -170,12 +170,13 @@ def build_app(bot: Assistant) -> gr.Blocks:
         session_id = session_id or new_session_id()  # in case the load event has not run
         pending = pending or {}
         message = pending.get("message") or {}
-        before = len(session_photos(bot, session_id)) if message.get("files") else 0
         text, items, reply = respond(session_id, message)
         history = list(history or [])[: pending.get("start", len(history or []))]
-        # The photos as the assistant names them; a file it refused is not one of them (the reply says why).
-        for photo in session_photos(bot, session_id)[before:] if message.get("files") else []:
-            if showable(photo.path):
+        # The photos as the assistant names them ("photo 1", or "photo 1" again for a repeat); a file
+        # it refused is not one of them (the reply says why).
+        sent = set(getattr(reply, "photos", None) or [])
+        for photo in session_photos(bot, session_id) if sent else []:
+            if photo.name in sent and showable(photo.path):
                 history.append({"role": "user", "content": gr.HTML(sent_photo_html(photo.name, photo.path))})
         if (message.get("text") or "").strip():
             history.append({"role": "user", "content": message["text"]})
@@ -276,7 +277,11 @@ def build_app(bot: Assistant) -> gr.Blocks:
 
         def feedback_api(session_id: str, position: int, liked: bool) -> str:
             """Thumbs up (liked=True) or down on item `position` of the session's last list."""
-            return bot.feedback(session_id, int(position), bool(liked))
+            try:  # Assistant.feedback checks its input and says what is wrong with it
+                return bot.feedback(session_id, position, liked)
+            except Exception:
+                log.exception("feedback failed")
+                return FAILED
         gr.api(feedback_api, api_name="feedback", concurrency_id="assistant")
     return app
 

@@ -86,6 +86,8 @@ class Settings:
     max_images_per_message: int = 4
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    max_photos_per_session: int = 20   # a conversation's photos; a repeated photo is the same one again
+    max_history_entries: int = 200     # messages a session keeps (the chat model reads only the last few)
     photo_cache_size: int = 1024  # photo embeddings kept in memory, all sessions together (LRU)
     host: str = "127.0.0.1"
     port: int = 7860
