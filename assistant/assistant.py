@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from tools.base import ToolContext
@@ -86,6 +88,7 @@ class Assistant:
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
         self._session_locks = SessionLocks()
+        self._in_flight, self._in_flight_lock = 0, threading.Lock()
         self._renderer = None
 
     @classmethod
@@ -125,7 +128,7 @@ class Assistant:
         except InputRejected as exc:
             return Reply(str(exc), [], [], session_id if isinstance(session_id, str) and len(session_id) <= MAX_SESSION_ID else "",
                          [str(exc)])
-        with self._session_locks.hold(session_id):
+        with self._counted(), self._session_locks.hold(session_id):
             state = self.sessions.load(session_id)
             state.forget_missing_products(self.catalog)
             before = json.dumps(state.to_dict())
@@ -139,6 +142,21 @@ class Assistant:
             state.history = state.history[-self.settings.max_history_entries:]
             self.sessions.save(state)
             return reply
+
+    @property
+    def turns_in_flight(self) -> int:
+        """Turns running or waiting for their session now (graceful shutdown waits for 0)."""
+        return self._in_flight
+
+    @contextmanager
+    def _counted(self):
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
 
     def _turn(self, state, text: str, images: list, removed_chars: int = 0) -> Reply:
         t = self.templates
