@@ -179,7 +179,7 @@ def test_a_session_is_only_its_callers(served, bot):
         text, items, sid = chat(client, other, "why the first one?")
         assert "not a session id this server issued" in text or "belongs to someone else" in text, text
         assert items == [] and sid == ""
-        assert "session id" in client.predict(other, 1, True, api_name="/feedback")
+        assert "Leave session_id empty" in client.predict(other, 1, True, api_name="/feedback")
     assert bot.sessions.load(session).to_dict() == before
     assert bot.sessions.load(forged).history == []  # nothing was written under the forged id
 
@@ -197,7 +197,7 @@ def test_a_sample_of_the_fuzz_corpus_over_http(served, bot, tmp_path):
     from assistant.evaluation.fuzz_corpus import internals_in, load_corpus, message_images, message_text, sample
     client, _ = served
     cases = [c for c in load_corpus() if isinstance(message_text(c), (str, type(None)))
-             and all(isinstance(i, bytes) for i in (message_images(c) or []))]
+             and isinstance(message_images(c) or [], list) and all(isinstance(i, bytes) for i in message_images(c) or [])]
     for case in sample(cases, 24):
         files = []
         for n, data in enumerate(message_images(case) or []):
