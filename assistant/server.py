@@ -72,4 +72,7 @@ def serve(settings) -> None:
     import uvicorn
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run("assistant.server:create_server", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 1)
+                workers=settings.workers, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 1,
+                # A worker loads its models before it answers uvicorn's health check (minutes on a busy CPU):
+                # the default 5 s would have it killed and restarted, over and over.
+                timeout_worker_healthcheck=900)
