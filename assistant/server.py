@@ -1,8 +1,9 @@
 """The page served by uvicorn: a /health endpoint, graceful shutdown, retention, worker processes.
 
-`python -m assistant serve` runs `create_server` in `settings.workers` processes (uvicorn's factory
-mode: each process builds its own Assistant; all share the session store in data/, whose WAL mode
-lets them read and write it together, and the session key, so an id one issued works in all).
+`python -m assistant serve` runs `create_server` in one process, or in `settings.workers` processes
+on consecutive ports (`serve`, below): each builds its own Assistant; all share the session store in
+data/, whose WAL mode lets them read and write it together, and the session key, so an id one
+issued works in all.
 On SIGTERM or Ctrl-C, uvicorn stops taking connections, and shutdown waits up to
 `settings.shutdown_grace_s` for the turns in flight to finish; a turn still running then is cut
 off before its save, which is one transaction, so its session stays as it was before that turn.
@@ -69,10 +70,36 @@ def create_server(bot=None):
 
 
 def serve(settings) -> None:
+    """One server process; with settings.workers > 1, that many processes on consecutive ports.
+
+    Gradio's queue lives in its process's memory and a turn's requests (join, then the event
+    stream) must reach the same process, so uvicorn's own workers (one port, any process per
+    request) cannot serve it. Each worker gets its own port instead; a proxy in front pins a
+    browser to one of them (sticky sessions), and any of them can carry on any conversation, since
+    they share the session store and the session key.
+    """
     import uvicorn
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.workers > 1:
+        return _serve_workers(settings)
     uvicorn.run("assistant.server:create_server", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 1,
-                # A worker loads its models before it answers uvicorn's health check (minutes on a busy CPU):
-                # the default 5 s would have it killed and restarted, over and over.
-                timeout_worker_healthcheck=900)
+                timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 1)
+
+
+def _serve_workers(settings) -> None:
+    import signal
+    import subprocess
+    import sys
+    ports = [settings.port + i for i in range(settings.workers)]
+    children = [subprocess.Popen([sys.executable, "-m", "assistant", "serve"],
+                                 env={**os.environ, "SHOPASSIST_WORKERS": "1", "SHOPASSIST_PORT": str(port)})
+                for port in ports]
+    log.info("%d worker processes on ports %s (pids %s)", len(ports), ports, [c.pid for c in children])
+
+    def stop(signum, frame):  # each child finishes its turns in flight (graceful shutdown), then exits
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.wait()
