@@ -198,7 +198,7 @@ def test_a_sample_of_the_fuzz_corpus_over_http(served, bot, tmp_path):
     client, _ = served
     cases = [c for c in load_corpus() if isinstance(message_text(c), (str, type(None)))
              and isinstance(message_images(c) or [], list) and all(isinstance(i, bytes) for i in message_images(c) or [])]
-    for case in sample(cases, 24):
+    for case in sample(cases, 12):
         files = []
         for n, data in enumerate(message_images(case) or []):
             (path := tmp_path / f"{case['id']}-{n}.jpg").write_bytes(data)
