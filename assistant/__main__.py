@@ -51,8 +51,8 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from assistant.page import main
-    main()
+    from assistant.server import serve
+    serve(settings)
     return 0
 
 
@@ -66,6 +66,10 @@ def cmd_bench(args, settings: Settings) -> int:
     elif args.what == "vision":
         from assistant.evaluation.latency import run_vision_bench
         figures = run_vision_bench(settings, turns=args.turns)
+    elif args.what == "load":
+        from assistant.evaluation.load_bench import run_load_bench
+        figures = run_load_bench(settings, planner=args.planner, fuzz_limit=args.fuzz_limit,
+                                 kill9_turns=args.kill9_turns, sessions=args.sessions, out_dir=Path(args.out))
     elif args.what == "scale":
         from assistant.evaluation.scale_bench import run_scale_bench
         out = Path(args.json).parent if args.json else Path(args.out) / "scale"  # the plot goes beside the JSON
@@ -212,7 +216,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="the web page")
     v.set_defaults(func=cmd_serve)
     b = sub.add_parser("bench", help="timing benchmarks")
-    b.add_argument("what", choices=["latency", "vision", "recommender", "renderer", "scale", "storage"])
+    b.add_argument("what", choices=["latency", "vision", "recommender", "renderer", "scale", "storage", "load"])
     b.add_argument("--turns", type=int, default=20)
     b.add_argument("--sizes", nargs="+", choices=["1k", "10k", "100k", "1M"],
                    help="recommender, scale, storage: catalog sizes to time (scale: 100k 1M unless given; "
@@ -225,6 +229,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--min-queries", type=int, default=30, help="scale: queries per level however slow")
     b.add_argument("--database-url", help="storage: the PostgreSQL to time (a throwaway local server unless given)")
     b.add_argument("--repeats", type=int, default=10, help="storage: timings of each query")
+    b.add_argument("--planner", choices=["real", "search"], default="real",
+                   help="load: the real chat model, or a planner that always searches (no model; fast)")
+    b.add_argument("--fuzz-limit", type=int, help="load: a spread sample of this many fuzz cases (default: all)")
+    b.add_argument("--kill9-turns", type=int, default=50, help="load: completed turns across the kill -9 runs")
+    b.add_argument("--sessions", type=int, default=300, help="load: sessions of two turns in one process")
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from tools.base import ToolContext
@@ -27,6 +29,7 @@ from assistant.settings import Settings
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 from assistant.lru_cache import LRUCache
 from assistant.rendering.renderer import Render
+from assistant.turn_input import MAX_SESSION_ID, InputRejected, check_images, check_liked, check_position, check_session_id, clean_text
 from assistant.uploads import ImageRejected, store_photo
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class Reply:
     proposed_tools: list = field(default_factory=list)  # the chat model's own choice per step
     renders: list[Render] = field(default_factory=list)  # images shown with the reply, each labelled by kind
     relaxed: list[str] = field(default_factory=list)     # constraints relaxed because nothing met them all
+    photos: list[str] = field(default_factory=list)      # the session's photos this message sent ("photo 1"), a repeat too
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,6 +86,7 @@ class Assistant:
         self.sessions = storage.open_sessions(settings)  # SQLite or PostgreSQL, as the settings say
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
+        self._in_flight, self._in_flight_lock = 0, threading.Lock()
         self._renderer = None
 
     @classmethod
@@ -111,24 +116,49 @@ class Assistant:
     # -- one turn -----------------------------------------------------------------------
 
     def respond(self, session_id: str, text: str | None, images: list | None = None) -> Reply:
-        with self.sessions.hold(session_id):  # across server processes on PostgreSQL
+        """One turn. Never raises for what the caller sent: input the turn cannot take is answered
+        with a message saying what was wrong with it (assistant/turn_input.py), and the session is
+        left as it was; a failure inside is answered without its details (they go to the log)."""
+        try:
+            session_id = check_session_id(session_id)
+            text, removed = clean_text(text)
+            images = check_images(images)
+        except InputRejected as exc:
+            return Reply(str(exc), [], [], session_id if isinstance(session_id, str) and len(session_id) <= MAX_SESSION_ID else "",
+                         [str(exc)])
+        with self._counted(), self.sessions.hold(session_id):  # across server processes on PostgreSQL
             state = self.sessions.load(session_id)
             state.forget_missing_products(self.catalog)
             before = json.dumps(state.to_dict())
             try:
-                reply = self._turn(state, text or "", list(images or []))
-            except Exception as exc:  # the conversation goes on, with the state it had
+                reply = self._turn(state, text, images, removed)
+            except Exception:  # the conversation goes on, with the state it had
                 log.exception("turn failed")
                 state = DialogueState.from_dict(json.loads(before))
-                reply = Reply(f"Sorry, something went wrong on my side ({type(exc).__name__}). "
-                              "Your conversation is intact; please try again or rephrase.", [], [], session_id)
-                state.history += [HistoryEntry("user", (text or "")[:500]), HistoryEntry("assistant", reply.text)]
+                reply = Reply(self.templates["internal_error"], [], [], session_id)
+                state.history += [HistoryEntry("user", text[:500]), HistoryEntry("assistant", reply.text)]
+            state.history = state.history[-self.settings.max_history_entries:]
             self.sessions.save(state)
             return reply
 
-    def _turn(self, state, text: str, images: list) -> Reply:
+    @property
+    def turns_in_flight(self) -> int:
+        """Turns running or waiting for their session now (graceful shutdown waits for 0)."""
+        return self._in_flight
+
+    @contextmanager
+    def _counted(self):
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _turn(self, state, text: str, images: list, removed_chars: int = 0) -> Reply:
         t = self.templates
-        notices = []
+        notices = [t["control_removed"].format(n=removed_chars)] if removed_chars else []
         if len(text) > self.settings.max_message_chars:
             text = text[: self.settings.max_message_chars]
             notices.append(t["truncated"].format(limit=self.settings.max_message_chars))
@@ -136,7 +166,8 @@ class Assistant:
         state.turn += 1
         if not text.strip() and not (photos and self.photo_reader):
             lead = t["photo_received"].format(photos=", ".join(p.name for p in photos)) if photos else t["empty_message"]
-            return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices))
+            return self._finish(state, text, Reply(" ".join(notices + [lead]), [], [], state.session_id, notices,
+                                                   photos=[p.name for p in photos]))
 
         reading = tracker.read(text, state, self.vocab, self.catalog, [p.name for p in photos])
         before = {"topic": state.topic, "constraints": state.constraints.to_dict()}
@@ -178,7 +209,7 @@ class Assistant:
             lines.append(said if ok else t["fallback"])
         relaxed = [final.data["relaxed"]["field"]] if final is not None and items and final.data.get("relaxed") else []
         return self._finish(state, text, Reply("\n".join(lines), items, outcome.calls, state.session_id, notices,
-                                               outcome.proposed, renders, relaxed))
+                                               outcome.proposed, renders, relaxed, [p.name for p in photos]))
 
     def renderer(self):
         """The renderer (assistant/rendering/), loaded on the first request for a render; None
@@ -193,10 +224,14 @@ class Assistant:
 
     def feedback(self, session_id: str, position: int, liked: bool) -> str:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""
-        with self.sessions.hold(session_id):  # across server processes on PostgreSQL
+        try:
+            session_id, position, liked = check_session_id(session_id), check_position(position), check_liked(liked)
+        except InputRejected as exc:
+            return str(exc)
+        with self.sessions.hold(session_id):
             state = self.sessions.load(session_id)
             state.forget_missing_products(self.catalog)
-            sku = state.resolve(position) if isinstance(position, int) else None
+            sku = state.resolve(position)
             if sku is None:
                 return self.templates["feedback_unknown"]
             add, remove = (state.liked, state.rejected) if liked else (state.rejected, state.liked)
@@ -207,6 +242,7 @@ class Assistant:
             message = self.templates["feedback_liked" if liked else "feedback_rejected"].format(
                 name=state.shown_item(sku).name)
             state.history.append(HistoryEntry("assistant", message))
+            state.history = state.history[-self.settings.max_history_entries:]
             self.sessions.save(state)
             return message
 
@@ -250,22 +286,34 @@ class Assistant:
         return items
 
     def _store_photos(self, state, images: list, notices: list[str]) -> list[Photo]:
+        """The photos of this turn, stored and read. A photo the session already holds (the same
+        normalised pixels) is that photo again ("photo 1 again"), not a new one; a session keeps at
+        most max_photos_per_session."""
+        t, limit = self.templates, self.settings.max_images_per_message
         stored = []
-        for image in images[: self.settings.max_images_per_message]:
+        for number, image in enumerate(images[:limit], 1):
             try:
                 photo = store_photo(image, self.settings.uploads_dir, len(state.photos) + 1,
                                     max_bytes=self.settings.max_upload_bytes,
                                     max_pixels=self.settings.max_image_pixels)
             except ImageRejected as exc:
-                notices.append(str(exc))
+                notices.append(f"{t['photo_rejected'].format(number=number)} {exc}" if len(images) > 1 else str(exc))
+                continue
+            same = next((p for p in state.photos if p.sha256 == photo.sha256), None)
+            if same is not None:
+                notices.append(t["photo_again"].format(name=same.name))
+                if same not in stored:
+                    stored.append(same)
+                continue
+            if len(state.photos) >= self.settings.max_photos_per_session:
+                notices.append(t["photo_limit"].format(limit=self.settings.max_photos_per_session))
                 continue
             record = Photo(name=photo.name, path=photo.path, sha256=photo.sha256)
             self.read_photo(record)
             state.photos.append(record)
             stored.append(record)
-        if len(images) > self.settings.max_images_per_message:
-            notices.append(f"I can take {self.settings.max_images_per_message} photos per message; "
-                           f"the other {len(images) - self.settings.max_images_per_message} were not used.")
+        if len(images) > limit:
+            notices.append(t["photos_per_message"].format(limit=limit, other=len(images) - limit))
         return stored
 
     def _photo_vector(self, photo: Photo):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from pathlib import Path
 
 # Must be set before gradio is imported: it reads the variable at import time.
@@ -23,6 +22,7 @@ import gradio as gr  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
 from assistant.page_cards import CSS, card_html, render_html, sent_photo_html  # noqa: E402
+from assistant.session_ids import SessionIds, SessionRefused, load_key  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,25 @@ INTRO = (
     "Ask for what you want (*women's jackets under $60*), refine it (*in blue instead*, "
     "*cheaper ones?*), ask *why the second one?*, or add photos of clothes you like, at any turn."
 )
+# What the page says when the core fails: never the exception's text or a server path (the log has them).
+FAILED = "Sorry, I could not handle that message. Your conversation is intact; please try again or rephrase."
 EXAMPLES = ("women's jackets under $60", "red running shorts for men, not black", "cheaper ones?",
             "why the second one?", "show the first one in green")
 
 
-def new_session_id() -> str:
-    return uuid.uuid4().hex
+def user_of(request: gr.Request | None) -> str | None:
+    """The logged-in user (SHOPASSIST_AUTH), who owns the sessions started under that login."""
+    return getattr(request, "username", None) if request is not None else None
+
+
+def auth_option(spec: str) -> list[tuple[str, str]] | None:
+    """SHOPASSIST_AUTH "user:password,user2:password2" as Gradio's launch(auth=...); empty: no login."""
+    pairs = [p.strip() for p in (spec or "").split(",") if p.strip()]
+    if not pairs:
+        return None
+    if not all(":" in p and p.split(":", 1)[0] and p.split(":", 1)[1] for p in pairs):
+        raise ValueError("SHOPASSIST_AUTH must be user:password pairs separated by commas, each part non-empty")
+    return [tuple(p.split(":", 1)) for p in pairs]
 
 
 def caption(item) -> str:
@@ -90,7 +103,8 @@ def media_roots(bot: Assistant) -> list[str]:
 def launch_options(bot: Assistant) -> dict:
     """launch() arguments shared by main() and the tests (gradio 6 takes the theme and CSS at launch)."""
     return dict(server_name=bot.settings.host, server_port=bot.settings.port, theme=THEME, css=CSS,
-                allowed_paths=media_roots(bot), show_error=True, footer_links=["api"])
+                allowed_paths=media_roots(bot), show_error=False, footer_links=["api"],
+                auth=auth_option(bot.settings.auth))
 
 
 def explains_shown_item(reply) -> bool:
@@ -108,6 +122,7 @@ def session_photos(bot, session_id: str) -> list:
 
 def build_app(bot: Assistant) -> gr.Blocks:
     roots = [Path(p) for p in media_roots(bot)]
+    ids = SessionIds(load_key(bot.settings.data_dir))
     slots = max(1, int(bot.settings.top_k))  # the most items one reply lists
 
     def showable(path: str | None) -> bool:
@@ -120,14 +135,12 @@ def build_app(bot: Assistant) -> gr.Blocks:
     def respond(session_id: str, message: dict | None):
         """One turn -> (text, items, reply or None); never raises, so a bad photo or a core bug
         cannot break the page."""
-        message = message or {}
-        text, files = message.get("text") or "", list(message.get("files") or [])
+        message = message if isinstance(message, dict) else {}
         try:
-            reply = bot.respond(session_id, text, files)
-        except Exception as exc:  # shown in the chat instead of an error toast
+            reply = bot.respond(session_id, message.get("text"), message.get("files"))
+        except Exception:  # shown in the chat instead of an error toast; the details go to the log only
             log.exception("respond failed")
-            return (f"Sorry, I could not handle that message ({type(exc).__name__}: {exc}). "
-                    "Please try again or rephrase."), [], None
+            return FAILED, [], None
         return reply.text, list(reply.items), reply
 
     # -- the cards: slot i shows item i of the list the shopper's words refer to -------------
@@ -166,16 +179,21 @@ def build_app(bot: Assistant) -> gr.Blocks:
         return [gr.MultimodalTextbox(value=None, interactive=False), history, {"message": message, "start": start}] + \
             buttons(False) + cards_off
 
-    def add_reply(pending: dict | None, history: list, session_id: str | None, shown: list):
-        session_id = session_id or new_session_id()  # in case the load event has not run
+    def new_session(request: gr.Request = None) -> str:
+        return ids.issue(user_of(request))
+
+    def add_reply(pending: dict | None, history: list, session_id: str | None, shown: list,
+                  request: gr.Request = None):
+        session_id = session_id or new_session(request)  # in case the load event has not run
         pending = pending or {}
         message = pending.get("message") or {}
-        before = len(session_photos(bot, session_id)) if message.get("files") else 0
         text, items, reply = respond(session_id, message)
         history = list(history or [])[: pending.get("start", len(history or []))]
-        # The photos as the assistant names them; a file it refused is not one of them (the reply says why).
-        for photo in session_photos(bot, session_id)[before:] if message.get("files") else []:
-            if showable(photo.path):
+        # The photos as the assistant names them ("photo 1", or "photo 1" again for a repeat); a file
+        # it refused is not one of them (the reply says why).
+        sent = set(getattr(reply, "photos", None) or [])
+        for photo in session_photos(bot, session_id) if sent else []:
+            if photo.name in sent and showable(photo.path):
                 history.append({"role": "user", "content": gr.HTML(sent_photo_html(photo.name, photo.path))})
         if (message.get("text") or "").strip():
             history.append({"role": "user", "content": message["text"]})
@@ -191,8 +209,8 @@ def build_app(bot: Assistant) -> gr.Blocks:
             cards = unchanged_cards()
         return [history, session_id, gr.MultimodalTextbox(interactive=True), shown] + buttons(True) + cards
 
-    def reset():
-        return [[], new_session_id(), gr.MultimodalTextbox(value=None, interactive=True), []] + card_updates([])
+    def reset(request: gr.Request = None):
+        return [[], new_session(request), gr.MultimodalTextbox(value=None, interactive=True), []] + card_updates([])
 
     # -- Like / Not for me on a card: the session's likes and rejections (tools/personalize.py)
     def react(slot: int, liked: bool):
@@ -208,8 +226,13 @@ def build_app(bot: Assistant) -> gr.Blocks:
         return handler
 
     # -- API: the same turn for programs (gradio_client), with an explicit session id ----
-    def chat_api(message: dict | None, session_id: str | None):
-        session_id = session_id or new_session_id()
+    def chat_api(message: dict | None, session_id: str | None, request: gr.Request = None):
+        """session_id empty: a new conversation, whose id the reply returns. Only ids this server
+        issued to this caller are taken (assistant/session_ids.py)."""
+        try:
+            session_id = ids.check(session_id, user_of(request)) if session_id else new_session(request)
+        except SessionRefused as exc:
+            return str(exc), [], ""
         text, items, _ = respond(session_id, message)
         return text, [item_dict(i) for i in items], session_id
 
@@ -269,19 +292,26 @@ def build_app(bot: Assistant) -> gr.Blocks:
         run_turn(box.submit)
         for button, text in zip(examples, EXAMPLES):  # an example is sent as if typed
             run_turn(button.click, fill=lambda t=text: {"text": t, "files": []})
-        app.load(new_session_id, None, session, queue=False, api_visibility="private")
+        app.load(new_session, None, session, queue=False, api_visibility="private")
         new_chat.click(reset, None, [chatbot, session, box, shown] + slot_outputs, api_visibility="private")
         api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
                            api_name="chat", concurrency_id="assistant")
 
-        def feedback_api(session_id: str, position: int, liked: bool) -> str:
+        def feedback_api(session_id: str, position: int, liked: bool, request: gr.Request = None) -> str:
             """Thumbs up (liked=True) or down on item `position` of the session's last list."""
-            return bot.feedback(session_id, int(position), bool(liked))
+            try:  # Assistant.feedback checks its input and says what is wrong with it
+                return bot.feedback(ids.check(session_id, user_of(request)), position, liked)
+            except SessionRefused as exc:
+                return str(exc)
+            except Exception:
+                log.exception("feedback failed")
+                return FAILED
         gr.api(feedback_api, api_name="feedback", concurrency_id="assistant")
     return app
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bot = Assistant.from_settings()  # slow (models load); done once, before the page opens
-    build_app(bot).queue().launch(**launch_options(bot))
+    """Serve the page with uvicorn (assistant/server.py: /health, graceful shutdown, workers)."""
+    from assistant.server import serve
+    from assistant.settings import Settings
+    serve(Settings.from_env())

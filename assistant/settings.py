@@ -90,7 +90,17 @@ class Settings:
     max_images_per_message: int = 4
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    max_photos_per_session: int = 20   # a conversation's photos; a repeated photo is the same one again
+    max_history_entries: int = 200     # messages a session keeps (the chat model reads only the last few)
     photo_cache_size: int = 1024  # photo embeddings kept in memory, all sessions together (LRU)
+    # Login for the page and the API: "user:password,user2:password2" (empty: none). Each user's sessions
+    # are theirs alone (assistant/session_ids.py); serve over HTTPS (a proxy in front) beyond loopback.
+    auth: str = ""
+    # Sessions not touched for this many days are deleted with the photos only they held (0: kept forever).
+    session_retention_days: float = 30.0
+    workers: int = 1              # web server processes (`serve`), each with its own models, one session store
+    queue_size: int = 64          # turns waiting per process; beyond it a caller is told the queue is full
+    shutdown_grace_s: float = 30.0  # on SIGTERM, how long turns in flight may take to finish
     host: str = "127.0.0.1"
     port: int = 7860
     seed: int = 0

@@ -53,8 +53,9 @@ def _read_source(source, max_bytes: int) -> tuple[bytes, str]:
             data = path.read_bytes()
         except OSError:
             raise ImageRejected(f"We couldn't read {label}; please upload it again.") from None
-    else:
-        raise TypeError(f"unsupported photo source: {type(source).__name__}")
+    else:  # e.g. None or a number from a malformed API payload: the sender's mistake, said plainly
+        from assistant.turn_input import kind_of
+        raise ImageRejected(f"A photo must be a file path, the file's bytes or an image, not {kind_of(source)}.")
     if not data:
         raise ImageRejected(f"{label} is empty (0 bytes); please upload the photo again.")
     if len(data) > max_bytes:

@@ -88,7 +88,7 @@ def test_a_failing_chat_model_or_tool_keeps_the_session(scripted_bot, session_id
     import tools.registry as registry_module
     monkeypatch.setattr(registry_module, "hybrid_search", lambda *a, **k: 1 / 0)
     reply = bot.respond(session_id, "men's shorts")
-    assert "could not run" in reply.text and "ZeroDivisionError" in reply.text
+    assert "could not run" in reply.text and "ZeroDivisionError" not in reply.text and "division" not in reply.text
     state = bot.sessions.load(session_id)
     assert state.constraints.category == ["Shorts"] and len(state.history) == 4
 

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import re
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -108,10 +107,8 @@ def prices_in(text: str) -> list[float]:
 
 def test_two_turns_share_one_session(served, bot):
     client, _ = served
-    session = f"test-app-{uuid.uuid4().hex}"
-
-    text, items, sid = chat(client, session, "women's jackets under $60")
-    assert sid == session
+    text, items, session = chat(client, "", "women's jackets under $60")  # the server issues the id
+    assert re.fullmatch(r"s-[0-9a-f]{32}-[0-9a-f]{16}", session)
     assert items, text
     for item in items:
         product = bot.catalog.get(item["sku"])  # real catalog rows, not invented ones
@@ -138,7 +135,7 @@ def test_photo_turn(served, tmp_path):
     client, _ = served
     photo = tmp_path / "jacket.jpg"
     Image.new("RGB", (96, 128), (30, 60, 160)).save(photo, "JPEG")
-    text, items, _ = chat(client, f"test-app-{uuid.uuid4().hex}", "something like this", [photo])
+    text, items, _ = chat(client, "", "something like this", [photo])
     assert text.strip() and "went wrong" not in text and "could not handle" not in text
 
 
@@ -146,8 +143,7 @@ def test_bad_photo_and_empty_message_are_answered(served, tmp_path):
     client, _ = served
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"this is not a jpeg")
-    session = f"test-app-{uuid.uuid4().hex}"
-    text, items, _ = chat(client, session, "", [broken])
+    text, items, session = chat(client, "", "", [broken])
     assert text.strip() and items == []
     text, items, _ = chat(client, session, "")
     assert text.strip() and items == []
@@ -163,11 +159,56 @@ def test_core_failure_is_shown_in_chat(bot):
     app = build_app(Broken())
     client = Client(serve(app, bot), verbose=False)
     try:
-        text, items, _ = chat(client, "broken", "hello")
-        assert "index offline" in text and items == []
+        text, items, _ = chat(client, "", "hello")
+        assert "could not handle" in text and items == []
+        assert "index offline" not in text and "RuntimeError" not in text  # no internals reach the client
     finally:
         client.close()
         app.close()
+
+
+def test_a_session_is_only_its_callers(served, bot):
+    """Ids the server did not issue ("1", "alice", one of the right shape) are refused, and the
+    conversation they name is neither read nor written."""
+    client, _ = served
+    text, items, session = chat(client, "", "men's hoodies")
+    assert items
+    before = bot.sessions.load(session).to_dict()
+    forged = session[:-1] + ("0" if session[-1] != "0" else "1")
+    for other in ("1", "alice", forged, "s-" + "0" * 32 + "-" + "0" * 16, "x" * 100_000):
+        text, items, sid = chat(client, other, "why the first one?")
+        assert "not a session id this server issued" in text or "belongs to someone else" in text, text
+        assert items == [] and sid == ""
+        assert "Leave session_id empty" in client.predict(other, 1, True, api_name="/feedback")
+    assert bot.sessions.load(session).to_dict() == before
+    assert bot.sessions.load(forged).history == []  # nothing was written under the forged id
+
+
+def test_the_api_rejects_malformed_payloads_with_what_was_wrong(served):
+    client, _ = served
+    assert "must be true or false" in client.predict(chat(client, "", "tees")[2], 1, "maybe", api_name="/feedback")
+    text, items, _ = chat(client, "", "\x00\x00 women's tees \u202e under $30")
+    assert "removed 3 invisible or control characters" in text and items
+
+
+def test_a_sample_of_the_fuzz_corpus_over_http(served, bot, tmp_path):
+    """Text and file cases of the corpus (assistant/evaluation/fuzz_corpus.py) through /chat: each
+    answered, nothing of the server's insides in the reply, items within the session's constraints."""
+    from assistant.evaluation.fuzz_corpus import internals_in, load_corpus, message_images, message_text, sample
+    client, _ = served
+    cases = [c for c in load_corpus() if isinstance(message_text(c), (str, type(None)))
+             and isinstance(message_images(c) or [], list) and all(isinstance(i, bytes) for i in message_images(c) or [])]
+    for case in sample(cases, 12):
+        files = []
+        for n, data in enumerate(message_images(case) or []):
+            (path := tmp_path / f"{case['id']}-{n}.jpg").write_bytes(data)
+            files.append(path)
+        session = chat(client, "", case["before"])[2] if case["before"] else ""
+        text, items, sid = chat(client, session, message_text(case) or "", files)
+        assert text.strip() and not internals_in(text, message_text(case) or ""), (case["id"], text)
+        from tools.catalog_filter import violations
+        wanted = bot.sessions.load(sid).constraints
+        assert all(not violations(bot.catalog.get(i["sku"]), wanted) for i in items) or "closest" in text, case["id"]
 
 
 def test_page_needs_nothing_from_outside(served):

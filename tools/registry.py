@@ -234,7 +234,8 @@ class ToolRegistry:
         except Exception as exc:  # a failing tool must not end the conversation
             log.exception("tool %s failed", name)
             missing = [r for r in self.schema(name)["parameters"]["required"] if r not in args]
-            reason = f"missing {', '.join(missing)}" if missing else f"{type(exc).__name__}: {exc}"
+            # The error reaches the shopper: what was missing, never the exception's text (the log has it).
+            reason = f"missing {', '.join(missing)}" if missing else "an error on my side"
             return ToolResult(name, error=f"the {name} tool could not run ({reason})")
         result.notes = problems + result.notes
         result.data["arguments"] = args

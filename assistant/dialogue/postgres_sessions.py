@@ -54,3 +54,13 @@ class PostgresSessionStore(SessionStore):
         self._connections.run("INSERT INTO sessions (id, state, updated) VALUES (%s, %s, %s) ON CONFLICT (id) "
                               "DO UPDATE SET state = excluded.state, updated = excluded.updated",
                               (session_id, payload, time.time()), fetch=False)
+
+    def expire(self, before: float) -> list[str]:
+        rows = self._connections.run("DELETE FROM sessions WHERE updated < %s RETURNING id", (before,))
+        return [row[0] for row in rows]
+
+    def _states(self) -> list[str]:
+        return [row[0] for row in self._connections.run("SELECT state FROM sessions")]
+
+    def count(self) -> int:
+        return self._connections.run("SELECT COUNT(*) FROM sessions")[0][0]

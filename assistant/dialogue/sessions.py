@@ -4,6 +4,10 @@ A store loads and saves a session's DialogueState as JSON, and `hold(session_id)
 (load, change, save) alone among that session's turns. SQLite (the default) holds it within the
 one server process; PostgreSQL (assistant/dialogue/postgres_sessions.py) across every process
 that shares the database.
+
+The SQLite store runs in WAL mode with full sync: a turn's save is durable once it returns (a
+`kill -9` loses nothing saved) and readers never wait for a writer. Each turn is one transaction,
+so a turn cut off mid-way leaves the session as it was before it.
 """
 from __future__ import annotations
 
@@ -44,6 +48,22 @@ class SessionStore:
     def _write(self, session_id: str, payload: str) -> None:
         raise NotImplementedError
 
+    # -- retention (assistant/dialogue/retention.py) and health ------------------------------------
+
+    def expire(self, before: float) -> list[str]:
+        """Delete the sessions last saved before `before` (a time.time()); their ids."""
+        raise NotImplementedError
+
+    def files_in_use(self) -> set[str]:
+        """The stored photo paths some session still refers to (retention keeps them)."""
+        return {p["path"] for state in self._states() for p in json.loads(state).get("photos", [])}
+
+    def _states(self) -> list[str]:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        raise NotImplementedError
+
 
 class SQLiteSessionStore(SessionStore):
     """One file, for one server process: two processes on the same file could interleave a session's turns."""
@@ -56,11 +76,15 @@ class SQLiteSessionStore(SessionStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.Lock()
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
             db.execute("CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL,"
                        " updated REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated)")
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA synchronous=FULL")  # per connection: a commit is on disk when save returns
+        return db
 
     def _read(self, session_id: str) -> str | None:
         with self._connect() as db:
@@ -72,3 +96,17 @@ class SQLiteSessionStore(SessionStore):
             db.execute("INSERT INTO sessions (id, state, updated) VALUES (?, ?, ?) ON CONFLICT(id) DO "
                        "UPDATE SET state = excluded.state, updated = excluded.updated",
                        (session_id, payload, time.time()))
+
+    def expire(self, before: float) -> list[str]:
+        with self._write_lock, self._connect() as db:
+            ids = [row[0] for row in db.execute("SELECT id FROM sessions WHERE updated < ?", (before,))]
+            db.execute("DELETE FROM sessions WHERE updated < ?", (before,))
+        return ids
+
+    def _states(self) -> list[str]:
+        with self._connect() as db:
+            return [row[0] for row in db.execute("SELECT state FROM sessions")]
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
