@@ -73,22 +73,6 @@ def test_a_budget_raised(small_vocab, small_catalog, follow_up, limit):
     assert state.constraints.get("price_max") == limit and state.price_rule is None
 
 
-def test_a_refining_follow_up_goes_on_searching_with_the_photo(small_vocab, small_catalog):
-    from assistant.dialogue.state import Photo
-    state = DialogueState("u")
-    state.photos.append(Photo("photo 1", "unused.jpg", "0" * 64))
-    first = read("do u have this one in orange", state, small_vocab, small_catalog, ["photo 1"])
-    apply(first, state)
-    assert first.photo == "photo 1" and state.search_photo == "photo 1"
-    for follow_up in ("and in a small?", "under 60?", "not too pricey", "yellow one?"):
-        reading = read(follow_up, state, small_vocab, small_catalog)
-        assert reading.photo == "photo 1", follow_up
-        apply(reading, state)
-    reading = read("now show me shorts for men", state, small_vocab, small_catalog)
-    apply(reading, state)
-    assert reading.photo is None and state.search_photo is None
-
-
 @pytest.mark.parametrize("follow_up,dropped", [
     ("price isnt an issue", "price_max"), ("money doesnt matter", "price_max"), ("ignore the budget", "price_max"),
     ("any colour really", "color"), ("not fussed about the colour", "color"),
