@@ -44,7 +44,7 @@ NAMED_RGB = {
 CATEGORY_SYNONYMS = {
     "jacket": ["Jackets"], "coat": ["Jackets"], "parka": ["Jackets"], "windbreaker": ["Jackets"],
     "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "outwear": ["Jackets"], "gilet": ["Jackets"],
-    "body warmer": ["Jackets"],
+    "body warmer": ["Jackets"], "wind breaker": ["Jackets"], "rain mac": ["Jackets"], "mac": ["Jackets"],
     "hoodie": ["Hoodies & Sweatshirts"], "hoody": ["Hoodies & Sweatshirts"],
     "sweatshirt": ["Hoodies & Sweatshirts"], "sweater": ["Hoodies & Sweatshirts"],
     "pullover": ["Hoodies & Sweatshirts"], "jumper": ["Hoodies & Sweatshirts"],
@@ -90,7 +90,7 @@ GENDER_SYNONYMS = {
     "bloke": "Men", "blokes": "Men", "chap": "Men", "unisex": "Unisex", "ladys": "Women", "lady's": "Women",
     "gents": "Men", "gent": "Men", "boyf": "Men", "girlf": "Women",
 }
-SIZE_SYNONYMS = {"extra small": "XS", "xsmall": "XS", "x-small": "XS", "small": "S",
+SIZE_SYNONYMS = {"extra small": "XS", "xsmall": "XS", "x-small": "XS", "small": "S", "sml": "S", "lrg": "L",
                  "medium": "M", "med": "M", "large": "L", "extra large": "XL", "xlarge": "XL",
                  "x-large": "XL"}
 NUMBER_WORDS = {

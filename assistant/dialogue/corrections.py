@@ -20,9 +20,10 @@ BIGGER = r"(?:bigger|larger|up|higher|more)"
 STEP_AFTER = rf"\b(?:(one|a|two|1|2|the next|next)\s+)?sizes?\s+({SMALLER}|{BIGGER}|below|above)\b"
 STEP_BEFORE = rf"\b(?:(one|a|two|1|2)\s+)?({SMALLER}|{BIGGER})\s+sizes?\b"
 # "sorry i meant 32", "i meant a 32", "make that 40", "correction: 30", "oops, 34 not 32".
-CORRECTION = (r"\b(?:(?:i|i'd|id)\s+meant(?:\s+to\s+say)?|i\s+mean|make\s+(?:that|it)|change\s+(?:that|it)\s+to|"
-              r"correction:?|should(?:\s+have)?\s+said|typo,?)\s+(?:a\s+|size\s+|\$\s*)?"
-              r"(\d[\d.,]*)\b(?!\s*(?:cm|foot|ft|dollars?|bucks|usd|quid)\b)")
+CORRECTION = (r"(?:\b(?:(?:i|i'd|id)\s+)?meant(?:\s+to\s+say)?|\bi\s+mean|\bmake\s+(?:that|it)|\bchange\s+(?:that|it)\s+to|"
+              r"\bcorrection:?|\bshould(?:\s+have)?\s+said|\btypo,?|^\s*(?:sorry|oops|soz|my bad)[,.!]*)\s+(?:a\s+|size\s+|\$\s*)?"
+              r"(\d[\d.,]*)\b(?!\s*(?:cm|foot|ft|dollars?|bucks|usd|quid)\b)"
+              r"|\b(\d[\d.,]*)\s+(?:is|would be|'s)\s+(?:fine|ok|okay|alright)\b")  # "ok 35 is fine"
 
 
 def ladder(size: str, sizes: list[str]) -> list[str]:
@@ -71,9 +72,9 @@ def read_correction(t: str, reading, state, vocab: Vocabulary) -> None:
     if state is None:
         return
     m = re.search(CORRECTION, t)
-    if not m or (value := parse_number(m.group(1))) is None:
+    said = m and (m.group(1) or m.group(2))
+    if not said or (value := parse_number(said)) is None:
         return
-    said = m.group(1)
     held = state.constraints
     if held.get("size") is not None and "size" not in reading.set:
         try:

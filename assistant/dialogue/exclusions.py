@@ -27,11 +27,12 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
-         "stuff", "things", "items", "clothes", "made", "from"}
+         "stuff", "things", "items", "clothes", "made", "from", "up"}
 VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split them (no backtracking blow-up)
 # Said after the values: "black's a no", "black is out", "black ones are out".
-REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:'s|is|are)\s+(?:a no(?:-go| go)?|out|off the table|not for me|"
-                 rf"not my (?:thing|style)|a hard no|banned)\b")
+REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:(?:'s|is|are)\s+(?:a no(?:-go| go)?(?: too| either)?|out|off the table|"
+                 rf"not for me|not my (?:thing|style|colou?r)|a hard no|banned)|(?:isn'?t|aren'?t)\s+(?:really\s+)?"
+                 rf"(?:me|for me|my (?:thing|style|colou?r)))\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
          rf"(?:fine|ok|okay|alright|all right|acceptable|allowed|(?:good|great|cool) (?:too|as well|again)|"
          rf"back on the table|back in|back on|in again|allowed again)\b",
@@ -171,6 +172,8 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
                 out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
     for m in re.finditer(REFUSED_AFTER, out.text):
         found, at = _values_before(m.group(1), vocab)
+        if "category" in found:  # a kind of what is asked for may be meant ("the zip up one is a no")
+            out.category_words.append((found["category"], re.sub(r"\s+ones?$", "", m.group(1)[at:].strip())))
         at += m.start(1)
         for name, values in found.items():
             if name in EXCLUDED_BY:
@@ -198,7 +201,7 @@ def fold(reading, state, read: Exclusions) -> None:
     for values, word in read.category_words:
         if asked and set(asked) <= set(values) and "category" in read.excluded:
             read.excluded["category"] = [v for v in read.excluded["category"] if v not in values]
-            read.excluded.setdefault("feature", []).append(singular(word))
+            read.excluded.setdefault("feature", []).append(re.sub(r"\s+up$", "", singular(word)))  # "zip up": zip
     if read.excluded.get("category") == []:
         del read.excluded["category"]
     for name, not_name in EXCLUDED_BY.items():
@@ -214,6 +217,10 @@ def fold(reading, state, read: Exclusions) -> None:
         dropped = not_name in reading.unset
         now = [] if dropped else list(before)
         now += [v for v in read.excluded.get(name, []) if v not in now]
+        held_values = as_list(constraints.get(name)) if constraints is not None and constraints.get(name) else []
+        also = [v for v in read.allowed.get(name, []) if v not in before and v not in held_values]
+        if also and held_values and FIELDS[name].several and name not in reading.set:
+            reading.set[name] = held_values + also  # "yellow pants", "orange is fine too": either
         back = {str(v).lower() for v in read.allowed.get(name, []) + asked}  # "polyester" takes back "Polyester"
         now = [v for v in now if str(v).lower() not in back]
         if now != before:

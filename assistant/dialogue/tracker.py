@@ -20,6 +20,7 @@ from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, LIKE, PHOTO_REF, RECO
 from assistant.dialogue.spelling import Speller, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
 
+NUM_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
 # A number that is plainly a price ("$30", "30 dollars"): "2 or more jackets" names no price.
@@ -62,8 +63,14 @@ class Reading:
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
 
 # Prices in slang, said the way the grammar below reads them: "under a tenner", "30ish", "sub 30".
-PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"), (r"\b(\d+)\s?-?ish\b", r"around \1"),
-               (r"\bsub[- ]?(\$?\d)", r"under \1"))
+# "under 45ish" and "30ish tops" are bounds ("ish" dropped); "30ish" alone is "around 30".
+BOUND_WORDS = r"under|below|less than|more than|over|above|max(?:imum)?|up to|at most|budget(?: is)?(?: like)?|than"
+PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
+               (rf"\b({BOUND_WORDS})\s*(\$?\s*\d+|{NUM_WORDS})\s?-?ish\b", r"\1 \2"),
+               (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
+               (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
+               (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
+               (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: up)? to\s*(\$?\d)", r"up to \1"))
 
 
 def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = None) -> None:
@@ -82,7 +89,7 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
             return
     # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
     negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
-                        rf"not trying to|not)\s+(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
+                        rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
     if negated and parse_number(negated.group(1)) is not None:
         reading.set["price_max"] = parse_number(negated.group(1))
@@ -197,6 +204,8 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):
             if held and re.match(r"\s*-?\s*(?:style|type|kind|look|like)\b", taken[m.end():]):
                 continue  # "jackets", then "pullover style": a style of the jacket, not another kind of product
+            if phrase in ("top", "tops") and re.search(r"(?:\d|ish)\s*$", taken[:m.start()]):
+                continue  # "30ish tops": at most $30
             try:
                 found.append((m.start(), m.end(), vocab.category(phrase).value, phrase))
             except VocabularyError:
@@ -257,7 +266,8 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
             # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
             # "make it medium", "medium instead" (a change of the size held)
             if re.search(rf"\b(?:in|i'?m|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
-                         rf"(?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)|\b{phrase}\s+(?:instead|then|please|pls)\b",
+                         rf"(?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)|"
+                         rf"\b(?:size )?{phrase}\s+(?:instead|then|please|pls|actually)\b",
                          t.strip()):
                 reading.set["size"] = size
                 break
@@ -362,7 +372,8 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "looking", "something", "plz", "pls", "thx", "need", "ideally", "preferably", "prefer", "fine",
           "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
           "actually", "most", "low", "dollar", "range", "quid", "waist", "hmm", "bit", "nicer", "tho", "lol",
-          "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "max", "below", "least", "spend", "sub",
+          "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "pair", "pairs", "lol", "nvm", "crazy", "hes",
+          "shes", "wanna", "gonna", "stretch", "guess", "up", "max", "below", "least", "spend", "sub",
           "extra", "thinking", "wears", "tenner", "fiver", "ish", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 # The shopper's words are data, never instructions: words that speak to the assistant's machinery
@@ -403,6 +414,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     reading = Reading()
     # Pounds and euros are read as the catalog's dollars: the number is the shopper's bound.
     t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
+    t = re.sub(r"\bv\s?neck", "v-neck", t)  # as the catalog's names write it
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t

@@ -41,10 +41,10 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
            r"(?:can|could) (?:spend|pay|afford) (?:a bit more|more|a lot|loads)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
-    "price_asc": r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|price low to high|low to high|"
+    "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price)\b",
-    "price_desc": r"\b(?:most expensive|priciest|highest[- ]priced?|highest price|high to low|price descending|"
+    "price_desc": r"\b(?:most expensive|priciest|dearest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"

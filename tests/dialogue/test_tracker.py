@@ -191,6 +191,29 @@ def test_wordings_from_the_first_run_of_the_third_report_set(small_vocab, small_
     assert state.constraints.to_dict() == expected and not readings[-1].errors
 
 
+@pytest.mark.parametrize("messages,expected", [
+    (["womens leggings size 28", "anything under 45ish?"], {"gender": "Women", "category": ["Pants"], "size": "28",
+                                                            "price_max": 45.0}),
+    (["mens tees", "nothing crazy, 30ish tops"], {"gender": "Men", "category": ["Tees"], "price_max": 30.0}),
+    (["tees for my son hes a S, 20 quid budget", "ok i can stretch to 25"],
+     {"gender": "Men", "category": ["Tees"], "price_max": 25.0}),
+    (["womens jacket in size XS under 30", "ok 35 is fine"], {"gender": "Women", "category": ["Jackets"], "size": "XS",
+                                                              "price_max": 35.0}),
+    (["mens sweatshirt with no hood size xl", "the zip up one is a no too"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "size": "XL", "not_feature": ["hood", "zip"]}),
+    (["mens jackets", "red isnt me"], {"gender": "Men", "category": ["Jackets"], "not_color": ["Red"]}),
+    (["womens running shorts size 36", "sorry meant 32 lol"], {"gender": "Women", "category": ["Shorts"], "size": "32"}),
+    (["mens yellow pants size 32", "orange is fine too i guess"],
+     {"gender": "Men", "category": ["Pants"], "color": ["Yellow", "Orange"], "size": "32"}),
+    (["blu t-shrit for men size lrg", "no vneck"], {"gender": "Men", "category": ["Tees"], "color": "Blue", "size": "L",
+                                                    "not_feature": ["v-neck"]}),
+    (["wind breaker for running ladies"], {"gender": "Women", "category": ["Jackets"]}),
+])
+def test_wordings_from_the_first_run_of_the_fourth_report_set(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
 @pytest.mark.parametrize("text,size", [("exersize ball, grey, 75cm?", "75 cm"), ("runnin shorts for my gf, she's a 30", "30")])
 def test_sizes_said_as_a_length_or_as_the_wearer(small_vocab, luma_catalog, text, size):
     state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, text)
