@@ -19,6 +19,9 @@ RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? 
 # A question about an item of the list ("why the second one?", "what makes #3 different?").
 # ("something different from the first one" asks for other items: not a question about it.)
 ASK_WHY = r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain)\b"
+# Phrases with "it" or "that" that point at nothing ("anything but purple, had enough of it").
+IDIOM = (r"\b(?:(?:had |have )?enough|sick|tired|fed up|done|bored) (?:of|with) (?:it|that|them)\b|\bthat'?s (?:it|all)\b|"
+         r"\b(?:that|it) (?:would be|is|'s) (?:fine|great|perfect|better|ok)\b|\bif that makes sense\b")
 REFERENCE = (r"\b(first|second|third|fourth|fifth|last|number \d|\d(?:st|nd|rd|th)|that one|this one|it|that|"
              r"the (?:\w+ )?one|(?:item|option|no\.?)\s?\d+)\b|#\s?\d+\b")
 

@@ -15,7 +15,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
                                           SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.corrections import read_correction, read_size_step
-from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
+from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, read_photos, read_render)
 from assistant.dialogue.spelling import Speller, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
@@ -153,9 +153,9 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
             try:
                 mapped = vocab.color(word)
-                if re.match(r"\s+one\b", t[m.end():]) and state is not None and any(
-                        s.color == mapped.value for s in state.shown):
-                    continue  # "the black one" points at an item on screen; "a yellow one?" asks for yellow
+                if re.match(r"\s+one\b", t[m.end():]) and re.search(r"\b(?:the|that|this)\s+$", t[:m.start()]) \
+                        and state is not None and any(s.color == mapped.value for s in state.shown):
+                    continue  # "the black one" points at an item on screen; "a yellow one?", "purple one pls" ask
                 found.append((m.start(), m.end(), mapped.value))
                 if mapped.note:
                     reading.notes.append(mapped.note)
@@ -373,7 +373,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "either", "if", "poss", "possible", "reasonably", "priced", "posh", "pricier", "costlier", "not", "don", "dont", "doesn", "isn", "aren", "guy", "girl", "husband", "wife", "boyfriend", "girlfriend",
           "actually", "most", "low", "dollar", "range", "quid", "waist", "hmm", "bit", "nicer", "tho", "lol",
           "sure", "yet", "cheers", "mate", "sorry", "meant", "mean", "oops", "pair", "pairs", "lol", "nvm", "crazy", "hes",
-          "shes", "wanna", "gonna", "stretch", "guess", "up", "max", "below", "least", "spend", "sub",
+          "shes", "wanna", "gonna", "stretch", "guess", "up", "better", "would", "max", "below", "least", "spend", "sub",
           "extra", "thinking", "wears", "tenner", "fiver", "ish", "sorted", "bye", "goodbye", "ta", "lovely", "brilliant", "awesome"}
 
 # The shopper's words are data, never instructions: words that speak to the assistant's machinery
@@ -482,8 +482,9 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
 
     read_photos(t, state, list(new_photos), reading)
     # References and reactions, against the last list shown.
-    if state is not None and state.shown and re.search(REFERENCE, t) and not re.search(PHOTO_REF, t):
-        reading.reference = state.resolve(t, catalog)
+    pointing_words = re.sub(IDIOM, " ", t)  # "had enough of it" points at nothing on screen
+    if state is not None and state.shown and re.search(REFERENCE, pointing_words) and not re.search(PHOTO_REF, t):
+        reading.reference = state.resolve(pointing_words, catalog)
     read_render(t, reading, state, vocab, catalog)
     if re.search(RECOMMEND, t) and not reading.render:
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)

@@ -133,11 +133,14 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
 
 
 def _looking_at(reading, state) -> Constraints:
-    """The category and gender the price is relative to: this message's, else the dialogue's."""
+    """The category and gender the price is relative to: this message's, else the dialogue's, else
+    (a photo search names none) the category most of the items on screen are in."""
     held = state.constraints if state is not None else Constraints()
     values = {}
     for name in ("gender", "category"):
         value = reading.set.get(name, held.get(name))
         if value and name not in reading.unset:
             values[name] = [value] if name == "category" and isinstance(value, str) else value
+    if "category" not in values and "category" not in reading.unset and state is not None and state.shown:
+        values["category"] = [statistics.mode(s.category for s in state.shown)]
     return Constraints(**values)
