@@ -113,3 +113,14 @@ def read_render(t: str, reading, state, vocab: Vocabulary, catalog) -> None:
     if reading.render:  # "show it in green" shows something; it does not change the search
         reading.set, reading.topic_words = {}, []
         reading.reference = reading.render.get("item")   # the item in focus for "it" next time
+
+
+def narrow_to_photo(reading, state) -> None:
+    """"same tank in orange" with a photo of a men's tank: of the categories the word may mean
+    (Tanks, Bras & Tanks), the one the photo is surely read as."""
+    category = reading.set.get("category")
+    if not (reading.photo and state is not None and isinstance(category, list) and len(category) > 1):
+        return
+    guess = next((p.category_guess for p in state.photos if p.name == reading.photo), None)
+    if guess in category:
+        reading.set["category"] = [guess]

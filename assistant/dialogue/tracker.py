@@ -16,7 +16,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
 from assistant.dialogue import exclusions
 from assistant.dialogue.corrections import read_correction, read_size_step
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
-                                        continue_photo_search, read_photos, read_render)
+                                        continue_photo_search, narrow_to_photo, read_photos, read_render)
 from assistant.dialogue.spelling import Speller, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
 
@@ -490,6 +490,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     continue_photo_search(t, reading, state)
+    narrow_to_photo(reading, state)
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference

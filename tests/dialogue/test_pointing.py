@@ -118,3 +118,13 @@ def test_a_refining_follow_up_goes_on_searching_with_the_photo(small_vocab, smal
     reading = read("now show me shorts for men", state, small_vocab, small_catalog)
     apply(reading, state)
     assert reading.photo is None and state.search_photo is None
+
+
+def test_a_word_of_several_categories_narrows_to_the_photos(small_vocab, small_catalog):
+    state = DialogueState("u")
+    state.photos.append(Photo("photo 1", "unused.jpg", "0" * 64, category_guess="Tanks"))
+    reading = read("same tank in orange for me, L", state, small_vocab, small_catalog, ["photo 1"])
+    assert reading.photo == "photo 1" and reading.set["category"] == ["Tanks"]
+    state.photos[0].category_guess = None  # not surely read: the word's categories stay
+    reading = read("same tank in orange for me, L", state, small_vocab, small_catalog, ["photo 1"])
+    assert set(reading.set["category"]) == {"Tanks", "Bras & Tanks"}
