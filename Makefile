@@ -68,8 +68,12 @@ $(ENGINE_STAMP):
 	CMAKE_ARGS="$(LLAMA_CMAKE)" $(ENGINE_PY) -m pip install -q --no-cache-dir "$(LLAMA_CPP)"
 	touch $(ENGINE_STAMP)
 
+# Then the in-process planner against the endpoint planner on the same model, same turns (docs/RESULTS.md).
+ENGINE_TURNS  ?= 20
 test-engines: setup $(ENGINE_STAMP)
-	SHOPASSIST_ENGINE_PYTHON=$(abspath $(ENGINE_PY)) $(PY) -m pytest -m engines -q -p no:cacheprovider
+	SHOPASSIST_ENGINE_PYTHON=$(abspath $(ENGINE_PY)) $(PY) -m pytest -m engines -q
+	$(PY) -m assistant bench latency --engine-python $(abspath $(ENGINE_PY)) --turns $(ENGINE_TURNS) \
+		--json data/reports/latency_endpoint.json
 
 clean:
 	rm -rf $(VENV) .uv data $(ENGINES)

@@ -57,7 +57,11 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    if args.what == "latency":
+    if args.what == "latency" and (args.endpoint or args.engine_python):
+        from assistant.evaluation.endpoint_latency import run_endpoint_latency_bench
+        figures = run_endpoint_latency_bench(settings, args.endpoint, args.engine_python, turns=args.turns,
+                                             out_dir=Path(args.out))
+    elif args.what == "latency":
         from assistant.evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
     elif args.what == "renderer":
@@ -207,6 +211,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--budget-s", type=float, default=30.0,
                    help="scale: a slow backend stops a level after this many seconds (once it has --min-queries)")
     b.add_argument("--min-queries", type=int, default=30, help="scale: queries per level however slow")
+    b.add_argument("--endpoint", help="latency: also time the endpoint planner on this OpenAI-compatible server "
+                                      "(base URL, serving SmolLM2-135M) against the in-process planner, same turns")
+    b.add_argument("--engine-python", help="latency: like --endpoint, on a llama.cpp server started for the run "
+                                           "from this Python (make engines: .engines/bin/python)")
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)
@@ -249,8 +257,9 @@ def parser() -> argparse.ArgumentParser:
                    help="controller: dialogues replayed through the whole assistant (reply checks)")
     e.add_argument("--dialogues-dir", help="controller: where its held-out dialogues_test.jsonl is read "
                                             "(default: data/controller/)")
-    e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
-                   help="controller: model variants to score (default: all three)")
+    e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector", "endpoint"],
+                   help="controller: model variants to score (default: the three local ones; endpoint: the "
+                        "endpoint planner on SHOPASSIST_CHAT_ENDPOINT)")
     e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2"],
                    default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "

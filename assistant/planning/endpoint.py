@@ -37,6 +37,9 @@ FUNCTION_CALLING = AnswerFormat(
     reply=lambda text: text)
 # A call's JSON arguments must fit: a reply is one sentence, a search call with five constraints about 60 tokens.
 MAX_TOKENS = 160
+# After a tool has answered, the model only decides whether to call another (the reply for items is
+# composed from evidence, as with the prompted planner): words it writes instead are never shown.
+FOLLOW_UP_TOKENS = 80
 # What a past turn's call returned, for APIs that want every call answered (the list is not replayed).
 PAST_RESULT = "(done: its results were shown to the shopper)"
 
@@ -58,6 +61,8 @@ class EndpointPlanner(PromptedPlanner):
 
     def __init__(self, chat_model, registry, settings, embedder=None, where: str = ""):
         super().__init__(chat_model, registry, settings, embedder, FUNCTION_CALLING)
+        # "auto" said outright: llama.cpp's chatml-function-calling offers no tools without a tool_choice.
+        self.llm = chat_model.bind_tools(registry.offered(), tool_choice="auto")
         self.tool_names_offered = tuple(registry.names)
         self.where = where or settings.chat_endpoint or type(chat_model).__name__
         self._failed_turn: Turn | None = None  # the last turn whose request failed (not asked again)
@@ -79,7 +84,9 @@ class EndpointPlanner(PromptedPlanner):
 
     def messages(self, turn: Turn, observations: Sequence[Observation] = ()) -> list[BaseMessage]:
         """The prompted planner's messages, each past call answered by a tool message (OpenAI's API
-        refuses a call without its result) under an id of its own."""
+        refuses a call without its result) under an id of its own. (llama-cpp-python's
+        chatml-function-calling template writes no tool message's content: behind llama.cpp the
+        model decides a turn's next step without seeing the last result.)"""
         out: list[BaseMessage] = []
         listed = super().messages(turn, observations)
         for position, message in enumerate(listed):
@@ -95,7 +102,8 @@ class EndpointPlanner(PromptedPlanner):
         if observations and self._failed_turn is turn:
             return None  # the server failed this turn: the fallback's call is the turn's only one
         try:
-            message = self.llm.invoke(self.messages(turn, observations))
+            message = self.llm.invoke(self.messages(turn, observations),
+                                      **({"max_tokens": FOLLOW_UP_TOKENS} if observations else {}))
         except Exception as exc:  # unreachable, timed out, refused: the controller falls back
             self._failed_turn = turn
             raise PlannerError(f"the chat endpoint {self.where} failed: {type(exc).__name__}: {exc}") from exc

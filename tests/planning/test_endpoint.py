@@ -28,9 +28,11 @@ class ScriptedToolChatModel(GenericFakeChatModel):
     sent: list = Field(default_factory=list)
     tools: list = Field(default_factory=list)
 
-    def bind_tools(self, tools, **kwargs):
-        self.tools = [convert_to_openai_tool(t) for t in tools]
-        return self.bind(tools=self.tools, **kwargs)
+    tool_choice: str | None = None
+
+    def bind_tools(self, tools, tool_choice=None, **kwargs):
+        self.tools, self.tool_choice = [convert_to_openai_tool(t) for t in tools], tool_choice
+        return self.bind(tools=self.tools, tool_choice=tool_choice, **kwargs)
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         self.sent.append(list(messages))
@@ -60,6 +62,7 @@ def test_the_server_gets_the_registrys_tool_schemas_and_no_local_tags(endpoint_b
     bot, model = endpoint_bot([call("catalog_filter", sort="rating"), "done"])
     bot.respond(session_id, "women's jackets")
     assert model.tools == [convert_to_openai_tool(t) for t in bot.registry.offered()]
+    assert model.tool_choice == "auto"  # llama.cpp offers no tools to a request without one
     system = model.sent[0][0].content
     assert "<tool_call>" not in system and "call one of the tools you are given" in system
     assert "- search(query," in system  # the same tool descriptions as the prompted planner's
