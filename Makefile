@@ -69,7 +69,7 @@ $(ENGINE_STAMP):
 	touch $(ENGINE_STAMP)
 
 # Then the in-process planner against the endpoint planner on the same model, same turns (docs/RESULTS.md).
-ENGINE_TURNS  ?= 20
+ENGINE_TURNS  ?= 10
 test-engines: setup $(ENGINE_STAMP)
 	SHOPASSIST_ENGINE_PYTHON=$(abspath $(ENGINE_PY)) $(PY) -m pytest -m engines -q
 	$(PY) -m assistant bench latency --engine-python $(abspath $(ENGINE_PY)) --turns $(ENGINE_TURNS) \

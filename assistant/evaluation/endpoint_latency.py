@@ -50,7 +50,9 @@ def run_endpoint_latency_bench(settings, endpoint: str | None = None, engine_pyt
     serving = llama_server(engine_python, threads=threads) if not endpoint else nullcontext(RunningServer(endpoint, 0))
     with serving as server:
         bots = {"in_process": Assistant.from_settings(replace(settings, chat_adapter="none", chat_endpoint="")),
-                "endpoint": Assistant.from_settings(replace(settings, chat_endpoint=server.url))}
+                # a first request on a busy machine can take longer than the default timeout
+                "endpoint": Assistant.from_settings(replace(settings, chat_endpoint=server.url,
+                                                            chat_endpoint_timeout=600.0))}
         # CPU seconds per turn, this process's and the server's (when started here): on a machine
         # shared with other work they say more about the cost than wall time does.
         processes = [psutil.Process()] + ([psutil.Process(server.pid)] if server.pid else [])

@@ -2,10 +2,10 @@
 
 vLLM, llama.cpp's server (`python -m llama_cpp.server --chat_format chatml-function-calling`) or a
 hosted model, chosen by SHOPASSIST_CHAT_ENDPOINT (its base URL), SHOPASSIST_CHAT_ENDPOINT_MODEL and
-SHOPASSIST_CHAT_ENDPOINT_KEY. The server gets the prompted planner's conversation (the system prompt
+SHOPASSIST_CHAT_ENDPOINT_KEY. The server gets what the prompted planner's model reads (the system prompt
 with the tools' descriptions and demonstrations, the last turns, the nearest demonstrations, the
-dialogue state, the message, the calls run this turn and their results) and the registry's tool
-schemas through the API's own `tools`, so the model answers with the API's tool calls, not text in
+dialogue state, the message, the calls run this turn and their results), as text, and the registry's
+tool schemas through the API's own `tools`, so the model answers with the API's tool calls, not text in
 the local model's tags. What it proposes goes through the same controller as every planner's:
 arguments grounded in what the shopper said (tools/grounding.py), validated and repaired by the
 registry, and replaced by the fallback policy when the first step misses what the shopper asked
@@ -22,10 +22,10 @@ import logging
 import os
 from typing import Sequence
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.planning.planner import Observation, PlannerError, Step, Turn, step_of
-from assistant.planning.prompted import AnswerFormat, PromptedPlanner
+from assistant.planning.prompted import AnswerFormat, PromptedPlanner, render_example
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ MAX_TOKENS = 160
 # After a tool has answered, the model only decides whether to call another (the reply for items is
 # composed from evidence, as with the prompted planner): words it writes instead are never shown.
 FOLLOW_UP_TOKENS = 80
-# What a past turn's call returned, for APIs that want every call answered (the list is not replayed).
-PAST_RESULT = "(done: its results were shown to the shopper)"
 
 
 def chat_endpoint_model(settings):
@@ -83,20 +81,29 @@ class EndpointPlanner(PromptedPlanner):
             log.warning("the chat endpoint %s did not answer the warm-up request: %s", self.where, exc)
 
     def messages(self, turn: Turn, observations: Sequence[Observation] = ()) -> list[BaseMessage]:
-        """The prompted planner's messages, each past call answered by a tool message (OpenAI's API
-        refuses a call without its result) under an id of its own. (llama-cpp-python's
-        chatml-function-calling template writes no tool message's content: behind llama.cpp the
-        model decides a turn's next step without seeing the last result.)"""
-        out: list[BaseMessage] = []
-        listed = super().messages(turn, observations)
-        for position, message in enumerate(listed):
-            if isinstance(message, AIMessage) and message.tool_calls and message.tool_calls[0]["id"] == "h":
-                call_id = f"past_{position}"
-                message = AIMessage(content="", tool_calls=[{**message.tool_calls[0], "id": call_id}])
-                out += [message, ToolMessage(content=PAST_RESULT, tool_call_id=call_id)]
+        """The system prompt and one message: the last turns, the nearest demonstrations, the
+        dialogue state, the shopper's message, then each call run this turn and its result, all as
+        text, calls written as the demonstrations write them. Every server takes that: llama.cpp's
+        server refuses an assistant message with a tool call and no text, its chatml-function-calling
+        template drops a tool message's content, and OpenAI's API refuses a call without its result."""
+        said = lambda call: self.answer_format.call({"name": call["name"], "arguments": call["args"]})  # noqa: E731
+        earlier = []
+        for entry in turn.state.history[-2 * self.history_turns:]:
+            if entry.role == "user":
+                earlier.append(f"Shopper: {entry.text[:300]}")
+            elif entry.tool_calls:  # what the model did, not the templated reply (as the prompted planner)
+                call = entry.tool_calls[0]
+                earlier.append(f"Assistant: {said({'name': call['name'], 'args': call['arguments']})}")
             else:
-                out.append(message)
-        return out
+                earlier.append(f"Assistant: {entry.text.split(chr(10))[0][:200]}")
+        similar = [render_example(e, self.answer_format) for e in self.selector.nearest(turn.said)]
+        parts = (["[similar requests]\n" + "\n\n".join(similar)] if similar else []) + (
+            ["[earlier]\n" + "\n".join(earlier)] if earlier else []) + [
+            f"[dialogue]\n{turn.state.compact()}", f"[shopper]\n{turn.said}"]
+        if observations:
+            parts.append("[done this turn]\n" + "\n".join(f"Assistant: {said(seen.call)}\nResult: {seen.result}"
+                                                          for seen in observations))
+        return [self.system, HumanMessage(content="\n".join(parts))]
 
     def propose(self, turn: Turn, observations: Sequence[Observation]) -> Step | None:
         if observations and self._failed_turn is turn:

@@ -32,7 +32,9 @@ def llama_endpoint():
 
 @pytest.fixture(scope="module")
 def endpoint_bot(settings, llama_endpoint):
-    bot = Assistant.from_settings(replace(settings, chat_endpoint=llama_endpoint))
+    # A first request fills the server's cache with the system prompt and the tools' schemas: on a
+    # busy 2-core machine that takes more than the default 30 s.
+    bot = Assistant.from_settings(replace(settings, chat_endpoint=llama_endpoint, chat_endpoint_timeout=600.0))
     assert isinstance(bot.controller.planner, EndpointPlanner)
     return bot
 
