@@ -10,7 +10,7 @@ UV     := .uv/bin/uv
 # Where the lock finds the CPU torch wheel it pins (pip's find-links on these machines).
 TORCH_WHEELS ?= /opt/wheels
 
-.PHONY: run test unit setup install lock clean chromium postgres
+.PHONY: run test unit setup install lock clean chromium postgres test-engines engines
 
 run: setup
 	$(PY) -m assistant serve
@@ -57,5 +57,30 @@ lock:
 	$(UV) pip compile pyproject.toml --extra test --python $(PYTHON) --find-links $(TORCH_WHEELS) \
 		--custom-compile-command "make lock" $(UPGRADE) --quiet -o $(LOCK)
 
+# The chat model behind an OpenAI-compatible endpoint, tested against a real llama.cpp server
+# (tests marked `engines`, which `make test` leaves out). The server lives in its own venv, .engines/,
+# never the project's: llama-cpp-python builds from source (about 15 minutes on 2 cores), and only as
+# a portable build, since the native one uses an AMX instruction these VMs do not enable.
+ENGINES       := .engines
+ENGINE_PY     := $(ENGINES)/bin/python
+ENGINE_STAMP  := $(ENGINES)/.installed
+LLAMA_CPP     ?= llama-cpp-python[server]==0.3.36
+LLAMA_CMAKE   ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
+engines: $(ENGINE_STAMP)
+
+$(ENGINE_STAMP):
+	test -x $(ENGINE_PY) || $(PYTHON) -m venv $(ENGINES)
+	$(ENGINE_PY) -m pip install -q --upgrade pip
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(ENGINE_PY) -m pip install -q --no-cache-dir "$(LLAMA_CPP)"
+	touch $(ENGINE_STAMP)
+
+# Then the in-process planner against the endpoint planner on the same model, same turns (docs/RESULTS.md).
+ENGINE_TURNS  ?= 10
+test-engines: setup $(ENGINE_STAMP)
+	SHOPASSIST_ENGINE_PYTHON=$(abspath $(ENGINE_PY)) $(PY) -m pytest -m engines -q
+	$(PY) -m assistant bench latency --engine-python $(abspath $(ENGINE_PY)) --turns $(ENGINE_TURNS) \
+		--json data/reports/latency_endpoint.json
+
 clean:
-	rm -rf $(VENV) .uv data
+	rm -rf $(VENV) .uv data $(ENGINES)

@@ -57,7 +57,11 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    if args.what == "latency":
+    if args.what == "latency" and (args.endpoint or args.engine_python):
+        from assistant.evaluation.endpoint_latency import run_endpoint_latency_bench
+        figures = run_endpoint_latency_bench(settings, args.endpoint, args.engine_python, turns=args.turns,
+                                             out_dir=Path(args.out))
+    elif args.what == "latency":
         from assistant.evaluation.latency import run_latency_bench
         figures = run_latency_bench(settings, turns=args.turns, out_dir=Path(args.out))
     elif args.what == "renderer":
@@ -234,6 +238,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--fuzz-limit", type=int, help="load: a spread sample of this many fuzz cases (default: all)")
     b.add_argument("--kill9-turns", type=int, default=50, help="load: completed turns across the kill -9 runs")
     b.add_argument("--sessions", type=int, default=300, help="load: sessions of two turns in one process")
+    b.add_argument("--endpoint", help="latency: also time the endpoint planner on this OpenAI-compatible server "
+                                      "(base URL, serving SmolLM2-135M) against the in-process planner, same turns")
+    b.add_argument("--engine-python", help="latency: like --endpoint, on a llama.cpp server started for the run "
+                                           "from this Python (make engines: .engines/bin/python)")
     b.add_argument("--json", help="write figures as one flat JSON object")
     b.add_argument("--out", default="data/reports", help="where plots go")
     b.set_defaults(func=cmd_bench)
@@ -276,8 +284,9 @@ def parser() -> argparse.ArgumentParser:
                    help="controller: dialogues replayed through the whole assistant (reply checks)")
     e.add_argument("--dialogues-dir", help="controller: where its held-out dialogues_test.jsonl is read "
                                             "(default: data/controller/)")
-    e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector"],
-                   help="controller: model variants to score (default: all three)")
+    e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector", "endpoint"],
+                   help="controller: model variants to score (default: the three local ones; endpoint: the "
+                        "endpoint planner on SHOPASSIST_CHAT_ENDPOINT)")
     e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2", "robust-seen-3"],
                    default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "

@@ -17,7 +17,7 @@ from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
 from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, singular
 from assistant.dialogue.spelling import edit_distance, english_words
 from assistant.planning.compact_format import words_of
-from assistant.planning.planner import Observation, Planner, Step, Turn, offers
+from assistant.planning.planner import Observation, Planner, PlannerError, Step, Turn, offers
 from tools.base import ToolContext, ToolResult
 from tools.grounding import Source
 from tools.registry import ToolRegistry
@@ -117,6 +117,9 @@ class Controller:
     def propose(self, turn: Turn, observations: list[Observation]) -> Step | None:
         try:
             return self.planner.propose(turn, observations)
+        except PlannerError as exc:  # an answer that is no step, or no answer: said plainly
+            log.warning("planner failed, planning from the dialogue state instead: %s", exc)
+            return Step()
         except Exception:  # a model failure must not end the turn: fall back to the state
             log.exception("planner failed")
             return Step()

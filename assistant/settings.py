@@ -30,6 +30,14 @@ class Settings:
     text_model: str = "minilm"
     # Controller LLM: "smollm2-135m" = the offline GGUF wheel, else any HF id or local dir.
     chat_model: str = "smollm2-135m"
+    # The controller behind an OpenAI-compatible server instead (vLLM, llama.cpp's server, a hosted
+    # model): its base URL ("http://127.0.0.1:8000/v1"); empty: the local model above. The endpoint
+    # planner (assistant/planning/endpoint.py) sends the same tool schemas and its calls are grounded
+    # and validated as the local planners' are.
+    chat_endpoint: str = ""
+    chat_endpoint_model: str = "smollm2-135m"  # the model name the server serves
+    chat_endpoint_key: str = ""                # its API key; empty: OPENAI_API_KEY, else none
+    chat_endpoint_timeout: float = 30.0        # seconds per request; a failed request falls back
     # Its LoRA adapter + image projector: "shipped" = assistant/weights/controller/, a directory,
     # or "none" for the base model with the instruction prompt and in-context examples.
     chat_adapter: str = "shipped"

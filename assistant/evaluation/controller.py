@@ -184,12 +184,15 @@ def _decide(planner, replay: Replay, turn: dict, sent: list[str]):
     """The planner's own first step for a turn, before the controller's grounding:
     (tool or None, arguments, seconds, prompt included)."""
     from assistant.dialogue.tracker import Reading
-    from assistant.planning.planner import Turn
+    from assistant.planning.planner import PlannerError, Turn
     before = {"topic": turn["context"]["topic"], "constraints": turn["context"]["constraints"]}
     # The dialogue as it was before the message (what the prompted planner reads as the state).
     state = replace(replay.state, topic=before["topic"], constraints=Constraints.from_dict(before["constraints"]))
     start = time.perf_counter()
-    step = planner.propose(Turn(state, turn["user"], Reading(), before, tuple(sent), replay.vectors), [])
+    try:
+        step = planner.propose(Turn(state, turn["user"], Reading(), before, tuple(sent), replay.vectors), [])
+    except PlannerError:  # a server's answer that is no step (endpoint): scored as no call
+        step = None
     seconds = time.perf_counter() - start
     if step is None or step.call is None:
         return None, {}, seconds
@@ -210,7 +213,12 @@ def planners(settings, registry, embedder, variants=VARIANTS) -> dict:
     out = {}
     if "base" in variants:
         out["base"] = PromptedPlanner(LocalChatModel(**common), registry, settings, embedder)
-    if not set(variants) - {"base"}:
+    if "endpoint" in variants:  # the base model's conversation, asked of a server
+        if not settings.chat_endpoint:
+            raise ValueError("the endpoint variant needs SHOPASSIST_CHAT_ENDPOINT (an OpenAI-compatible base URL)")
+        from assistant.planning.endpoint import EndpointPlanner
+        out["endpoint"] = EndpointPlanner.from_settings(settings, registry, embedder)
+    if not set(variants) - {"base", "endpoint"}:
         return out
     if adapter is None:
         raise FileNotFoundError("no trained controller adapter: run `python -m assistant train controller`")

@@ -1,5 +1,6 @@
-"""The planner the settings ask for: the tuned planner over the LoRA adapter they name, or the
-prompted base model when they name none (SHOPASSIST_CHAT_ADAPTER=none)."""
+"""The planner the settings ask for: the endpoint planner when they name a server
+(SHOPASSIST_CHAT_ENDPOINT), else the tuned planner over the LoRA adapter they name, or the prompted
+base model when they name none (SHOPASSIST_CHAT_ADAPTER=none)."""
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,11 @@ def controller_adapter(settings) -> Path | None:
 
 
 def load_planner(settings, registry, vocab, catalog, embedder):
-    """A planner over the local chat model (weights load lazily, or with `warm_up`)."""
+    """A planner over the chat model behind the settings' endpoint, else over the local chat model
+    (weights load lazily, or with `warm_up`)."""
+    if settings.chat_endpoint:
+        from assistant.planning.endpoint import EndpointPlanner
+        return EndpointPlanner.from_settings(settings, registry, embedder)
     from assistant.models.chat_model import LocalChatModel
     from assistant.planning.prompted import PromptedPlanner
     from assistant.planning.tuned import TunedPlanner

@@ -5,7 +5,8 @@ the photos) and proposes a step: a tool call, or a reply. The controller grounds
 the shopper said, runs it, and shows the planner the result (an Observation) before asking for
 the next step; a planner that plans one call per turn answers None then. Two planners wrap the
 local chat model (a langchain-core BaseChatModel): the LoRA-tuned one (`tuned.py`) and the
-prompted base model (`prompted.py`); tests script one (tests/conftest.py).
+prompted base model (`prompted.py`); a third asks a chat model behind an OpenAI-compatible
+server (`endpoint.py`); tests script one (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ class Observation:
     """A call the controller ran this turn (its arguments as grounded) and what it returned."""
     call: dict
     result: str                    # the tool result's summary, as the chat model reads it
+
+
+class PlannerError(Exception):
+    """A planner's model could not be asked, or answered with something that is not a step (a
+    server down, a call to a tool it was not offered, arguments that are not JSON). The controller
+    says so in the log and plans the turn from the dialogue state, as after any planner failure."""
 
 
 class Planner(Protocol):

@@ -10,8 +10,9 @@ to stop favouring whichever answer its prompt ends near.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from importlib import resources
-from typing import Sequence
+from typing import Callable, Sequence
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
@@ -26,14 +27,29 @@ def load_examples() -> list[dict]:
     return json.loads(resources.files("prompts").joinpath("examples.json").read_text())
 
 
-def render_example(example: dict) -> str:
-    answer = (f"<tool_call>\n{json.dumps(example['call'])}\n</tool_call>" if "call" in example
-              else f"<reply>{example['reply']}")
+@dataclass(frozen=True)
+class AnswerFormat:
+    """How the prompt tells the model to answer, and writes the demonstrations' answers."""
+    calling: str                   # the system prompt's lines on calling a tool or replying
+    call: Callable[[dict], str]    # a demonstration's call {"name", "arguments"}, as the model should write it
+    reply: Callable[[str], str]    # a demonstration's reply
+
+
+# The local model writes its answer as text in its own tags (assistant/models/chat_model.py).
+TAGGED = AnswerFormat(
+    calling='To call a tool write <tool_call> and a JSON object {"name": ..., "arguments": {...}}.\n'
+            'To answer write <reply> and one short sentence.',
+    call=lambda call: f"<tool_call>\n{json.dumps(call)}\n</tool_call>",
+    reply=lambda text: f"<reply>{text}")
+
+
+def render_example(example: dict, answer_format: AnswerFormat = TAGGED) -> str:
+    answer = answer_format.call(example["call"]) if "call" in example else answer_format.reply(example["reply"])
     return f"Shopper: {example['user']}\nAssistant: {answer}"
 
 
-def system_prompt(registry, examples: list[dict]) -> str:
-    template = resources.files("prompts").joinpath("system.txt").read_text()
+def system_prompt(registry, examples: list[dict], answer_format: AnswerFormat = TAGGED) -> str:
+    template = resources.files("prompts").joinpath("system.txt").read_text().replace("{calling}", answer_format.calling)
     tools = []
     for schema in registry.schemas():
         args = ", ".join(schema["parameters"]["properties"])
@@ -44,7 +60,7 @@ def system_prompt(registry, examples: list[dict]) -> str:
         kind = ex["call"]["name"] if "call" in ex else "reply"
         if kind not in seen:
             seen.add(kind)
-            fixed.append(render_example(ex))
+            fixed.append(render_example(ex, answer_format))
     return template.replace("{tools}", "\n".join(tools)).replace("{examples}", "\n\n".join(fixed))
 
 
@@ -64,12 +80,13 @@ class ExampleSelector:
 
 
 class PromptedPlanner:
-    """Planner over a chat model that reads tool descriptions and demonstrations (the base model)."""
+    """Planner over a chat model that reads tool descriptions and demonstrations (the base model);
+    answer_format: how it is told to write a call (TAGGED: the local model's tags)."""
 
-    def __init__(self, chat_model, registry, settings, embedder=None):
+    def __init__(self, chat_model, registry, settings, embedder=None, answer_format: AnswerFormat = TAGGED):
         examples = load_examples()
-        self.chat_model = chat_model
-        self.system = SystemMessage(system_prompt(registry, examples))
+        self.chat_model, self.answer_format = chat_model, answer_format
+        self.system = SystemMessage(system_prompt(registry, examples, answer_format))
         self.selector = ExampleSelector(examples, embedder, settings.nearest_examples)
         self.history_turns = settings.history_turns
         self.calibration = Calibration(settings.calibrate, CONTENT_FREE)
@@ -93,7 +110,7 @@ class PromptedPlanner:
                                                               "id": "h", "type": "tool_call"}]))
             else:
                 out.append(AIMessage(content=entry.text.split("\n")[0][:200]))
-        similar = [render_example(e) for e in self.selector.nearest(turn.said)]
+        similar = [render_example(e, self.answer_format) for e in self.selector.nearest(turn.said)]
         parts = (["[similar requests]\n" + "\n\n".join(similar)] if similar else []) + [
             f"[dialogue]\n{turn.state.compact()}", f"[shopper]\n{turn.said}"]
         out.append(HumanMessage(content="\n".join(parts)))
