@@ -37,9 +37,11 @@ class TurnOutcome:
 
     @property
     def final(self) -> ToolResult | None:
-        """The last result that carries items (or the last error when none does)."""
+        """The last result that carries items (or the last error when none does). A list in the
+        order the shopper asked for ("cheapest first") stays: a later unordered step does not replace it."""
         with_items = [r for r in self.results if r.hits]
-        return with_items[-1] if with_items else (self.results[-1] if self.results else None)
+        ordered = [r for r, c in zip(self.results, self.calls) if r.hits and c["arguments"].get("sort")]
+        return (ordered or with_items)[-1] if with_items else (self.results[-1] if self.results else None)
 
 
 def fallback(step: Step, reading, sort: str | None = None) -> dict | None:

@@ -165,6 +165,15 @@ def test_a_fallback_call_is_marked_and_grounded(scripted_bot, session_id):
     assert call["arguments"]["color"] == "Red" and call["arguments"]["gender"] == "Men"
 
 
+def test_an_ordered_list_is_not_replaced_by_a_later_unordered_step(scripted_bot, session_id):
+    """A planner that searches again after the sorted filter (as an untuned model behind an endpoint did)."""
+    bot, _ = scripted_bot([{"name": "search", "args": {"query": "shorts"}}, {"name": "search", "args": {"query": "men"}}])
+    reply = bot.respond(session_id, "show me the cheapest men's shorts")
+    assert [c["name"] for c in reply.tool_calls][:2] == ["catalog_filter", "search"]
+    prices = [i.price for i in reply.items]
+    assert prices == sorted(prices) and all(i.category == "Shorts" for i in reply.items)
+
+
 @pytest.mark.unit
 def test_a_render_request_is_routed_by_the_tracker_without_the_planner(small_bot, session_id, monkeypatch):
     bot, planner = small_bot([catalog_filter(), ""])
