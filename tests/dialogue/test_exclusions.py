@@ -2,7 +2,7 @@
 import pytest
 
 from assistant.dialogue.exclusions import read_exclusions
-from tests.dialogue.test_tracker import run
+from tests.dialogue import run
 
 pytestmark = pytest.mark.unit
 

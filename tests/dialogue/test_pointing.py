@@ -4,18 +4,9 @@ import pytest
 
 from assistant.dialogue.state import DialogueState, Photo, ShownItem
 from assistant.dialogue.tracker import apply, read
+from tests.dialogue import run
 
 pytestmark = pytest.mark.unit
-
-
-def run(vocab, catalog, *messages, state=None):
-    state = state or DialogueState("u")
-    readings = []
-    for message in messages:
-        reading = read(message, state, vocab, catalog)
-        apply(reading, state)
-        readings.append(reading)
-    return state, readings
 
 
 def _shown(catalog, n=2):

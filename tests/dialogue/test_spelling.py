@@ -2,7 +2,7 @@
 import pytest
 
 from assistant.dialogue.spelling import Speller, edit_distance
-from tests.dialogue.test_tracker import run
+from tests.dialogue import run
 
 pytestmark = pytest.mark.unit
 

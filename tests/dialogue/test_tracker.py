@@ -4,19 +4,9 @@ import pytest
 
 from assistant.catalog.vocabulary import Vocabulary
 from assistant.dialogue.state import DialogueState, ShownItem
-from assistant.dialogue.tracker import apply, read
+from tests.dialogue import run
 
 pytestmark = pytest.mark.unit
-
-
-def run(vocab, catalog, *messages, state=None):
-    state = state or DialogueState("u")
-    readings = []
-    for message in messages:
-        reading = read(message, state, vocab, catalog)
-        apply(reading, state)
-        readings.append(reading)
-    return state, readings
 
 
 @pytest.mark.parametrize("text,low,high", [

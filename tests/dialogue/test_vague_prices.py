@@ -4,7 +4,7 @@ import statistics
 import pytest
 
 from assistant.dialogue.vague_prices import read_sort
-from tests.dialogue.test_tracker import run
+from tests.dialogue import run
 
 pytestmark = pytest.mark.unit
 
