@@ -44,7 +44,7 @@ def kind_of(value) -> str:
 
 
 def check_session_id(session_id) -> str:
-    """Any caller's session id: text of 1 to 128 printable characters. The page issues its own
+    """Any caller's session id: text of 1 to MAX_SESSION_ID printable characters. The page issues its own
     (assistant/session_ids.py); this bounds what a direct caller of the Python API may use."""
     if not isinstance(session_id, str):
         raise InputRejected(f"The session id must be text, not {kind_of(session_id)}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError, parse_number
+from assistant.dialogue.exclusions import blank
 
 LETTER_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
 STEPS = {"one": 1, "a": 1, "1": 1, "two": 2, "2": 2}
@@ -49,7 +50,7 @@ def read_size_step(t: str, reading, state, vocab: Vocabulary) -> str:
     m = re.search(STEP_AFTER, t) or re.search(STEP_BEFORE, t)
     if not m:
         return t
-    t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]
+    t = blank(t, *m.span())
     held = state.constraints.get("size") if state is not None else None
     if not held:
         return t

@@ -42,6 +42,12 @@ ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also
 EXCLUDED_BY = {name[len("not_"):]: name for name in FIELDS if name.startswith("not_")}
 
 
+def blank(text: str, start: int, end: int) -> str:
+    """The text with text[start:end] turned to spaces: words read once are not read again, and every
+    other match keeps its position."""
+    return text[:start] + " " * (end - start) + text[end:]
+
+
 @dataclass
 class Exclusions:
     text: str                                                # the message with the words read here blanked
@@ -169,7 +175,7 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
             if found:
                 for name, values in found.items():
                     out.allowed.setdefault(name, []).extend(values)
-                out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
+                out.text = blank(out.text, at, m.end())
     for m in re.finditer(REFUSED_AFTER, out.text):
         found, at = _values_before(m.group(1), vocab)
         if "category" in found:  # a kind of what is asked for may be meant ("the zip up one is a no")
@@ -179,7 +185,7 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
             if name in EXCLUDED_BY:
                 out.excluded.setdefault(name, []).extend(v for v in values if v not in out.excluded.get(name, []))
         if found:
-            out.text = out.text[:at] + " " * (m.end() - at) + out.text[m.end():]
+            out.text = blank(out.text, at, m.end())
     for m in list(re.finditer(NEGATION, out.text)):
         found, end = _values_after(out.text, m.end(), vocab, names, out.category_words)
         for name, values in found.items():
@@ -187,7 +193,7 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
                 out.excluded.setdefault(name, [])
                 out.excluded[name] += [v for v in values if v not in out.excluded[name]]
         if found:
-            out.text = out.text[:m.start()] + " " * (end - m.start()) + out.text[end:]
+            out.text = blank(out.text, m.start(), end)
     return out
 
 

@@ -66,7 +66,9 @@ class SessionStore:
 
 
 class SQLiteSessionStore(SessionStore):
-    """One file, for one server process: two processes on the same file could interleave a session's turns."""
+    """One file. Several server processes may share it (WAL), but `hold` serialises a session's turns
+    only within a process: a session's turns must reach one process (sticky sessions, as the workers
+    of assistant/server.py are served), or use PostgreSQL."""
 
     backend = "sqlite"
 
