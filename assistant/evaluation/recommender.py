@@ -32,7 +32,7 @@ from assistant.evaluation import history_buckets, movielens
 K = 10
 EASE_GRID = [25.0, 50.0, 100.0, 200.0, 400.0, 800.0]
 BPR_GRID = [{"epochs": e, "l2": l2} for e in (30, 60) for l2 in (1e-4, 1e-3)]
-VAE_GRID = [{"epochs": e, "beta_cap": b, "anneal_epochs": e // 2, "lr": 3e-3} for e in (20, 40) for b in (0.2, 0.5)]
+VAE_GRID = [{"epochs": e, "beta_cap": b, "anneal_epochs": e // 2, "lr": 5e-3, "batch_size": 256} for e in (20, 30) for b in (0.2, 0.5)]
 MAPPER_GRID = [1.0, 10.0, 100.0, 1000.0]
 CONTENT_L2_GRID = [1.0, 10.0, 100.0]  # the Mult-VAE content prior's precision (cold start)
 MODELS = ("popularity", "ease", "bpr", "vae")

@@ -31,10 +31,9 @@ def _normalise_rows(X: np.ndarray) -> np.ndarray:
 class MultVAE(Recommender):
     name = "vae"
     MAX_ITEMS = 200_000  # the first and last layers are items x hidden, dense
-    DENSE_CELLS = 50_000_000  # users x items up to which the training matrix is densified once (200 MB)
 
     def __init__(self, hidden: int = 600, latent: int = 200, dropout: float = 0.5, beta_cap: float = 0.2,
-                 anneal_epochs: int = 15, epochs: int = 30, lr: float = 3e-3, batch_size: int = 128,
+                 anneal_epochs: int = 15, epochs: int = 30, lr: float = 5e-3, batch_size: int = 256,
                  weight_decay: float = 0.0, content_l2: float = 10.0, seed: int = 0, progress: bool = True):
         super().__init__(hidden=hidden, latent=latent, dropout=dropout, beta_cap=beta_cap,
                          anneal_epochs=anneal_epochs, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -74,29 +73,30 @@ class MultVAE(Recommender):
             raise ValueError("Mult-VAE needs at least one interaction")
         rows = np.flatnonzero(np.diff(X.indptr) > 0)  # users with a history
         Xw = X[:, warm].tocsr()  # the likelihood runs over items that have interactions only
-        if X.shape[0] * X.shape[1] <= self.DENSE_CELLS:  # small enough to densify once: no per-batch conversion
-            dense = torch.from_numpy(X.toarray())
-            dense_w = dense[:, torch.from_numpy(np.flatnonzero(warm))]
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        X_unit = sp.diags(1.0 / np.maximum(norms, 1e-12)).astype(np.float32) @ X  # L2-normalised rows
 
-            def batch_rows(users):
-                users = torch.from_numpy(users)
-                return dense[users], dense_w[users]
-        else:
-            def batch_rows(users):
-                return torch.from_numpy(X[users].toarray()), torch.from_numpy(Xw[users].toarray())
+        def batch_rows(users):
+            """The encoder's input (dropout applied to the stored entries only, in NumPy: drawing
+            a mask over every item costs more than the rest of the step) and the target counts."""
+            x = X_unit[users]
+            x.data *= (rng.random(x.nnz) >= p["dropout"]) / (1.0 - p["dropout"])
+            return torch.from_numpy(x.toarray()), torch.from_numpy(Xw[users].toarray())
         encoder = torch.nn.Sequential(torch.nn.Linear(n_items, p["hidden"]), torch.nn.Tanh(),
                                       torch.nn.Linear(p["hidden"], 2 * p["latent"]))
         decoder = torch.nn.Sequential(torch.nn.Linear(p["latent"], p["hidden"]), torch.nn.Tanh())
-        free = torch.nn.Parameter(torch.empty(int(warm.sum()), p["hidden"] + 1))  # [W_j, b_j] (or delta_j)
-        torch.nn.init.xavier_normal_(free[:, :-1])
-        torch.nn.init.zeros_(free[:, -1])
-        params = list(encoder.parameters()) + list(decoder.parameters()) + [free]
+        # W_j and b_j (or their offsets delta_j) as two parameters: a slice of one [W, b] matrix
+        # would be copied in every forward and backward pass.
+        free_w = torch.nn.Parameter(torch.nn.init.xavier_normal_(torch.empty(int(warm.sum()), p["hidden"])))
+        free_b = torch.nn.Parameter(torch.zeros(int(warm.sum())))
+        params = list(encoder.parameters()) + list(decoder.parameters()) + [free_w, free_b]
         content = None
         if self._content is not None:
             content = torch.from_numpy(np.hstack([self._content, np.ones((n_items, 1), np.float32)])[warm])
-            content_map = torch.nn.Parameter(torch.zeros(content.shape[1], p["hidden"] + 1))
-            params.append(content_map)
-        optimizer = torch.optim.Adam(params, lr=p["lr"], weight_decay=p["weight_decay"])
+            map_w = torch.nn.Parameter(torch.zeros(content.shape[1], p["hidden"]))
+            map_b = torch.nn.Parameter(torch.zeros(content.shape[1]))
+            params += [map_w, map_b]
+        optimizer = torch.optim.Adam(params, lr=p["lr"], weight_decay=p["weight_decay"], fused=True)  # one kernel per step
         steps_per_epoch = -(-len(rows) // p["batch_size"])
         anneal_steps = max(p["anneal_epochs"] * steps_per_epoch, 1)
         self.curve = {k: [] for k in ("loss", "nll", "kl", "beta")}
@@ -108,18 +108,19 @@ class MultVAE(Recommender):
             for start in range(0, len(order), p["batch_size"]):
                 users = order[start:start + p["batch_size"]]
                 x, target = batch_rows(users)
-                h = torch.nn.functional.dropout(torch.nn.functional.normalize(x), p["dropout"], training=True)
-                mu, logvar = encoder(h).chunk(2, dim=1)
+                mu, logvar = encoder(x).chunk(2, dim=1)
                 z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
                 hidden = decoder(z)
-                rows_w = free if content is None else content @ content_map + free
-                logits = hidden @ rows_w[:, :-1].T + rows_w[:, -1]
+                if content is None:
+                    logits = torch.nn.functional.linear(hidden, free_w, free_b)
+                else:
+                    logits = torch.nn.functional.linear(hidden, content @ map_w + free_w, content @ map_b + free_b)
                 nll = -(torch.log_softmax(logits, 1) * target).sum(1).mean()
                 kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean()
                 beta = min(p["beta_cap"], p["beta_cap"] * step / anneal_steps)
                 loss = nll + beta * kl
                 if content is not None:  # the prior delta ~ N(0, 1/content_l2), spread over the batches
-                    loss = loss + p["content_l2"] * free.pow(2).sum() / len(rows)
+                    loss = loss + p["content_l2"] * (free_w.pow(2).sum() + free_b.pow(2).sum()) / len(rows)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -129,7 +130,10 @@ class MultVAE(Recommender):
                 self.curve[key].append(float(value))
             self.curve["beta"].append(beta)
             bar.set_postfix(loss=f"{self.curve['loss'][-1]:.2f}", beta=f"{beta:.2f}")
-        self._store(encoder, decoder, free.detach(), warm, content_map.detach() if content is not None else None)
+        with torch.no_grad():
+            free = torch.cat([free_w, free_b[:, None]], 1)
+            content_map = torch.cat([map_w, map_b[:, None]], 1) if content is not None else None
+        self._store(encoder, decoder, free, warm, content_map)
 
     def _store(self, encoder, decoder, free, warm: np.ndarray, content_map) -> None:
         """Keep the weights as NumPy arrays; items without interactions get their row from content
