@@ -73,7 +73,8 @@ def cmd_bench(args, settings: Settings) -> int:
     elif args.what == "load":
         from assistant.evaluation.load_bench import run_load_bench
         figures = run_load_bench(settings, planner=args.planner, fuzz_limit=args.fuzz_limit,
-                                 kill9_turns=args.kill9_turns, sessions=args.sessions, out_dir=Path(args.out))
+                                 kill9_turns=args.kill9_turns, sessions=args.sessions, http_sessions=args.http_sessions,
+                                 parts=tuple(args.parts), out_dir=Path(args.out))
     elif args.what == "scale":
         from assistant.evaluation.scale_bench import run_scale_bench
         out = Path(args.json).parent if args.json else Path(args.out) / "scale"  # the plot goes beside the JSON
@@ -238,6 +239,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--fuzz-limit", type=int, help="load: a spread sample of this many fuzz cases (default: all)")
     b.add_argument("--kill9-turns", type=int, default=50, help="load: completed turns across the kill -9 runs")
     b.add_argument("--sessions", type=int, default=300, help="load: sessions of two turns in one process")
+    b.add_argument("--http-sessions", type=int, default=50,
+                   help="load: conversations of three turns at once over HTTP (one, then two worker processes)")
+    b.add_argument("--parts", nargs="+", choices=["fuzz", "kill9", "sessions", "http"],
+                   default=["fuzz", "kill9", "sessions", "http"], help="load: which parts to run")
     b.add_argument("--endpoint", help="latency: also time the endpoint planner on this OpenAI-compatible server "
                                       "(base URL, serving SmolLM2-135M) against the in-process planner, same turns")
     b.add_argument("--engine-python", help="latency: like --endpoint, on a llama.cpp server started for the run "

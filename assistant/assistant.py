@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from contextlib import contextmanager
+import time
 from dataclasses import asdict, dataclass, field
 
 from tools.base import ToolContext
@@ -29,6 +29,7 @@ from assistant.settings import Settings
 from assistant.dialogue.state import DialogueState, HistoryEntry, Photo, ShownItem
 from assistant.lru_cache import LRUCache
 from assistant.rendering.renderer import Render
+from assistant.turn_gate import Busy, TurnGate
 from assistant.turn_input import MAX_SESSION_ID, InputRejected, check_images, check_liked, check_position, check_session_id, clean_text
 from assistant.uploads import ImageRejected, store_photo
 
@@ -86,8 +87,8 @@ class Assistant:
         self.sessions = storage.open_sessions(settings)  # SQLite or PostgreSQL, as the settings say
         self.embedder, self.text_index = embedder, text_index
         self.templates = replies()
-        self._in_flight, self._in_flight_lock = 0, threading.Lock()
-        self._renderer = None
+        self.gate = TurnGate(settings.turns_at_once, settings.queue_size)
+        self._renderer, self._renderer_lock = None, threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, planner: Planner | None = None) -> "Assistant":
@@ -126,35 +127,33 @@ class Assistant:
         except InputRejected as exc:
             return Reply(str(exc), [], [], session_id if isinstance(session_id, str) and len(session_id) <= MAX_SESSION_ID else "",
                          [str(exc)])
-        with self._counted(), self.sessions.hold(session_id):  # across server processes on PostgreSQL
-            state = self.sessions.load(session_id)
-            state.forget_missing_products(self.catalog)
-            before = json.dumps(state.to_dict())
-            try:
-                reply = self._turn(state, text, images, removed)
-            except Exception:  # the conversation goes on, with the state it had
-                log.exception("turn failed")
-                state = DialogueState.from_dict(json.loads(before))
-                reply = Reply(self.templates["internal_error"], [], [], session_id)
-                state.history += [HistoryEntry("user", text[:500]), HistoryEntry("assistant", reply.text)]
-            state.history = state.history[-self.settings.max_history_entries:]
-            self.sessions.save(state)
-            return reply
+        try:
+            with self.gate.admit(), self.sessions.hold(session_id), self.gate.slot(time.monotonic):
+                return self._respond(session_id, text, images, removed)
+        except Busy as busy:  # nothing of the turn was read or stored: the session is as it was
+            message = self.templates["busy"].format(seconds=busy.retry_after_s)
+            return Reply(message, [], [], session_id, [message])
+
+    def _respond(self, session_id: str, text: str, images: list, removed: int) -> Reply:
+        """The turn, with its session held (across server processes on PostgreSQL) and a slot."""
+        state = self.sessions.load(session_id)
+        state.forget_missing_products(self.catalog)
+        before = json.dumps(state.to_dict())
+        try:
+            reply = self._turn(state, text, images, removed)
+        except Exception:  # the conversation goes on, with the state it had
+            log.exception("turn failed")
+            state = DialogueState.from_dict(json.loads(before))
+            reply = Reply(self.templates["internal_error"], [], [], session_id)
+            state.history += [HistoryEntry("user", text[:500]), HistoryEntry("assistant", reply.text)]
+        state.history = state.history[-self.settings.max_history_entries:]
+        self.sessions.save(state)
+        return reply
 
     @property
     def turns_in_flight(self) -> int:
-        """Turns running or waiting for their session now (graceful shutdown waits for 0)."""
-        return self._in_flight
-
-    @contextmanager
-    def _counted(self):
-        with self._in_flight_lock:
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._in_flight_lock:
-                self._in_flight -= 1
+        """Turns running or waiting for their session or a slot now (graceful shutdown waits for 0)."""
+        return self.gate.admitted
 
     def _turn(self, state, text: str, images: list, removed_chars: int = 0) -> Reply:
         t = self.templates
@@ -214,13 +213,14 @@ class Assistant:
     def renderer(self):
         """The renderer (assistant/rendering/), loaded on the first request for a render; None
         when its weights are missing (the render tool then says so)."""
-        if self._renderer is None:
-            from assistant.rendering.renderer import Renderer
-            try:
-                self._renderer = Renderer.load(self.settings, self.embedder)
-            except FileNotFoundError:
-                log.exception("renderer unavailable")
-        return self._renderer
+        with self._renderer_lock:  # two turns asking at once load it once
+            if self._renderer is None:
+                from assistant.rendering.renderer import Renderer
+                try:
+                    self._renderer = Renderer.load(self.settings, self.embedder)
+                except FileNotFoundError:
+                    log.exception("renderer unavailable")
+            return self._renderer
 
     def feedback(self, session_id: str, position: int, liked: bool) -> str:
         """A thumbs-up or thumbs-down on an item of the last list (the page's buttons)."""

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 3600.0
+SPARE_THREADS = 16
 
 
 def create_server(bot=None):
@@ -62,7 +63,11 @@ def create_server(bot=None):
                 "pid": os.getpid()}
 
     options = launch_options(bot)
-    blocks = build_app(bot).queue(max_size=bot.settings.queue_size)
+    blocks = build_app(bot)
+    # A thread for every turn the gate admits, and spare ones that answer "busy" and feedback at
+    # once; requests beyond the threads wait in Gradio's queue only until a thread takes them.
+    blocks.max_threads = bot.settings.turns_at_once + bot.settings.queue_size + SPARE_THREADS
+    blocks = blocks.queue(max_size=4 * blocks.max_threads)
     return gr.mount_gradio_app(api, blocks, path="/", server_name=options["server_name"],
                                server_port=options["server_port"], footer_links=options["footer_links"],
                                auth=options["auth"], allowed_paths=options["allowed_paths"], show_error=False,

@@ -107,7 +107,8 @@ class Settings:
     # Sessions not touched for this many days are deleted with the photos only they held (0: kept forever).
     session_retention_days: float = 30.0
     workers: int = 1              # web server processes (`serve`), each with its own models, one session store
-    queue_size: int = 64          # turns waiting per process; beyond it a caller is told the queue is full
+    turns_at_once: int = 2        # turns of different sessions running at the same time, per process
+    queue_size: int = 32          # turns waiting per process; beyond it a caller is told "busy, try again in N s"
     shutdown_grace_s: float = 30.0  # on SIGTERM, how long turns in flight may take to finish
     host: str = "127.0.0.1"
     port: int = 7860

@@ -8,10 +8,12 @@
   must pass SQLite's integrity check, and each conversation must go on.
 * sessions: `sessions` new sessions of two turns each in one process: RSS growth and store size.
 
-The planner is the real one unless `planner="search"`: every turn searches with the tracker's
-reading (no chat model), which leaves the serving, store and input paths the same and takes a
-fraction of the time. The HTTP load part of issue 18 (50 concurrent sessions, two workers) is not
-here yet (docs/RESULTS.md says so).
+* http: concurrent conversations over HTTP against a real server, one and two worker processes
+  (http_load.py; always the real chat model, as the server runs it).
+
+The planner of the first three is the real one unless `planner="search"`: every turn searches with
+the tracker's reading (no chat model), which leaves the serving, store and input paths the same
+and takes a fraction of the time.
 """
 from __future__ import annotations
 
@@ -130,19 +132,32 @@ def run_sessions(bot, sessions: int) -> dict:
             "sessions_turns_per_s": 2 * sessions / elapsed}
 
 
+PARTS = ("fuzz", "kill9", "sessions", "http")
+
+
 def run_load_bench(settings, planner: str = "real", fuzz_limit: int | None = None, kill9_turns: int = 50,
-                   sessions: int = 300, out_dir: Path | None = None) -> dict:
-    data = Path(tempfile.mkdtemp(prefix="load-bench-"))
-    for name in ("catalog.sqlite", "index", "models"):
-        (data / name).symlink_to(settings.data_dir.resolve() / name)
-    local = dataclasses.replace(settings, data_dir=data)
-    bot = _bot(local, planner)
-    figures = {"planner": planner}
-    figures.update(run_fuzz(bot, fuzz_limit))
-    figures.update(run_kill9(settings, planner, kill9_turns))
-    figures.update(run_sessions(bot, sessions))
+                   sessions: int = 300, http_sessions: int = 50, parts: tuple[str, ...] = PARTS,
+                   out_dir: Path | None = None) -> dict:
+    figures, failures = {"planner": planner}, {}
+    if {"fuzz", "sessions"} & set(parts):
+        data = Path(tempfile.mkdtemp(prefix="load-bench-"))
+        for name in ("catalog.sqlite", "index", "models"):
+            (data / name).symlink_to(settings.data_dir.resolve() / name)
+        bot = _bot(dataclasses.replace(settings, data_dir=data), planner)
+    if "fuzz" in parts:
+        figures.update(run_fuzz(bot, fuzz_limit))
+        failures["fuzz"] = figures.pop("fuzz_failed")
+    if "kill9" in parts:
+        figures.update(run_kill9(settings, planner, kill9_turns))
+    if "sessions" in parts:
+        figures.update(run_sessions(bot, sessions))
+    if "http" in parts:
+        from assistant.evaluation.http_load import run_http_load
+        for workers in (1, 2):
+            result = run_http_load(settings, http_sessions, workers)
+            failures.update({k: result.pop(k) for k in list(result) if k.startswith("load_examples")})
+            figures.update(result)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "load_fuzz_failures.json").write_text(json.dumps(figures["fuzz_failed"], indent=1))
-    figures.pop("fuzz_failed")
+        (out_dir / "load_failures.json").write_text(json.dumps(failures, indent=1))
     return figures
