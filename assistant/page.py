@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
-from assistant.page_cards import CSS, card_html, render_html, sent_photo_html  # noqa: E402
+from assistant.page_cards import CSS, card_html, file_url, inline_image, render_html, sent_photo_html  # noqa: E402
 from assistant.session_ids import SessionIds, SessionRefused, load_key  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ INTRO = (
 )
 # What the page says when the core fails: never the exception's text or a server path (the log has them).
 FAILED = "Sorry, I could not handle that message. Your conversation is intact; please try again or rephrase."
+GRADIO_CACHE_S = 600  # how long Gradio keeps an uploaded file in its own cache (the turn copies it at once)
 EXAMPLES = ("women's jackets under $60", "red running shorts for men, not black", "cheaper ones?",
             "why the second one?", "show the first one in green")
 
@@ -76,17 +77,17 @@ def item_dict(item) -> dict:
 
 
 def media_roots(bot: Assistant) -> list[str]:
-    """Folders whose files the page may show: the shopper's stored uploads, the renders and the
-    catalog photos.
+    """Folders whose files Gradio may serve by URL: the catalog photos only.
 
     Gradio only serves files under the cwd, its temp dir or launch(allowed_paths=...), and the
     catalog images live in the shared data mirror. Listed narrowly so the session and catalog
-    databases in data/ stay unreachable over HTTP.
+    databases in data/ stay unreachable over HTTP, and so are the shopper's uploads and renders:
+    those reach their own page inline (page_cards.inline_image), never by URL.
     """
     from assistant.catalog.luma import MEDIA
     from assistant.catalog.download import luma_root
 
-    roots = [Path(bot.settings.uploads_dir), Path(bot.settings.renders_dir)]
+    roots = []
     try:
         roots.append(luma_root(bot.settings, download=False) / MEDIA)
     except FileNotFoundError:
@@ -122,15 +123,23 @@ def session_photos(bot, session_id: str) -> list:
 
 def build_app(bot: Assistant) -> gr.Blocks:
     roots = [Path(p) for p in media_roots(bot)]
+    private_roots = [Path(bot.settings.uploads_dir).resolve(), Path(bot.settings.renders_dir).resolve()]
+    max_pixels = bot.settings.max_image_pixels
     ids = SessionIds(load_key(bot.settings.data_dir))
     slots = max(1, int(bot.settings.top_k))  # the most items one reply lists
 
-    def showable(path: str | None) -> bool:
-        # A path outside the allowed roots would make Gradio fail the whole event.
+    def under(path: str | None, folders: list[Path]) -> bool:
         if not path or not Path(path).is_file():
             return False
         resolved = Path(path).resolve()
-        return any(resolved.is_relative_to(root) for root in roots)
+        return any(resolved.is_relative_to(root) for root in folders)
+
+    def showable(path: str | None) -> bool:  # a path outside the allowed roots would fail the whole event
+        return under(path, roots)
+
+    def private_src(path: str | None) -> str | None:
+        """A stored upload or render of this session, inline; None for anything else."""
+        return inline_image(path, max_pixels) if under(path, private_roots) else None
 
     def respond(session_id: str, message: dict | None):
         """One turn -> (text, items, reply or None); never raises, so a bad photo or a core bug
@@ -172,7 +181,8 @@ def build_app(bot: Assistant) -> gr.Blocks:
         history = list(history or [])
         start = len(history)
         for path in (message or {}).get("files") or []:  # replaced by the named copies after the reply
-            history.append({"role": "user", "content": gr.HTML(sent_photo_html("your photo (sending)", path))})
+            history.append({"role": "user", "content": gr.HTML(sent_photo_html("your photo (sending)",
+                                                                               inline_image(path, max_pixels)))})
         if ((message or {}).get("text") or "").strip():
             history.append({"role": "user", "content": message["text"]})
         cards_off = [gr.Button(interactive=False)] * (2 * slots)
@@ -193,14 +203,15 @@ def build_app(bot: Assistant) -> gr.Blocks:
         # it refused is not one of them (the reply says why).
         sent = set(getattr(reply, "photos", None) or [])
         for photo in session_photos(bot, session_id) if sent else []:
-            if photo.name in sent and showable(photo.path):
-                history.append({"role": "user", "content": gr.HTML(sent_photo_html(photo.name, photo.path))})
+            if photo.name in sent and (src := private_src(photo.path)):
+                history.append({"role": "user", "content": gr.HTML(sent_photo_html(photo.name, src))})
         if (message.get("text") or "").strip():
             history.append({"role": "user", "content": message["text"]})
         history.append({"role": "assistant", "content": text})
         for render in (reply.renders if reply is not None else []):
-            if showable(render.path):
-                history.append({"role": "assistant", "content": gr.HTML(render_html(render))})
+            # a render made for this session, inline; a catalog photo shown as one, by URL
+            if src := private_src(render.path) or (file_url(render.path) if showable(render.path) else None):
+                history.append({"role": "assistant", "content": gr.HTML(render_html(render, src))})
         if reply is not None and explains_shown_item(reply):
             cards = card_updates(shown, reply.items[0].position if reply.items else None, reset_buttons=False)
         elif items:
@@ -236,7 +247,10 @@ def build_app(bot: Assistant) -> gr.Blocks:
         text, items, _ = respond(session_id, message)
         return text, [item_dict(i) for i in items], session_id
 
-    with gr.Blocks(title="Luma shopping assistant", analytics_enabled=False) as app:
+    # Gradio keeps each uploaded file in its cache, at a URL with a random part, until deleted; the
+    # turn has copied it into data/uploads by then, so copies older than 10 minutes are removed.
+    with gr.Blocks(title="Luma shopping assistant", analytics_enabled=False,
+                   delete_cache=(GRADIO_CACHE_S, GRADIO_CACHE_S)) as app:
         # One conversation per browser tab: a fresh id on every page load (see app.load below).
         session = gr.State(None)
         pending = gr.State(None)
@@ -266,9 +280,9 @@ def build_app(bot: Assistant) -> gr.Blocks:
                         slot_outputs += [column, body, like, dislike]
                         card_buttons += [like, dislike]
                         like.click(react(i, True), [shown, chatbot, session], [chatbot, like, dislike],
-                                   concurrency_id="assistant", api_visibility="private")
+                                   concurrency_limit=None, api_visibility="private")
                         dislike.click(react(i, False), [shown, chatbot, session], [chatbot, like, dislike],
-                                      concurrency_id="assistant", api_visibility="private")
+                                      concurrency_limit=None, api_visibility="private")
 
         with gr.Column(visible=False):  # inputs/outputs of the API endpoint only
             api_message = gr.MultimodalTextbox(file_types=["image"], file_count="multiple")
@@ -278,15 +292,16 @@ def build_app(bot: Assistant) -> gr.Blocks:
             api_session_out = gr.Textbox(label="session_id")
 
         def run_turn(listener, fill=None):
-            """The message (in the box, or `fill`'s) shown at once, then the reply. One concurrency group:
-            the models are shared by the page and the API. The chat shows the queue's progress and timer."""
+            """The message (in the box, or `fill`'s) shown at once, then the reply. Gradio runs every
+            turn it gets (no concurrency limit of its own): the Assistant's turn gate decides how many
+            run, how many wait, and answers "busy" beyond that. The chat shows progress and a timer."""
             show = dict(fn=add_user_turn, inputs=[box, chatbot], queue=False, api_visibility="private",
                         outputs=[box, chatbot, pending] + examples + [new_chat] + card_buttons)
             event = listener(**show) if fill is None else listener(fill, None, box, queue=False,
                                                                    api_visibility="private").then(**show)
             event.then(add_reply, [pending, chatbot, session, shown],
                        [chatbot, session, box, shown] + examples + [new_chat] + slot_outputs,
-                       concurrency_id="assistant", show_progress="full", show_progress_on=[chatbot],
+                       concurrency_limit=None, show_progress="full", show_progress_on=[chatbot],
                        api_visibility="private")
 
         run_turn(box.submit)
@@ -295,7 +310,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
         app.load(new_session, None, session, queue=False, api_visibility="private")
         new_chat.click(reset, None, [chatbot, session, box, shown] + slot_outputs, api_visibility="private")
         api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
-                           api_name="chat", concurrency_id="assistant")
+                           api_name="chat", concurrency_limit=None)
 
         def feedback_api(session_id: str, position: int, liked: bool, request: gr.Request = None) -> str:
             """Thumbs up (liked=True) or down on item `position` of the session's last list."""
@@ -306,7 +321,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
             except Exception:
                 log.exception("feedback failed")
                 return FAILED
-        gr.api(feedback_api, api_name="feedback", concurrency_id="assistant")
+        gr.api(feedback_api, api_name="feedback", concurrency_limit=None)
     return app
 
 

@@ -1,14 +1,22 @@
 """What the page shows, as HTML: product cards, generated previews and the shopper's photos.
 
-Pure functions of the reply's items and renders, so they are tested without a browser. Every image
-is a local file served by Gradio's file route (the page's allowed paths); no emoji and no icon font
-anywhere: plain words and CSS, so nothing needs a special font.
+Pure functions of the reply's items and renders, so they are tested without a browser. Product
+photos are public: Gradio's file route serves them (the page's allowed paths). The shopper's own
+photos and the renders made for them are private: they go to that shopper's page inline, in the
+HTML (a downscaled JPEG as a data: URI), and are never served by URL, so nobody else can fetch
+them. No emoji and no icon font anywhere: plain words and CSS, so nothing needs a special font.
 """
 from __future__ import annotations
 
+import base64
+import io
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
+
+from PIL import Image, ImageOps
+
+INLINE_SIDE = 640  # px: the longest side of a private image as sent inline (the stored file stays whole)
 
 # What each kind of render is, said before its caption so it is never taken for a product photo.
 RENDER_LABELS = {
@@ -68,6 +76,23 @@ def file_url(path: str | Path) -> str:
     return "gradio_api/file=" + quote(str(Path(path).resolve()))
 
 
+def inline_image(path: str | Path, max_pixels: int) -> str | None:
+    """A private image as a data: URI (JPEG, longest side INLINE_SIDE); None when the file is not
+    an image PIL can read or has more than `max_pixels` (nothing that big is decoded for a preview)."""
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > max_pixels:
+                return None
+            image.draft("RGB", (INLINE_SIDE, INLINE_SIDE))  # JPEG: decode at a reduced scale
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((INLINE_SIDE, INLINE_SIDE))
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=85)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def alt_text(item) -> str:
     return f"{item.name}, {item.color}" if item.color else item.name
 
@@ -97,16 +122,18 @@ def card_html(item, photo: bool, explained: bool = False) -> str:
             f'<p class="card-why">{escape(item.explanation)}</p>{details}</article>')
 
 
-def render_html(render) -> str:
-    """A render (reply.renders) as a figure whose caption says first what kind of image it is."""
+def render_html(render, src: str) -> str:
+    """A render (reply.renders) as a figure whose caption says first what kind of image it is.
+    `src`: the image inline (inline_image)."""
     label = RENDER_LABELS.get(render.kind, "Preview, not a product photo")
     return (f'<figure class="render render-{escape(render.kind)}">'
-            f'<img src="{escape(file_url(render.path))}" alt="{escape(label)}: {escape(render.caption)}">'
+            f'<img src="{escape(src)}" alt="{escape(label)}: {escape(render.caption)}">'
             f'<figcaption><span class="render-label">{escape(label)}</span><br>{escape(render.caption)}</figcaption>'
             "</figure>")
 
 
-def sent_photo_html(name: str, path: str | Path) -> str:
-    """A photo the shopper sent, labelled with the name the assistant calls it by ("photo 1")."""
-    return (f'<figure class="sent-photo"><img src="{escape(file_url(path))}" alt="{escape(name)}, your photo">'
-            f"<figcaption>{escape(name)}</figcaption></figure>")
+def sent_photo_html(name: str, src: str | None) -> str:
+    """A photo the shopper sent, labelled with the name the assistant calls it by ("photo 1").
+    `src`: the photo inline (inline_image); None shows the name alone."""
+    image = f'<img src="{escape(src)}" alt="{escape(name)}, your photo">' if src else ""
+    return f'<figure class="sent-photo">{image}<figcaption>{escape(name)}</figcaption></figure>'

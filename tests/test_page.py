@@ -36,12 +36,11 @@ def test_a_card_says_position_name_price_colour_and_why(small_bot, session_id):
 
 
 @pytest.mark.unit
-def test_the_page_serves_only_catalog_photos_uploads_and_renders(small_bot):
+def test_the_page_serves_catalog_photos_only_never_uploads_or_renders(small_bot):
     bot, _ = small_bot([])
     roots = media_roots(bot)
     photos = luma_root(bot.settings, download=False) / MEDIA
-    assert roots == [str(bot.settings.uploads_dir.resolve()), str(bot.settings.renders_dir.resolve()),
-                     str(photos.resolve())]
+    assert roots == [str(photos.resolve())]  # a shopper's photos and renders go inline to their own page
     assert not any(Path(r) in bot.settings.sessions_path.parents for r in roots)  # the sessions stay unreachable
     options = launch_options(bot)
     assert (options["server_name"], options["server_port"]) == (bot.settings.host, bot.settings.port)
@@ -59,7 +58,7 @@ def test_the_page_serves_a_retailers_catalog_photos_from_their_folders(tmp_setti
     settings = dataclasses.replace(tmp_settings, data_dir=tmp_path / "data")
     ingest_catalog(write_catalog_file(tmp_path / "file", "csv"), settings, build_indexes=False)
     roots = media_roots(Assistant(settings, open_catalog(settings), ScriptedPlanner([]), None, None))
-    assert roots[3:] == sorted(str((photo_root() / kind).resolve()) for kind in CLASSES)
+    assert roots[1:] == sorted(str((photo_root() / kind).resolve()) for kind in CLASSES)
     assert not any(Path(r) in settings.sessions_path.parents for r in roots)
 
 

@@ -319,7 +319,10 @@ def test_a_whole_conversation_stays_on_the_machine(open_page, request):
         page.locator("#like-1", has_text="Liked").wait_for()
         page.locator(".card-slot:visible details summary").first.click()
         assert page.requests and all(is_local(url) for url in page.requests)
-        assert any("/gradio_api/file=" in url for url in page.requests)  # the photos came from the server
+        assert any("/gradio_api/file=" in url for url in page.requests)  # the product photos came from the server
+        # the shopper's photo and the render are inline in the page, never at a URL another could fetch
+        for private in ("figure.sent-photo img", "figure.render img"):
+            assert page.locator(private).first.get_attribute("src").startswith("data:image/jpeg;base64,"), private
         assert no_emoji(page) == []
         if screenshots:
             # The whole conversation, not the chat's scrolled window.
