@@ -79,7 +79,8 @@ def cmd_bench(args, settings: Settings) -> int:
         from assistant.evaluation.scale_bench import run_scale_bench
         out = Path(args.json).parent if args.json else Path(args.out) / "scale"  # the plot goes beside the JSON
         figures = run_scale_bench(sizes=args.sizes, backends=args.backends, queries=args.queries,
-                                  budget_s=args.budget_s, min_queries=args.min_queries, out_dir=out)
+                                  budget_s=args.budget_s, min_queries=args.min_queries, out_dir=out, seed=args.seed,
+                                  settings=settings, turns=args.turns)
     elif args.what == "storage":
         from assistant.evaluation.scale_bench import parse_size
         from assistant.evaluation.storage_bench import run_storage_bench
@@ -232,6 +233,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--budget-s", type=float, default=30.0,
                    help="scale: a slow backend stops a level after this many seconds (once it has --min-queries)")
     b.add_argument("--min-queries", type=int, default=30, help="scale: queries per level however slow")
+    b.add_argument("--seed", type=int, default=0, help="scale: the synthetic catalogs and queries (index settings were "
+                   "chosen on seed 0: report on another)")
     b.add_argument("--database-url", help="storage: the PostgreSQL to time (a throwaway local server unless given)")
     b.add_argument("--repeats", type=int, default=10, help="storage: timings of each query")
     b.add_argument("--planner", choices=["real", "search"], default="real",

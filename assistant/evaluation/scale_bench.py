@@ -147,7 +147,10 @@ def time_backend(name: str, catalog: SyntheticCatalog, queries: dict[str, np.nda
 
 
 def run_scale_bench(sizes: list[str] | None = None, backends: list[str] | None = None, queries: int = 200,
-                    budget_s: float = 30.0, min_queries: int = 30, out_dir: Path | None = None, seed: int = 0) -> dict:
+                    budget_s: float = 30.0, min_queries: int = 30, out_dir: Path | None = None, seed: int = 0,
+                    settings=None, turns: int = 0) -> dict:
+    """The index backends on synthetic catalogs; with `settings` and `turns`, also the real
+    assistant's text and photo turn latency (`text_turn_p50_s`, `photo_turn_p50_s`) in the same run."""
     sizes = sizes or ["100k", "1M"]
     backends = [b for b in (backends or BACKENDS)]
     if "faiss" not in backends:
@@ -183,6 +186,10 @@ def run_scale_bench(sizes: list[str] | None = None, backends: list[str] | None =
                f"goal_met_at_{largest}": bool(best and _filtered_p50(table[largest][best]) <= P50_GOAL_MS
                                               and _recall(table[largest][best]) >= RECALL_GOAL),
                **figures}
+    if settings is not None and turns:
+        from assistant.evaluation.latency import run_latency_bench, run_vision_bench
+        figures["text_turn_p50_s"] = run_latency_bench(settings, turns)["turn_p50_s"]
+        figures["photo_turn_p50_s"] = run_vision_bench(settings, max(1, turns // 2))["photo_turn_p50_s"]
     if out_dir is not None:
         plot(table, figures, Path(out_dir))
     return figures
