@@ -79,6 +79,8 @@ def file_url(path: str | Path) -> str:
 def inline_image(path: str | Path, max_pixels: int) -> str | None:
     """A private image as a data: URI (JPEG, longest side INLINE_SIDE); None when the file is not
     an image PIL can read or has more than `max_pixels` (nothing that big is decoded for a preview)."""
+    if not isinstance(path, (str, Path)):
+        return None
     try:
         with Image.open(path) as image:
             if image.width * image.height > max_pixels:

@@ -58,3 +58,4 @@ def test_private_images_go_inline_downscaled_and_bad_files_give_none(tmp_path):
     (tmp_path / "note.txt").write_text("not an image")
     assert inline_image(tmp_path / "note.txt", 40_000_000) is None
     assert inline_image(tmp_path / "missing.jpg", 40_000_000) is None
+    assert inline_image({"path": str(big)}, 40_000_000) is None and inline_image(None, 40_000_000) is None
