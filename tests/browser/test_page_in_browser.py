@@ -273,7 +273,8 @@ def test_a_render_is_shown_in_the_chat_captioned_as_generated(open_page):
     assert f"the {first['name']} in green" in caption and "not sold in green" in caption
     assert figure.locator("img").get_attribute("alt").startswith("Generated preview, not a product photo")
     assert loaded(figure.locator("img"))
-    assert "/renders/" in figure.locator("img").get_attribute("src")  # the stored render, not a catalog photo
+    # the stored render, inline (a catalog photo would come by URL)
+    assert figure.locator("img").get_attribute("src").startswith("data:image/jpeg;base64,")
     beside = cards(page)  # the real products closest to it, as cards beside it
     assert beside and [(c["position"], c["name"]) for c in beside] == listed(page)[: len(beside)]
     assert all("closest real product to the preview" in c["why"].lower() for c in beside)
