@@ -166,7 +166,7 @@ def test_sizes_and_kinds(sets):
     assert len(report) >= 150
     counts = Counter(t["kind"] for t in report)
     assert set(counts) == set(KINDS) and min(counts.values()) >= 15, counts
-    for name in ("robust-dev", "robust-seen", "robust-seen-2", "robust-seen-3"):
+    for name in ("robust-dev", "robust-seen", "robust-seen-2", "robust-seen-3", "robust-seen-4"):
         dev = list(turns_of(sets[name]))
         assert len(dev) >= 40 and set(Counter(t["kind"] for t in dev)) == set(KINDS), name
     for name, dialogues in sets.items():
@@ -175,16 +175,16 @@ def test_sizes_and_kinds(sets):
 
 
 def test_no_wording_in_two_sets(sets):
-    """Sets share no wording, but for stock phrases anyone writes: the fourth report set, written blind,
-    repeats 8 development wordings ("cheaper ones", "best rated first"); at most 3% of its turns may."""
+    """Sets share no wording, but for stock phrases anyone writes: the fourth and fifth report sets,
+    written blind, repeat a few development wordings ("cheaper ones", "best rated first"); at most 3%
+    of a blind set's turns may."""
+    blind = ("robust", "robust-seen-4")
     wordings = {name: {normalise_wording(t["user"]) for t in turns_of(d)} for name, d in sets.items()}
     for a in SETS:
         for b in SETS:
             shared = wordings[a] & wordings[b] if a != b else set()
-            if "robust" in (a, b):
-                assert len(shared) <= 0.03 * len(list(turns_of(sets["robust"]))), (a, b, shared)
-            else:
-                assert not shared, (a, b, shared)
+            allowed = max([0.03 * len(list(turns_of(sets[n]))) for n in (a, b) if n in blind], default=0)
+            assert len(shared) <= allowed, (a, b, shared)
 
 
 def test_photo_refs_resolve(sets, luma_catalog):
