@@ -6,8 +6,9 @@ own gradio_client, hold a three-turn conversation through the `/chat` API at the
 "<gender> <category> under $<cap>", "not black", "cheaper ones?". Every session asks for its own
 gender, category and price cap, so an item that breaks its own session's request (a relaxation
 its explanation states excepted) is counted as a leak. A "busy, try again in N s" reply is
-honoured as a client should: wait N s and send the turn again (counted, not an error). An error
-is an exception in the client, an empty reply, or the server's internal-error reply.
+honoured as a client should: wait N s and send the turn again (counted, not an error). A turn's
+latency runs from its first send to its answer, busy replies and waits included: what the shopper
+waits. An error is an exception in the client, an empty reply, or the server's internal-error reply.
 """
 from __future__ import annotations
 
@@ -123,8 +124,8 @@ def _conversation(url: str, plan: dict, catalog, record: dict) -> None:
         record["errors"].append(f"connect: {type(exc).__name__}")
         return
     for text, wanted in zip(plan["turns"], plan["wanted"]):
+        start = time.perf_counter()
         for _ in range(MAX_BUSY_RETRIES):
-            start = time.perf_counter()
             try:
                 reply, items, session = client.predict({"text": text, "files": []}, session, api_name="/chat")
             except Exception as exc:  # noqa: BLE001
