@@ -1,15 +1,8 @@
 """Serving the real page (assistant/page.py) for tests: on loopback, on a free port, without blocking."""
 from __future__ import annotations
 
-import socket
-
 from assistant.page import launch_options
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from assistant.ports import free_port
 
 
 def serve(app, bot) -> str:

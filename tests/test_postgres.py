@@ -3,7 +3,7 @@ of messages, a clear error when the server is not there, and a dropped connectio
 import pytest
 
 from assistant.postgres import ThreadConnections, connect, is_postgres_url, placeholders, redacted
-from assistant.local_postgres import free_port
+from assistant.ports import free_port
 
 
 @pytest.mark.unit

@@ -7,7 +7,6 @@ import os
 import pytest
 
 
-
 @pytest.mark.unit
 def test_the_server_has_a_health_endpoint_and_serves_the_page(small_bot):
     from fastapi.testclient import TestClient
@@ -32,59 +31,28 @@ def test_the_login_option(small_bot):
     assert launch_options(bot)["auth"] == [("ann", "pw1")]
 
 
-def test_two_worker_processes_share_one_store_and_stop_on_sigterm(settings, tmp_path):
+def test_two_worker_processes_share_one_store_and_stop_on_sigterm(settings):
     """`SHOPASSIST_WORKERS=2 python -m assistant serve`: two processes on two ports over one data dir;
     a conversation started on one goes on on the other; SIGTERM stops both."""
     import signal
-    import subprocess
-    import sys
 
+    import requests
     from gradio_client import Client
 
-    from tests.page_server import free_port
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("catalog.sqlite", "index", "models"):  # the built data, read-only; a fresh store
-        (data / name).symlink_to(settings.data_dir.resolve() / name)
-    port = free_port()
-    while any(_busy(p) for p in (port, port + 1)):
-        port = free_port()
-    env = {**os.environ, "SHOPASSIST_WORKERS": "2", "SHOPASSIST_PORT": str(port), "SHOPASSIST_DATA_DIR": str(data)}
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve"], env=env)
+    from assistant.evaluation.http_load import Server
+    from assistant.evaluation.load_bench import fresh_store
+    server = Server(fresh_store(settings, "two-workers-"), workers=2, timeout_s=900)
     try:
-        urls = [f"http://127.0.0.1:{p}/" for p in (port, port + 1)]
-        pids = [_wait_healthy(url, server) for url in urls]
+        pids = [requests.get(url + "health", timeout=30).json()["pid"] for url in server.urls]
         assert len(set(pids)) == 2
-        first, other = Client(urls[0], verbose=False), Client(urls[1], verbose=False)
+        first, other = Client(server.urls[0], verbose=False), Client(server.urls[1], verbose=False)
         _, items, session = first.predict({"text": "women's jackets under $60", "files": []}, "", api_name="/chat")
         assert items and session
         _, items, same = other.predict({"text": "in blue instead", "files": []}, session, api_name="/chat")
         assert same == session and items
         assert all((i["gender"], i["category"], i["color"]) == ("Women", "Jackets", "Blue") and i["price"] <= 60
                    for i in items)
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=120) is not None
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=120) is not None
     finally:
-        if server.poll() is None:
-            server.kill()
-
-
-def _busy(port: int) -> bool:
-    import socket
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait_healthy(url: str, server, timeout: float = 900) -> int:
-    import json
-    import time
-    import urllib.request
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited"
-        try:
-            with urllib.request.urlopen(url + "health", timeout=5) as r:
-                return json.loads(r.read())["pid"]
-        except OSError:
-            time.sleep(2)
-    raise AssertionError(f"{url} did not become healthy")
+        server.stop()

@@ -15,10 +15,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,6 +25,9 @@ import numpy as np
 import psutil
 import requests
 from tqdm import tqdm
+
+from assistant.evaluation.load_bench import fresh_store
+from assistant.ports import free_port
 
 # (words, gender, category, lowest cap): ten kinds of request; a session's cap rises by $3 per ten.
 ASKS = [("women's jackets", "Women", "Jackets", 55), ("men's hoodies", "Men", "Hoodies & Sweatshirts", 55),
@@ -47,31 +48,11 @@ def session_plan(i: int) -> dict:
                       [{"gender": gender, "category": [category], "price_max": float(cap), "not_color": ["Black"]}] * 2}
 
 
-def _free_port(count: int) -> int:
-    """A port p with p .. p + count - 1 free now."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if all(_port_free(port + k) for k in range(count)):
-            return port
-    raise RuntimeError("no free consecutive ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
 class Server:
     """`python -m assistant serve` in a child process over `data_dir`, with `workers` processes."""
 
     def __init__(self, data_dir: Path, workers: int, timeout_s: float = 600):
-        self.port = _free_port(workers)
+        self.port = free_port(workers)
         self.urls = [f"http://127.0.0.1:{self.port + k}/" for k in range(workers)]
         env = {**os.environ, "SHOPASSIST_DATA_DIR": str(data_dir), "SHOPASSIST_PORT": str(self.port),
                "SHOPASSIST_WORKERS": str(workers), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
@@ -155,10 +136,7 @@ def _conversation(url: str, plan: dict, catalog, record: dict) -> None:
 def run_http_load(settings, sessions: int = 50, workers: int = 1) -> dict:
     """`sessions` conversations at once against a fresh server with `workers` processes."""
     from assistant.storage import open_catalog
-    data = Path(tempfile.mkdtemp(prefix=f"http-load-{workers}-"))
-    for name in ("catalog.sqlite", "index", "models"):  # the built data, read-only; a fresh store
-        if (settings.data_dir / name).exists():
-            (data / name).symlink_to(settings.data_dir.resolve() / name)
+    data = fresh_store(settings, f"http-load-{workers}-")
     catalog = open_catalog(dataclasses.replace(settings, data_dir=data))
     server = Server(data, workers)
     records = [{"latencies": [], "busy": 0, "errors": [], "leaks": []} for _ in range(sessions)]

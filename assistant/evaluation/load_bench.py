@@ -82,11 +82,18 @@ def _child(data_dir: str, planner: str) -> None:
         print(json.dumps({"session": session, "turns": bot.sessions.load(session).turn}), flush=True)
 
 
+def fresh_store(settings, prefix: str) -> Path:
+    """A new data dir with the built data (catalog, indexes, models) linked read-only and a session
+    store of its own: what a bench's server or child process runs on."""
+    data = Path(tempfile.mkdtemp(prefix=prefix))
+    for name in ("catalog.sqlite", "index", "models"):
+        (data / name).symlink_to(settings.data_dir.resolve() / name)
+    return data
+
+
 def run_kill9(settings, planner: str, turns: int = 50, seed: int = 0) -> dict:
     rng, done, kills = random.Random(seed), [], 0
-    data = Path(tempfile.mkdtemp(prefix="kill9-"))
-    for name in ("catalog.sqlite", "index", "models"):  # the built data, shared read-only; a fresh store
-        (data / name).symlink_to(settings.data_dir.resolve() / name)
+    data = fresh_store(settings, "kill9-")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     bar = tqdm(total=turns, desc="kill -9", unit="turn")
     while len(done) < turns:
@@ -140,10 +147,7 @@ def run_load_bench(settings, planner: str = "real", fuzz_limit: int | None = Non
                    out_dir: Path | None = None) -> dict:
     figures, failures = {"planner": planner}, {}
     if {"fuzz", "sessions"} & set(parts):
-        data = Path(tempfile.mkdtemp(prefix="load-bench-"))
-        for name in ("catalog.sqlite", "index", "models"):
-            (data / name).symlink_to(settings.data_dir.resolve() / name)
-        bot = _bot(dataclasses.replace(settings, data_dir=data), planner)
+        bot = _bot(dataclasses.replace(settings, data_dir=fresh_store(settings, "load-bench-")), planner)
     if "fuzz" in parts:
         figures.update(run_fuzz(bot, fuzz_limit))
         failures["fuzz"] = figures.pop("fuzz_failed")
