@@ -22,7 +22,7 @@ STEP_AFTER = rf"\b(?:(one|a|two|1|2|the next|next)\s+)?sizes?\s+({SMALLER}|{BIGG
 STEP_BEFORE = rf"\b(?:(one|a|two|1|2)\s+)?({SMALLER}|{BIGGER})\s+sizes?\b"
 # "sorry i meant 32", "i meant a 32", "make that 40", "correction: 30", "oops, 34 not 32".
 CORRECTION = (r"(?:\b(?:(?:i|i'd|id)\s+)?meant(?:\s+to\s+say)?|\bi\s+mean|\bmake\s+(?:that|it)|\bchange\s+(?:that|it)\s+to|"
-              r"\bcorrection:?|\bshould(?:\s+have)?\s+said|\btypo,?|^\s*(?:sorry|oops|soz|my bad)[,.!]*)\s+(?:a\s+|size\s+|\$\s*)?"
+              r"\bcorrection:?|\bsay|\bshould(?:\s+have)?\s+said|\btypo,?|^\s*(?:sorry|oops|soz|my bad)[,.!]*)\s+(?:a\s+|size\s+|\$\s*)?"
               r"(\d[\d.,]*)\b(?!\s*(?:cm|foot|ft|dollars?|bucks|usd|quid)\b)"
               r"|\b(\d[\d.,]*)\s+(?:is|would be|'s)\s+(?:fine|ok|okay|alright)\b")  # "ok 35 is fine"
 
@@ -77,7 +77,9 @@ def read_correction(t: str, reading, state, vocab: Vocabulary) -> None:
     if not said or (value := parse_number(said)) is None:
         return
     held = state.constraints
-    if held.get("size") is not None and "size" not in reading.set:
+    if "size" in reading.set or {"price_min", "price_max"} & set(reading.set):
+        return  # the number was read as what it says ("either a 28 or a 29 is fine", "say 55 dollars")
+    if held.get("size") is not None:
         try:
             reading.set["size"] = vocab.size(said).value
             return

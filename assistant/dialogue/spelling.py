@@ -2,7 +2,9 @@
 
 A word is corrected only when it is not a word we know (a catalog word, a word the tracker reads,
 or one of the commonest English words) and exactly one word the tracker reads is within a small
-edit distance with the same first letter. Catalog values stay the only values: the corrected text
+edit distance with the same first letter, or, for a word written without vowels ("blk", "grn",
+"prpl"), spells that word's letters in order from its first letter to its last consonant. A British
+spelling of a catalog word ("cosy") is read as the catalog writes it ("cozy"). Catalog values stay the only values: the corrected text
 is read by the same grammar as the rest, so a typo can only land on a word it already reads.
 """
 from __future__ import annotations
@@ -20,6 +22,9 @@ GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks
                  "costlier", "without", "except", "anything", "colour", "color",
                  "size", "small", "medium", "large", "rated", "price", "please", "something", "looking",
                  "running", "hiking", "yoga", "waterproof", "instead", "version", "another")
+# Contractions typed without the apostrophe are words, not typos of "doesn" or "isn".
+CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt havent hasnt
+    hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
 
 
@@ -63,18 +68,55 @@ def phrase_words() -> frozenset[str]:
     return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])\b[a-z]{3,}\b", p))
 
 
+# British spellings and the American ones catalogs use: "cosy" -> "cozy", "colour" -> "color".
+BRITISH = ((r"sy$", "zy"), (r"our$", "or"), (r"ise$", "ize"), (r"yse$", "yze"), (r"tre$", "ter"))
+
+
+def abbreviates(short: str, word: str) -> bool:
+    """"blk" abbreviates "black", "prpl" "purple": the same first letter, the letters in order, and
+    the short form ends on the word's last consonant."""
+    last_consonant = re.search(r"[^aeiou](?=[aeiou]*$)", word)
+    if short[0] != word[0] or not last_consonant or short[-1] != last_consonant.group(0):
+        return False
+    rest = iter(word[1:])
+    return all(letter in rest for letter in short[1:])
+
+
+def meaning(word: str):
+    """What a target word names: "womns" may be womens or woman, "gry" gray or grey, the same either way."""
+    return GENDER_SYNONYMS.get(word) or COLOUR_SYNONYMS.get(word, "").lower() or next(
+        (tuple(CATEGORY_SYNONYMS[w]) for w in (word, word.rstrip("s"), singular(word)) if w in CATEGORY_SYNONYMS),
+        word.rstrip("s"))
+
+
+@lru_cache(maxsize=1)
+def negation_words() -> frozenset[str]:
+    from assistant.dialogue import exclusions
+    return frozenset(re.findall(r"(?<![\\?])\b[a-z]{3,}\b", exclusions.NEGATION))
+
+
 class Speller:
     """Corrects a message's words toward the tracker's words, for one catalog."""
 
-    def __init__(self, vocab: Vocabulary, catalog_words: frozenset[str] = frozenset()):
+    def __init__(self, vocab: Vocabulary, catalog_words: frozenset[str] = frozenset(),
+                 described: frozenset[str] = frozenset()):
+        """`catalog_words`: the words of the product names; `described`: every word of the products'
+        search text (names, attributes, descriptions), the words a search can match."""
         targets = {*GENDER_SYNONYMS, *COLOUR_SYNONYMS, *NAMED_RGB, *SIZE_SYNONYMS, *FEATURE_WORDS, *MATERIALS,
                    *PATTERNS, *PRICE_WORDS, *GRAMMAR_WORDS}
         for word in CATEGORY_SYNONYMS:
             targets |= {word, word + "s", word + "es"}
         for values in (vocab.colors, vocab.categories, vocab.materials):
             targets |= {w for v in values for w in re.findall(r"[a-z]+", v.lower())}
-        self.catalog_words = catalog_words
-        self.known = targets | english_words() | catalog_words | phrase_words()
+        # The words that name a colour, a size or a kind of product.
+        self.values = frozenset({*COLOUR_SYNONYMS, *NAMED_RGB, *SIZE_SYNONYMS, *(c.lower() for c in vocab.colors)}
+                                | {w for c in CATEGORY_SYNONYMS for w in (c, c + "s")})
+        phrases = {w for t in targets if " " in t for w in t.split()}  # "breaker" of "wind breaker"
+        # Typos of the phrases' words are read too ("nothin red", "best reveiws"), the long enough to be
+        # unmistakable: the words that leave things out, and the price and order phrases' English words.
+        targets |= {w for w in negation_words() | (phrase_words() & english_words()) if len(w) >= 5}
+        self.catalog_words, self.described = catalog_words, described
+        self.known = targets | phrases | english_words() | catalog_words | described | phrase_words() | CONTRACTIONS
         self.targets = frozenset(t for t in targets if " " not in t and len(t) >= 4)  # "hmm" is not "him"
         self.short = frozenset(t for t in targets if " " not in t and len(t) == 3)  # "red", "tee", "men"
 
@@ -86,8 +128,14 @@ class Speller:
             for shorter in (word[:held.start()] + held.group(1) * n for n in (1, 2)):
                 if shorter in self.short:
                     return shorter
+        for british, american in BRITISH:
+            if (us := re.sub(british, american, word)) != word and us in self.described:
+                return us
         limit = 1 if len(word) < 7 else 2
         close = {t for t in self.targets if t[0] == word[0] and edit_distance(word, t, limit) <= limit}
+        if not close and not re.search(r"[aeiou]", word[1:]):
+            close = {t for t in self.targets | self.short if abbreviates(word, t)}
+            close = (close & self.values) or close  # "blk" is black, not "bloke": shorthand names the goods
         if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone
             best = min(edit_distance(word, t, limit) for t in close)
             close = {t for t in close if edit_distance(word, t, limit) == best}
@@ -95,9 +143,6 @@ class Speller:
             close = swapped or close
         # "leggins": legging or leggings; "hoodei": hoodie or hoodi. The same word, so no doubt.
         # "womns": womens or woman? Both say Women.
-        meaning = lambda t: GENDER_SYNONYMS.get(t) or next((tuple(CATEGORY_SYNONYMS[w])  # noqa: E731
-                                                            for w in (t, t.rstrip("s"), singular(t))
-                                                            if w in CATEGORY_SYNONYMS), t.rstrip("s"))
         if len({meaning(t) for t in close}) == 1:
             return min(close, key=lambda t: (len(t), t))
         return None

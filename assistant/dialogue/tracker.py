@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.retriever import query_terms
+from tools.retriever import STOPWORDS, query_terms
 from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
 from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
                                           SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
@@ -71,6 +71,9 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
                (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
                (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
+               (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
+               (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
+               (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
                (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: up)? to\s*(\$?\d)", r"up to \1"))
 
 
@@ -114,6 +117,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
     if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
         value = parse_number(m3.group(1))
         reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
+        if re.search(r"\bnot (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
+            reading.set["price_max"] = value  # "around the 50 mark but not over": 50 is the most
     if not (m or m2 or m3):
         m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t)
         if m4:
@@ -170,8 +175,7 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
         known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS | {s.lower() for s in vocab.sizes}  # "in XS"
-        if m and m.group(1) not in known | {"a", "an", "the", "my", "size", "stock", "it", "one", "total", "sale", "general",
-                                            "those", "these", "them", "that", "this", "there", "here"}:
+        if m and m.group(1) not in known | NO_SEARCH_WORDS | STOPWORDS | {"my", "stock", "total", "sale", "general", "here"}:
             try:
                 reading.set["color"] = vocab.color(m.group(1)).value
             except VocabularyError as exc:
@@ -214,8 +218,10 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
             taken = blank(taken, *m.span())  # "tank top" is not also "top"
     if not found:
         return
-    longest = found[0]
     found.sort()
+    # "zip up hoody", "fleece jacket": two names side by side are one thing, named by the last (the head noun).
+    found = [m for m, after in zip(found, found[1:] + [None]) if not (after and re.fullmatch(r"[\s-]*", t[m[1]:after[0]]))]
+    longest = max(found, key=lambda m: m[1] - m[0])
     runs = [[found[0]]]
     for match in found[1:]:
         if re.fullmatch(EITHER + r"(?:[a-z]+\s+)?", t[runs[-1][-1][1]:match[0]]):  # "jackets or gym equipment"
@@ -230,6 +236,7 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     reading.topic_words += [m[3] for m in run]
 
 
+WEARER = r"i'?m|i am|she'?s|she is|he'?s|he is|they'?re|they are|wears?(?: a)?"  # "he's a medium", "she wears a 30"
 WAIST = r"\b(\d{2})\s*(?:inch(?:es)?\s+|in\s+)?waist\b|\bwaist\s+(?:size\s+)?(\d{2})\b|\bw\s?(\d{2})\b"  # "34 waist"
 SIZE_WORD = r"(?:x{0,2}s|m|x{0,3}l|\d{2}|extra small|extra large|small|medium|large|x-small|x-large|xsmall|xlarge)"
 
@@ -247,10 +254,11 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if len(set(sizes)) > 1:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
-    m = (re.search(r"\bsize\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
+    m = (re.search(r"\b(?:size|sz)\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
         or re.search(WAIST, t)
-    # "75cm" (a ball), "she's a 30": sizes only when the catalog sells that size (else an age, a length).
-    said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(?:i'?m|i am|she'?s|she is|he'?s|he is)\s+a\s+(\d{2})\b", t)
+    # "75cm" (a ball), "she's a 30", "in a 34": sizes only when the catalog sells that size (else an age, a length).
+    said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
+                                                            r"dollars?|bucks|usd|quid|pounds?|euros?|mins?|minutes|days))", t)
     if not m and said:
         try:
             reading.set["size"] = vocab.size(said.group(1) + (" cm" if "cm" in said.group(0) else "")).value
@@ -266,7 +274,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
             # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
             # "make it medium", "medium instead" (a change of the size held)
-            if re.search(rf"\b(?:in|i'?m|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
+            if re.search(rf"\b(?:in|{WEARER}|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
                          rf"(?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)|"
                          rf"\b(?:size )?{phrase}\s+(?:instead|then|please|pls|actually)\b",
                          t.strip()):
@@ -403,16 +411,25 @@ def speller(vocab: Vocabulary, catalog) -> Speller:
     """One speller per vocabulary and catalog (built once: it indexes the catalog's words)."""
     key = (id(vocab), id(catalog))
     if key not in _SPELLERS:
-        _SPELLERS[key] = (vocab, catalog, Speller(vocab, name_words(catalog)))  # kept, so their ids are not reused
+        _SPELLERS[key] = (vocab, catalog, Speller(vocab, *catalog_words(catalog)))  # kept, so their ids are not reused
     return _SPELLERS[key][-1]
 
 
-def name_words(catalog) -> frozenset[str]:
-    """The words of the catalog's product names, hyphenated ones ("v-neck") also whole."""
+def catalog_words(catalog) -> tuple[frozenset[str], frozenset[str]]:
+    """(the words of the product names, hyphenated ones ("v-neck") also whole; every word of the
+    products' search text: the words a search can match)."""
     if catalog is None:
-        return frozenset()
-    tokens = {t for p in catalog.all() for t in re.findall(r"[a-z]+(?:-[a-z]+)*", p.name.lower())}
-    return frozenset(tokens | {part for t in tokens for part in t.split("-")})
+        return frozenset(), frozenset()
+    products = list(catalog.all())
+    tokens = {t for p in products for t in re.findall(r"[a-z]+(?:-[a-z]+)*", p.name.lower())}
+    described = {t for p in products for t in re.findall(r"[a-z]+", p.search_text().lower())}
+    return frozenset(tokens | {part for t in tokens for part in t.split("-")}), frozenset(described)
+
+
+def described(word: str, words: frozenset[str]) -> bool:
+    """Whether the catalog's text uses this word (or its singular: "hoods" for "hood"). A word no
+    product is described with cannot find anything, and would end a photo search ("wat about red")."""
+    return not words or word in words or singular(word) in words
 
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
@@ -450,10 +467,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         t = blank(t, start, end)
     left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
     wanted = read_size_step(left_out.text, reading, None if reading.reset else state, vocab)
-    read_correction(wanted, reading, None if reading.reset else state, vocab)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
             reader(wanted, reading, state, vocab)
+    read_correction(wanted, reading, None if reading.reset else state, vocab)
     for f in PHRASE_FIELDS:
         read_phrases(f, wanted, reading)
     read_fleece_garment(wanted, reading)
@@ -476,9 +493,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         constraint_words |= set(SIZE_SYNONYMS)
     # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
     said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
+    searchable = speller(vocab, catalog).described
     for word in query_terms(IDENTIFIER.sub(" ", wanted)):
         if (word[0].isdigit() or word in NO_SEARCH_WORDS or word in constraint_words or word in reading.refused
-                or word in said_as_price):
+                or word in said_as_price or not described(word, searchable)):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
             continue
@@ -487,7 +505,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     read_photos(t, state, list(new_photos), reading)
     # References and reactions, against the last list shown.
     pointing_words = re.sub(IDIOM, " ", t)  # "had enough of it" points at nothing on screen
-    if state is not None and state.shown and re.search(REFERENCE, pointing_words) and not re.search(PHOTO_REF, t):
+    pointers = {m.group(0) for m in re.finditer(REFERENCE, pointing_words)}
+    if reading.sort and pointers <= {"it", "that", "this"}:
+        pointers = set()  # "flip that, low to high", "sort it by price": the pronoun is the list, not an item
+    if state is not None and state.shown and pointers and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(pointing_words, catalog)
     read_render(t, reading, state, vocab, catalog)
     if re.search(RECOMMEND, t) and not reading.render:

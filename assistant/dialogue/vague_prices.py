@@ -6,8 +6,8 @@ the median price of the catalog products of the category and gender asked for), 
 pricier half (at least that median). The reply says the bound and why ("under $55, the cheaper
 half of men's jackets"). Comparatives ("cheaper ones?", "anything pricier?") go past the bound the
 shopper set the other way ("over $30" or "$30 to $50", then "cheaper?": under $30), else past the
-middle of the list on screen, and no further than the category's median (cheaper ones are cheap
-ones too). A bound from the rule follows the shopper to another gender ("cheap shorts for women",
+middle of the list on screen, and at least as far as the category's median (cheaper ones are cheap
+ones too: "under 50", then "pricier ones": the pricier half, over $57 for men's jackets). A bound from the rule follows the shopper to another gender ("cheap shorts for women",
 "now the same for men": the cheaper half of men's shorts).
 """
 from __future__ import annotations
@@ -83,17 +83,20 @@ def read_comparative(text: str, reading, state, catalog) -> None:
     for words, bound, other, pick in ((CHEAPER, "price_max", "price_min", min), (PRICIER, "price_min", "price_max", max)):
         if not re.search(words, text) or bound in reading.set:
             continue
-        if state.constraints.get(other) is not None and other not in reading.set:  # "between 50 and 70" -> under 50
-            reading.set[bound] = state.constraints.get(other)
+        passed = state.constraints.get(other) is not None and other not in reading.set
+        if passed:  # "between 50 and 70" -> under 50
+            candidates = [state.constraints.get(other)]
             reading.unset.append(other)
         elif shown:
             step = -0.01 if bound == "price_max" else 0.01
             candidates = [round(statistics.median(shown) + step, 2)]
-            if (median := _median(catalog, _looking_at(reading, state))) is not None:
-                candidates.append(median)
-            reading.set[bound] = pick(candidates)
-            if reading.set[bound] == median:  # the category's middle: the cheap (premium) rule's bound
-                reading.price_rule = "cheap" if bound == "price_max" else "premium"
+        else:
+            continue
+        if (median := _median(catalog, _looking_at(reading, state))) is not None:
+            candidates.append(median)
+        reading.set[bound] = pick(candidates)
+        if reading.set[bound] == median:  # the category's middle: the cheap (premium) rule's bound
+            reading.price_rule = "cheap" if bound == "price_max" else "premium"
 
 
 def _median(catalog, looking_at: Constraints) -> float | None:

@@ -36,3 +36,26 @@ def test_a_swap_near_two_spellings_of_one_category_is_corrected(small_vocab, sma
     """'hoodei' is one swap from 'hoodie' and one deletion from 'hoodi': both mean Hoodies & Sweatshirts."""
     from assistant.dialogue.tracker import read
     assert read("xl hoodei for my bf", None, small_vocab, small_catalog).set["category"] == ["Hoodies & Sweatshirts"]
+
+
+@pytest.mark.parametrize("short,word", [("blk", "black"), ("grn", "green"), ("prpl", "purple"), ("jkt", "jacket"),
+                                        ("orng", "orange"), ("gry", "gray"), ("wht", "white"), ("mdm", "medium")])
+def test_shorthand_without_vowels_is_read_as_the_goods_it_names(small_vocab, short, word):
+    """Letters in order, from the first to the last consonant; "blk" could be "bloke", but shorthand names goods."""
+    assert Speller(small_vocab).correct_word(short) == word
+
+
+def test_a_british_spelling_is_read_as_the_catalog_writes_it(small_vocab):
+    assert Speller(small_vocab, described=frozenset({"cozy"})).correct_word("cosy") == "cozy"
+    assert Speller(small_vocab).correct_word("cosy") != "cozy"  # only toward the catalog's own words
+
+
+@pytest.mark.parametrize("word", ["doesnt", "cant", "isnt", "breaker"])
+def test_contractions_and_the_words_of_synonym_phrases_are_words(small_vocab, word):
+    """"money doesnt matter" is not "money doesn matter"; "wind breaker" is not "wind break"."""
+    assert Speller(small_vocab).correct_word(word) is None
+
+
+def test_the_phrases_own_words_are_corrected_too(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "mens tees", "nothin red or blak", "wich one has the best reveiws")
+    assert state.constraints.get("not_color") == ["Red", "Black"] and state.sort == "rating"

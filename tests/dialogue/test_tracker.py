@@ -211,3 +211,49 @@ def test_wordings_from_the_first_run_of_the_fourth_report_set(small_vocab, small
 def test_sizes_said_as_a_length_or_as_the_wearer(small_vocab, luma_catalog, text, size):
     state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, text)
     assert state.constraints.get("size") == size
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["mens jakcet blk sz L"], {"gender": "Men", "category": ["Jackets"], "color": "Black", "size": "L"}),
+    (["womens leggings in navy", "either a 28 or a 29 is fine for me"],
+     {"gender": "Women", "category": ["Pants"], "color": "Blue", "size": ["28", "29"]}),
+    (["smth cosy for my bf, a hoodie, he's a medium, around the 50 mark but not over"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "size": "M", "price_min": 40.0, "price_max": 50.0}),
+    (["womens tees", "only 20 something dollars, not 30+"],
+     {"gender": "Women", "category": ["Tees"], "price_min": 20.0, "price_max": 29.99}),
+    (["zip up hoody for men"], {"gender": "Men", "category": ["Hoodies & Sweatshirts"]}),
+    (["swetshirt for my mum", "she cant stand purple"],
+     {"gender": "Women", "category": ["Hoodies & Sweatshirts"], "not_color": ["Purple"]}),
+    (["mens shorts", "in a 34"], {"gender": "Men", "category": ["Shorts"], "size": "34"}),
+])
+def test_wordings_from_the_first_run_of_the_fifth_report_set(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("follow_up", ["wat about red", "cool, in red then", "hav u got it in red"])
+def test_words_the_catalog_never_uses_are_no_search_words(small_vocab, small_catalog, follow_up):
+    """"wat", "hav", "then" can match nothing: as search words they ended a photo search and filled the query."""
+    state, readings = run(small_vocab, small_catalog, "mens jackets", follow_up)
+    assert state.topic == "jackets" and readings[-1].topic_words == [] and state.constraints.get("color") == "Red"
+
+
+def test_a_colour_is_tried_only_on_a_word_that_could_be_one(small_vocab, small_catalog):
+    """"the same colour but for running": "but" is no colour to refuse with the list of colours."""
+    _, readings = run(small_vocab, small_catalog, "womens pants, the same colour but for running")
+    assert not readings[0].errors
+
+
+def test_a_pronoun_in_an_order_is_the_list_not_an_item(small_vocab, small_catalog):
+    state = DialogueState("u")
+    state.shown = [ShownItem(1, "WS03-Red", "Gwyn Endurance Tee", "Red", "Tees", 29.0)]
+    state, readings = run(small_vocab, small_catalog, "flip that, low to high", state=state)
+    assert readings[0].sort == "price_asc" and readings[0].reference is None
+
+
+def test_pricier_after_a_bound_goes_at_least_to_the_pricier_half(small_vocab, small_catalog):
+    import statistics
+    median = statistics.median(p.price for p in small_catalog.all() if p.gender in ("Men", "Unisex")
+                               and p.category == "Jackets")
+    state, _ = run(small_vocab, small_catalog, "mens jackets under 50", "show me the pricier ones")
+    assert "price_max" not in state.constraints and state.constraints.get("price_min") == max(50.0, median)
