@@ -142,7 +142,20 @@ class Controller:
                 SOURCES[source](args, key, turn, catalog)
         except NotGrounded:
             return None
+        drop_contradictions(args, turn.state.constraints)
         return args
+
+
+def drop_contradictions(args: dict, held) -> None:
+    """A model value that says the opposite of the dialogue state goes: "no synthetics, cotton only"
+    holds cotton as wanted, so the model's "leave out cotton" (the word was said) is not the shopper's."""
+    lower = lambda values: {str(v).lower() for v in (values if isinstance(values, (list, tuple)) else [values])}  # noqa: E731
+    for key in [k for k in args if k.startswith("not_")]:
+        wanted, left_out = key[len("not_"):], lower(args[key])
+        if held.get(wanted) is not None and held.get(key) is None and lower(held.get(wanted)) & left_out:
+            kept = [v for v in (args[key] if isinstance(args[key], list) else [args[key]])
+                    if str(v).lower() not in lower(held.get(wanted))]
+            _put(args, key, kept or None)
 
 
 class NotGrounded(Exception):

@@ -3,7 +3,7 @@
 explain and recommend turns over the small catalog; turns that search with words are full tier."""
 import pytest
 
-from assistant.controller import fallback, shopper_said
+from assistant.controller import drop_contradictions, fallback, shopper_said
 from assistant.dialogue.tracker import Reading
 from assistant.planning.planner import Step
 from tools.catalog_filter import Constraints, satisfies
@@ -231,3 +231,14 @@ def test_courtesy_alone_searches_nothing_and_keeps_the_list(small_bot, session_i
     assert len(planner.seen) == asked and not reply.tool_calls and not reply.items and reply.text
     assert bot.sessions.load(session_id).constraints.to_dict() == {"gender": "Men", "category": ["Hoodies & Sweatshirts"]}
     assert first.items
+
+
+@pytest.mark.unit
+def test_a_model_exclusion_of_what_the_shopper_wants_is_dropped():
+    """"no synthetics, cotton only": cotton was said, but as wanted; the model's "leave out cotton" goes."""
+    args = {"material": "cotton", "not_material": ["Cotton", "nylon"], "not_color": ["Red"]}
+    drop_contradictions(args, Constraints(material="cotton"))
+    assert args == {"material": "cotton", "not_material": ["nylon"], "not_color": ["Red"]}
+    args = {"not_material": ["Cotton"]}
+    drop_contradictions(args, Constraints(material="cotton"))
+    assert args == {}

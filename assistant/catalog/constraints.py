@@ -222,11 +222,16 @@ class Mentions(Predicate):
     """The product's name or style names the word ("hood" in "Hooded", "zip" in "Full-Zip")."""
 
     def sql(self, value):
-        style, params = _attribute_sql("style", value, partial=True)
-        return f"(lower(p.name) LIKE lower(?) OR {style})", [f"%{value}%", *params]
+        clauses, params = [], []
+        for spelling in FEATURE_SPELLINGS.get(value.lower(), (value,)):
+            style, style_params = _attribute_sql("style", spelling, partial=True)
+            clauses.append(f"lower(p.name) LIKE lower(?) OR {style}")
+            params += [f"%{spelling}%", *style_params]
+        return "(" + " OR ".join(clauses) + ")", params
 
     def holds(self, product, value):
-        return any(value.lower() in text.lower() for text in (product.name, *product.style))
+        return any(spelling.lower() in text.lower() for spelling in FEATURE_SPELLINGS.get(value.lower(), (value,))
+                   for text in (product.name, *product.style))
 
     def product_value(self, product):
         return product.name
@@ -421,6 +426,8 @@ def _said_not(name: str) -> Said:
 FEATURE_WORDS = {"hood": "hood", "hoods": "hood", "hooded": "hood", "zip": "zip", "zips": "zip", "zipper": "zip",
                  "zippers": "zip", "zipped": "zip", "pocket": "pocket", "pockets": "pocket", "sleeves": "sleeve",
                  "sleeve": "sleeve", "logo": "logo", "logos": "logo"}
+# The ways product names write one feature: "v-neck" is also Luma's "V-Tee".
+FEATURE_SPELLINGS = {"v-neck": ("v-neck", "v-tee", "vneck"), "crew-neck": ("crew-neck", "crewneck")}
 FIELDS.update({e.name: e for e in (exclusion(f) for f in list(FIELDS.values()) if f.excludable)})
 FIELDS["not_feature"] = Field(
     "not_feature", list[str], lambda vocab, raw: Normalised(as_list(str(raw).lower())),

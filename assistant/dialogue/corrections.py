@@ -52,6 +52,12 @@ def read_size_step(t: str, reading, state, vocab: Vocabulary) -> str:
         return t
     t = blank(t, *m.span())
     held = state.constraints.get("size") if state is not None else None
+    if said := re.match(r"\s*(?:from|than)\s+(?:a\s+|an\s+|size\s+)?([a-z0-9]+(?:\s+(?:small|large))?)", t[m.end():]):
+        try:  # "one size down from large": the size it steps from is said
+            held = vocab.size(said.group(1)).value
+            t = blank(t, m.end(), m.end() + said.end())
+        except VocabularyError:
+            pass
     if not held:
         return t
     count, direction = m.group(1), m.group(2)
@@ -64,6 +70,26 @@ def read_size_step(t: str, reading, state, vocab: Vocabulary) -> str:
     if new == held:
         reading.notes.append(f"{'/'.join(held)} is already the {'smallest' if step < 0 else 'largest'} size")
     reading.set["size"] = new if len(new) > 1 else new[0]
+    return t
+
+
+EXTREME = r"\b(?:the\s+)?(biggest|largest|smallest)(?:\s+size)?(?:\s+(?:you|u)\s+(?:have|do|got|sell|stock|carry))?\b"
+
+
+def read_size_extreme(t: str, reading, state, catalog) -> str:
+    """"the biggest you have": the largest size sold among what the shopper is looking at (every
+    constraint held but the size), on the ladder of the size held. Returns the text with the words blanked."""
+    m = re.search(EXTREME, t)
+    held = state.constraints.get("size") if state is not None else None
+    if not m or not held or catalog is None or "size" in reading.set:
+        return t
+    from tools.catalog_filter import satisfies
+    others = state.constraints.without("size").updated({k: v for k, v in reading.set.items() if k != "size"})
+    sold = {s for p in catalog.all() if satisfies(p, others) for s in p.sizes}
+    order = [s for s in ladder(held[0] if isinstance(held, list) else held, sorted(sold)) if s in sold]
+    if order:
+        reading.set["size"] = order[0] if m.group(1) == "smallest" else order[-1]
+        t = blank(t, *m.span())
     return t
 
 

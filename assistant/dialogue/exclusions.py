@@ -116,6 +116,8 @@ def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = f
             end = start + tokens[i - 1][1]
         elif words[0] in LINKS:
             i += 1
+        elif i + 2 < len(tokens) and tokens[i + 1][0] in ("or", "nor") and value_of([tokens[i + 2][0]], vocab, names):
+            i += 2  # "nothing flared or parachute-y": a word the catalog has no value for, in a list that goes on
         else:
             break
     return found, end

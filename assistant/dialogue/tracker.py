@@ -15,11 +15,11 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GE
                                           SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
-from assistant.dialogue.corrections import read_correction, read_size_step
+from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, read_photos, read_render)
 from assistant.dialogue.spelling import Speller, phrase_words
-from assistant.dialogue.vague_prices import read_comparative, read_vague_price, sort_phrase
+from assistant.dialogue.vague_prices import read_comparative, read_item_price, read_vague_price, sort_phrase
 
 NUM_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
 NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
@@ -59,6 +59,7 @@ class Reading:
     price_rule: str | None = None                    # "cheap"/"premium": the price bound is the vague-price rule's
     small_talk: bool = False                         # only courtesy ("cheers mate, that's me sorted"): no search
     explain: str | None = None                       # the sku of a shown item the shopper asks about ("why #2?")
+    comparative: list[str] = field(default_factory=list)  # price bounds read from "cheaper"/"pricier" alone
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -294,18 +295,20 @@ if GRAMMAR_NAMED - set(GRAMMAR):
     raise ImportError(f"the constraint table names tracker readers that do not exist: {GRAMMAR_NAMED - set(GRAMMAR)}")
 
 
-# "a fleece for my dad", "fleeces": the garment (a fleece jacket or pullover); "fleece hoodies",
-# "fleece-lined", "fleece ones" name the material.
-FLEECE_GARMENT = (r"\b(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap)\s+fleece\b(?!\s*-?\s*(?:lined|ones?\b|material|"
-                  r"fabric))|\bfleeces\b")
-FLEECE_CATEGORIES = ["Jackets", "Hoodies & Sweatshirts"]
+# Words for a material or a quality that also name a garment when said as a noun: "a fleece for my
+# dad", "fleeces", "a waterproof for hiking" (a fleece jacket or pullover, a rain jacket); "fleece
+# hoodies", "fleece-lined", "waterproof trousers" name the material or the quality.
+NOUN_GARMENTS = {"fleece": ["Jackets", "Hoodies & Sweatshirts"], "waterproof": ["Jackets"]}
+ARTICLE = r"(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap|proper|decent|good|light|lightweight)"
 
 
-def read_fleece_garment(t: str, reading: Reading) -> None:
-    if "category" not in reading.set and re.search(FLEECE_GARMENT, t):
-        reading.set["category"] = list(FLEECE_CATEGORIES)
-        if reading.set.get("material") == "fleece":
-            del reading.set["material"]
+def read_noun_garment(t: str, reading: Reading) -> None:
+    for word, categories in NOUN_GARMENTS.items():
+        if "category" not in reading.set and re.search(
+                rf"\b{ARTICLE}\s+{word}\b(?!\s*-?\s*(?:lined|ones?\b|material|fabric|[a-z]+s\b))|\b{word}s\b", t):
+            reading.set["category"] = list(categories)
+            if reading.set.get("material") == word:
+                del reading.set["material"]
 
 
 def read_phrases(f, t: str, reading: Reading) -> None:
@@ -467,13 +470,14 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         t = blank(t, start, end)
     left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
     wanted = read_size_step(left_out.text, reading, None if reading.reset else state, vocab)
+    wanted = read_size_extreme(wanted, reading, None if reading.reset else state, catalog)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
             reader(wanted, reading, state, vocab)
     read_correction(wanted, reading, None if reading.reset else state, vocab)
     for f in PHRASE_FIELDS:
         read_phrases(f, wanted, reading)
-    read_fleece_garment(wanted, reading)
+    read_noun_garment(wanted, reading)
     for name in reading.unset:
         reading.set.pop(name, None)
     if state is not None and not reading.reset:
@@ -510,6 +514,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         pointers = set()  # "flip that, low to high", "sort it by price": the pronoun is the list, not an item
     if state is not None and state.shown and pointers and not re.search(PHOTO_REF, t):
         reading.reference = state.resolve(pointing_words, catalog)
+    read_item_price(wanted, reading, state)
     read_render(t, reading, state, vocab, catalog)
     if re.search(RECOMMEND, t) and not reading.render:
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)

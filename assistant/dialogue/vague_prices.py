@@ -95,8 +95,34 @@ def read_comparative(text: str, reading, state, catalog) -> None:
         if (median := _median(catalog, _looking_at(reading, state))) is not None:
             candidates.append(median)
         reading.set[bound] = pick(candidates)
+        reading.comparative.append(bound)
         if reading.set[bound] == median:  # the category's middle: the cheap (premium) rule's bound
             reading.price_rule = "cheap" if bound == "price_max" else "premium"
+
+
+# A price said by an item on screen: "same price as that one or less", "cheaper than the second one".
+ITEM_PRICE = {"at_most": r"\bsame price(?: as \w+(?: \w+)?)?,? or (?:less|under|lower|cheaper|below)\b|"
+                         r"\b(?:no more|not more|no dearer|no pricier) than\b",
+              "below": r"\b(?:cheaper|less|lower|under)(?: in price)? than\b|\bunder the price of\b",
+              "above": r"\b(?:pricier|dearer|more expensive|more|over|above)(?: in price)? than\b",
+              "around": r"\b(?:same|similar) price\b"}
+
+
+def read_item_price(text: str, reading, state) -> None:
+    """A bound from the price of the shown item the message points at, over any other reading of
+    the comparative ("cheaper than the second one" is cheaper than $45, not the cheaper half)."""
+    item = state.shown_item(reading.reference or "") if state is not None else None
+    said = next((how for how, pattern in ITEM_PRICE.items() if re.search(pattern, text)), None)
+    if item is None or said is None or {"price_min", "price_max"} & set(reading.set) - set(reading.comparative):
+        return
+    for name in ("price_min", "price_max"):
+        reading.set.pop(name, None)
+    reading.price_rule = None
+    bounds = {"at_most": {"price_max": item.price}, "below": {"price_max": round(item.price - 0.01, 2)},
+              "above": {"price_min": round(item.price + 0.01, 2)},
+              "around": {"price_min": round(item.price * 0.8, 2), "price_max": round(item.price * 1.2, 2)}}[said]
+    reading.set.update(bounds)
+    reading.unset += [n for n in ("price_min", "price_max") if n not in bounds and n not in reading.unset]
 
 
 def _median(catalog, looking_at: Constraints) -> float | None:

@@ -90,3 +90,14 @@ def test_same_but_another_category_keeps_what_was_asked(small_vocab, small_catal
 def test_any_colour_but_one_drops_the_colour_held_and_leaves_that_one_out(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "mens shorts in blue", "any colour but black")
     assert state.constraints.get("color") is None and state.constraints.get("not_color") == ["Black"]
+
+
+def test_a_step_from_a_size_said_in_the_same_breath(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "mens grey tees", "one size down from large")
+    assert state.constraints.get("size") == "M" and "large" not in state.topic
+
+
+def test_the_biggest_size_sold_among_what_is_looked_at(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "womens shorts in size 34", "oh ok, biggest you have then")
+    sold = {s for p in small_catalog.all() if p.gender == "Women" and p.category == "Shorts" for s in p.sizes}
+    assert state.constraints.get("size") == max(sold, key=int)

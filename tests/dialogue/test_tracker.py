@@ -167,6 +167,7 @@ def test_a_new_price_bound_past_the_held_other_one_replaces_it(small_vocab, smal
     ("a fleece for my dad, he's always cold", {"gender": "Men", "category": ["Jackets", "Hoodies & Sweatshirts"]}),
     ("fleece hoodies for women", {"material": "fleece", "gender": "Women", "category": ["Hoodies & Sweatshirts"]}),
     ("mens jackets, fleece lined", {"gender": "Men", "category": ["Jackets"], "material": "fleece"}),
+    ("keen on a waterproof for hiking, women's", {"gender": "Women", "category": ["Jackets"]}),
 ])
 def test_a_fleece_is_a_garment_and_fleece_hoodies_are_a_material(small_vocab, small_catalog, text, expected):
     state, _ = run(small_vocab, small_catalog, text)
@@ -257,3 +258,18 @@ def test_pricier_after_a_bound_goes_at_least_to_the_pricier_half(small_vocab, sm
                                and p.category == "Jackets")
     state, _ = run(small_vocab, small_catalog, "mens jackets under 50", "show me the pricier ones")
     assert "price_max" not in state.constraints and state.constraints.get("price_min") == max(50.0, median)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("in yellow, same price as that one or less", {"price_max": 28.0}),
+    ("cheaper than the second one?", {"price_max": 44.99}),
+    ("anything pricier than the first", {"price_min": 28.01}),
+    ("similar price to #2", {"price_min": 36.0, "price_max": 54.0}),
+])
+def test_a_price_said_by_an_item_on_screen(small_vocab, small_catalog, text, expected):
+    state = DialogueState("u")
+    state.shown = [ShownItem(1, "MS11-Yellow", "Some Tee", "Yellow", "Tees", 28.0),
+                   ShownItem(2, "MS05-Black", "Other Tee", "Black", "Tees", 45.0)]
+    state, readings = run(small_vocab, small_catalog, text, state=state)
+    prices = {k: v for k, v in state.constraints.to_dict().items() if k.startswith("price")}
+    assert prices == expected and readings[0].price_rule is None
