@@ -26,6 +26,11 @@ COLOUR_SYNONYMS = {
     "camel": "Brown", "cream": "White", "ivory": "White", "offwhite": "White", "ebony": "Black",
     "jet": "Black", "onyx": "Black", "eggplant": "Purple", "aubergine": "Purple", "periwinkle": "Lavender",
 }
+# Colours that lie between two catalog colours: the shopper may mean either ("teal" is blue or green).
+# Read as both where the catalog has both; the synonym above is the one value where a single one is needed.
+BETWEEN_COLOURS = {"teal": ("Blue", "Green"), "turquoise": ("Blue", "Green"), "aqua": ("Blue", "Green"),
+                   "lilac": ("Lavender", "Purple"), "mauve": ("Lavender", "Purple"),
+                   "magenta": ("Purple", "Red"), "khaki": ("Green", "Brown"), "tan": ("Brown", "Orange")}
 # Colour names with no catalog counterpart: mapped to the nearest catalog colour in RGB.
 CATALOG_RGB = {"Black": (0, 0, 0), "Blue": (30, 80, 200), "Brown": (139, 69, 19), "Gray": (128, 128, 128),
                "Green": (0, 140, 0), "Lavender": (181, 126, 220), "Orange": (255, 140, 0),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from tools.retriever import STOPWORDS, query_terms
 from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
-from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
+from assistant.catalog.vocabulary import (BETWEEN_COLOURS, CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
                                           SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
@@ -163,6 +163,11 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
                 if re.match(r"\s+one\b", t[m.end():]) and re.search(r"\b(?:the|that|this)\s+$", t[:m.start()]) \
                         and state is not None and any(s.color == mapped.value for s in state.shown):
                     continue  # "the black one" points at an item on screen; "a yellow one?", "purple one pls" ask
+                either = [c for c in BETWEEN_COLOURS.get(word, ()) if c in vocab.colors]
+                if len(either) > 1:
+                    found.append((m.start(), m.end(), either))
+                    reading.notes.append(f"'{word}' is not a catalog colour; showing the nearest, {' or '.join(either)}")
+                    continue
                 found.append((m.start(), m.end(), mapped.value))
                 if mapped.note:
                     reading.notes.append(mapped.note)

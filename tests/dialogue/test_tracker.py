@@ -273,3 +273,10 @@ def test_a_price_said_by_an_item_on_screen(small_vocab, small_catalog, text, exp
     state, readings = run(small_vocab, small_catalog, text, state=state)
     prices = {k: v for k, v in state.constraints.to_dict().items() if k.startswith("price")}
     assert prices == expected and readings[0].price_rule is None
+
+
+@pytest.mark.parametrize("text,colours", [("a teal tee", ["Blue", "Green"]), ("in lilac", ["Lavender", "Purple"]),
+                                          ("navy please", "Blue")])
+def test_a_colour_between_two_catalog_colours_is_either(small_vocab, small_catalog, text, colours):
+    state, readings = run(small_vocab, small_catalog, text)
+    assert state.constraints.get("color") == colours
