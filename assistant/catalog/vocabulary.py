@@ -206,6 +206,8 @@ class Vocabulary:
         """One or more catalog categories (a list) for a shopper's word. The synonym table was
         written for the Luma catalog: a synonym counts only for the categories this catalog has,
         so another retailer's own "Shirts" is not read as Luma's Tees."""
+        if str(raw).strip() in self.categories:  # a catalog value stays itself ("Tanks" is not also "Bras & Tanks")
+            return Normalised([str(raw).strip()])
         text = str(raw).strip().lower().replace("’", "'")
         synonyms = self._category_synonyms
         if singular(text) in synonyms:  # "tanks" means men's Tanks and women's Bras & Tanks

@@ -81,8 +81,9 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
         return "pattern", PATTERNS[word], 1
     if word in FEATURE_WORDS:
         return "feature", FEATURE_WORDS[word], 1
-    if len(words) > 1 and f"{word}-{words[1]}" in names:
-        return "feature", f"{word}-{words[1]}", 2
+    for joined in (f"{word}-{words[1]}", f"{word} {words[1]}") if len(words) > 1 else ():
+        if joined in names:  # "v-neck" in the names, "hard shell" in the styles
+            return "feature", joined, 2
     if len(word) > 3 and word not in LINKS and (word in names or singular(word) in names):
         return "feature", word if word in names else singular(word), 1
     return None

@@ -74,6 +74,12 @@ def continue_photo_search(t: str, reading, state) -> None:
             or not any(p.name == state.search_photo for p in state.photos)):
         return
     reading.photo, reading.reference = state.search_photo, None
+    kinds = {s.category for s in state.shown}
+    if (state.constraints.get("category") is None and len(kinds) == 1
+            and (reading.sort or {"price_min", "price_max", "size"} & set(reading.set))):
+        # "and cheaper pls", "cheapest pair": the photo was not read surely enough to filter by its kind,
+        # but every item it found is one kind: a cheaper or sorted list of that kind is what is meant.
+        reading.set["category"], reading.category_on_screen = sorted(kinds), True
 
 
 # Render requests (tools/renderer.py): "show it in green", "how would the second one look in red",

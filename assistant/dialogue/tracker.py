@@ -60,6 +60,7 @@ class Reading:
     small_talk: bool = False                         # only courtesy ("cheers mate, that's me sorted"): no search
     explain: str | None = None                       # the sku of a shown item the shopper asks about ("why #2?")
     comparative: list[str] = field(default_factory=list)  # price bounds read from "cheaper"/"pricier" alone
+    category_on_screen: bool = False                 # the category is that of every item on screen (a photo search)
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
@@ -86,7 +87,8 @@ def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = N
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
         re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
         re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t) or \
-        re.search(r"\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\s*(?:dollars?|bucks|usd|quid|\$|price range|range)", t)
+        re.search(r"\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\s*(?:dollars?|bucks|usd|quid|\$|price range|range)", t) or \
+        re.search(r"\b(?:budget|spend|price|pay|paying|costing)\b[a-z' ]{0,12}?\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\b", t)
     if m:
         low, high = parse_number(m.group(1)), parse_number(m.group(2))
         if low is not None and high is not None:
@@ -191,7 +193,8 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
 
 def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     for word in re.findall(r"[a-z']+", t):
-        word = word if word in GENDER_SYNONYMS else word.rstrip("'")  # "ladies'" as "ladies"; "men's" is listed
+        # "ladies'" as "ladies", "dad's birthday" as "dad"; "men's" is listed
+        word = word if word in GENDER_SYNONYMS else re.sub(r"'s?$", "", word)
         if word in GENDER_SYNONYMS and word not in ("her", "him"):
             reading.set["gender"] = GENDER_SYNONYMS[word]
     if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
@@ -225,8 +228,12 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if not found:
         return
     found.sort()
-    # "zip up hoody", "fleece jacket": two names side by side are one thing, named by the last (the head noun).
-    found = [m for m, after in zip(found, found[1:] + [None]) if not (after and re.fullmatch(r"[\s-]*", t[m[1]:after[0]]))]
+    # "zip up hoody", "fleece jacket": two names side by side are one thing, named by the last (the head
+    # noun), unless that one is broader ("trackie bottoms" are track pants).
+    broad = lambda m: set(m[2]) <= BROAD_CATEGORIES  # noqa: E731
+    adjacent = lambda m, after: m and after and re.fullmatch(r"[\s-]*", t[m[1]:after[0]])  # noqa: E731
+    found = [m for m, after in zip(found, found[1:] + [None]) if not (adjacent(m, after) and not broad(after))]
+    found = [m for before, m in zip([None] + found, found) if not (adjacent(before, m) and broad(m) and not broad(before))]
     longest = max(found, key=lambda m: m[1] - m[0])
     runs = [[found[0]]]
     for match in found[1:]:
@@ -235,8 +242,8 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         else:
             runs.append([match])
     run = next(r for r in runs if longest in r)
-    broad = lambda r: all(set(m[2]) <= BROAD_CATEGORIES for m in r)  # noqa: E731
-    if broad(run) and (specific := [r for r in runs if not broad(r)]):
+    all_broad = lambda r: all(broad(m) for m in r)  # noqa: E731
+    if all_broad(run) and (specific := [r for r in runs if not all_broad(r)]):
         run = specific[-1]  # "bottoms for him, shorts please": the specific word says what they want
     reading.set["category"] = list(dict.fromkeys(category for m in run for category in m[2]))
     reading.topic_words += [m[3] for m in run]
@@ -289,6 +296,26 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         m = re.search(r"\b(xs|xl)\b", t)
         if m and "size" not in reading.set:
             reading.set["size"] = m.group(1).upper()
+
+
+# A number standing alone, not said as a price: "womns shorts 30", "in black? 28".
+BARE_NUMBER = (r"(?<![$\d.,])\b(\d{2})\b(?![.,]\d|\s*(?:\$|%|\+|-|dollars?|bucks|usd|quid|pounds?|euros?|cm|ish|k\b|to\b|"
+               r"or (?:more|less|under|over)|max|tops|at most))")
+
+
+def read_bare_size(t: str, reading: Reading, state, catalog) -> None:
+    """A bare two-digit number is a size when the kind of product looked at is sold in numbered
+    sizes only (waists: shorts, pants) and in that size, and no price was read from it."""
+    category = reading.set.get("category") or (state.constraints.get("category") if state is not None else None)
+    if "size" in reading.set or not category or catalog is None:
+        return
+    prices = {reading.set.get(k) for k in ("price_min", "price_max")}
+    said = [n for n in re.findall(BARE_NUMBER, t) if float(n) not in prices]
+    if len(said) != 1:
+        return
+    sizes = {s for p in catalog.all() if p.category in category for s in p.sizes}
+    if sizes and all(s.isdigit() for s in sizes) and said[0] in sizes:
+        reading.set["size"] = said[0]
 
 
 # In this order: the order a message's constraints are first set is the order the dialogue state
@@ -424,14 +451,16 @@ def speller(vocab: Vocabulary, catalog) -> Speller:
 
 
 def catalog_words(catalog) -> tuple[frozenset[str], frozenset[str]]:
-    """(the words of the product names, hyphenated ones ("v-neck") also whole; every word of the
+    """(the words of the product names, hyphenated ones ("v-neck") also whole, and the two-word styles
+    ("hard shell"); every word of the
     products' search text: the words a search can match)."""
     if catalog is None:
         return frozenset(), frozenset()
     products = list(catalog.all())
     tokens = {t for p in products for t in re.findall(r"[a-z]+(?:-[a-z]+)*", p.name.lower())}
+    styles = {s.lower() for p in products for s in p.style if re.fullmatch(r"[A-Za-z]+ [A-Za-z]+", s)}  # "hard shell"
     described = {t for p in products for t in re.findall(r"[a-z]+", p.search_text().lower())}
-    return frozenset(tokens | {part for t in tokens for part in t.split("-")}), frozenset(described)
+    return frozenset(tokens | styles | {part for t in tokens for part in t.split("-")}), frozenset(described)
 
 
 def described(word: str, words: frozenset[str]) -> bool:
@@ -526,6 +555,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     continue_photo_search(t, reading, state)
     narrow_to_photo(reading, state)
+    read_bare_size(wanted, reading, None if reading.reset else state, catalog)
     if reading.reference:
         if re.search(DISLIKE, t):
             reading.rejected = reading.reference
@@ -541,7 +571,8 @@ def apply(reading: Reading, state) -> None:
     if reading.reset:
         state.constraints, state.topic, state.sort = Constraints(), "", None
     new_category, held = reading.set.get("category"), state.constraints.category
-    narrowed = bool(new_category and held) and set(new_category) < set(held)  # "tees or tanks" -> "just the tanks"
+    narrowed = (bool(new_category and held) and set(new_category) < set(held)  # "tees or tanks" -> "just the tanks"
+                or reading.category_on_screen)
     new_search = bool(new_category) and new_category != held and not narrowed
     if reading.sort:
         state.sort = reading.sort

@@ -101,7 +101,8 @@ def read_comparative(text: str, reading, state, catalog) -> None:
 
 
 # A price said by an item on screen: "same price as that one or less", "cheaper than the second one".
-ITEM_PRICE = {"at_most": r"\bsame price(?: as \w+(?: \w+)?)?,? or (?:less|under|lower|cheaper|below)\b|"
+ITEM_PRICE = {"half": r"\bhalf (?:that|the|its|of (?:that|its|the)) price\b",
+              "at_most": r"\bsame price(?: as \w+(?: \w+)?)?,? or (?:less|under|lower|cheaper|below)\b|"
                          r"\b(?:no more|not more|no dearer|no pricier) than\b",
               "below": r"\b(?:cheaper|less|lower|under)(?: in price)? than\b|\bunder the price of\b",
               "above": r"\b(?:pricier|dearer|more expensive|more|over|above)(?: in price)? than\b",
@@ -118,7 +119,7 @@ def read_item_price(text: str, reading, state) -> None:
     for name in ("price_min", "price_max"):
         reading.set.pop(name, None)
     reading.price_rule = None
-    bounds = {"at_most": {"price_max": item.price}, "below": {"price_max": round(item.price - 0.01, 2)},
+    bounds = {"half": {"price_max": round(item.price / 2, 2)}, "at_most": {"price_max": item.price}, "below": {"price_max": round(item.price - 0.01, 2)},
               "above": {"price_min": round(item.price + 0.01, 2)},
               "around": {"price_min": round(item.price * 0.8, 2), "price_max": round(item.price * 1.2, 2)}}[said]
     reading.set.update(bounds)

@@ -265,6 +265,7 @@ def test_pricier_after_a_bound_goes_at_least_to_the_pricier_half(small_vocab, sm
     ("cheaper than the second one?", {"price_max": 44.99}),
     ("anything pricier than the first", {"price_min": 28.01}),
     ("similar price to #2", {"price_min": 36.0, "price_max": 54.0}),
+    ("ok something half that price", {"price_max": 14.0}),
 ])
 def test_a_price_said_by_an_item_on_screen(small_vocab, small_catalog, text, expected):
     state = DialogueState("u")
@@ -280,3 +281,31 @@ def test_a_price_said_by_an_item_on_screen(small_vocab, small_catalog, text, exp
 def test_a_colour_between_two_catalog_colours_is_either(small_vocab, small_catalog, text, colours):
     state, readings = run(small_vocab, small_catalog, text)
     assert state.constraints.get("color") == colours
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["womns shorts 30"], {"gender": "Women", "category": ["Shorts"], "size": "30"}),
+    (["tees 30"], {"category": ["Tees"]}),  # tees are sold in letter sizes: 30 is not one
+    (["womens shorts under 30"], {"gender": "Women", "category": ["Shorts"], "price_max": 30.0}),
+    (["Looking for a watch for my dad's birthday, fifty-ish max"], {"price_max": 50.0, "gender": "Men",
+                                                                    "category": ["Watches"]}),
+    (["mens jackets", "budget is like 50-60"], {"gender": "Men", "category": ["Jackets"], "price_min": 50.0,
+                                                "price_max": 60.0}),
+    (["ok what about mens wool trackie bottoms"], {"gender": "Men", "category": ["Pants"], "material": "wool"}),
+    (["mens jakets", "dont want a hard shell"], {"gender": "Men", "category": ["Jackets"], "not_feature": ["hard shell"]}),
+])
+def test_wordings_from_the_fourth_report_set_left_unread_before(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+def test_a_refined_photo_search_keeps_to_the_one_kind_it_found(small_vocab, small_catalog):
+    """"and cheaper pls" after a photo search whose photo was read too unsurely to filter by kind."""
+    from assistant.dialogue.state import Photo
+    state = DialogueState("u")
+    state.photos, state.search_photo = [Photo("photo 1", "p.jpg", "0")], "photo 1"
+    state.shown = [ShownItem(1, "MJ03-Red", "A Jacket", "Red", "Jackets", 49.0),
+                   ShownItem(2, "MJ07-Red", "B Jacket", "Red", "Jackets", 72.0)]
+    state, readings = run(small_vocab, small_catalog, "and cheaper pls", state=state)
+    assert readings[0].photo == "photo 1" and state.constraints.get("category") == ["Jackets"]
+    assert state.search_photo == "photo 1" and state.constraints.get("price_max") is not None
