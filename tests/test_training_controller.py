@@ -12,7 +12,8 @@ from assistant.training.controller import Encoded, balanced_sample, inputs_embed
 from assistant.training.dialogue_dataset import write
 from assistant.training.dialogues import generate
 from assistant.training.price_twins import add_price_twins
-from assistant.dialogue.tracker import Reading, read_prices
+from assistant.dialogue.prices import read_prices
+from assistant.dialogue.tracker import Reading
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,18 @@ import re
 from dataclasses import dataclass, field
 
 from tools.retriever import STOPWORDS, query_terms
-from assistant.catalog.constraints import FIELDS, Constraints, drop_crossed_prices
+from assistant.catalog.constraints import FIELDS, Constraints
 from assistant.catalog.vocabulary import (BETWEEN_COLOURS, CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
-                                          SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, parse_number, singular)
+                                          SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, singular)
 from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
 from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
+from assistant.dialogue.prices import check_prices, read_prices, replace_passed_bounds
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, read_photos, read_render)
 from assistant.dialogue.spelling import Speller, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_item_price, read_vague_price, sort_phrase
 
-NUM_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
-NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
-PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
-# A number that is plainly a price ("$30", "30 dollars"): "2 or more jackets" names no price.
-PRICED = rf"(\$\s*\d[\d,]*(?:\.\d+)?|(?:{NUM})(?=\s*(?:dollars?|bucks|usd)\b))"
 # From the constraint table (assistant/catalog/constraints.py): the words that name each field
 # ("forget the price" drops both price bounds), and the fields read from their own phrases.
 FIELD_WORDS = {word: [f.name for f in FIELDS.values() if word in f.words]
@@ -64,72 +60,6 @@ class Reading:
 
 
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
-
-# Prices in slang, said the way the grammar below reads them: "under a tenner", "30ish", "sub 30".
-# "under 45ish" and "30ish tops" are bounds ("ish" dropped); "30ish" alone is "around 30".
-BOUND_WORDS = r"under|below|less than|more than|over|above|max(?:imum)?|up to|at most|budget(?: is)?(?: like)?|than"
-PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
-               (rf"\b({BOUND_WORDS})\s*(\$?\s*\d+|{NUM_WORDS})\s?-?ish\b", r"\1 \2"),
-               (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
-               (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
-               (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
-               (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
-               (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
-               (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
-               (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: up)? to\s*(\$?\d)", r"up to \1"))
-
-
-def read_prices(text: str, reading: Reading, state, vocab: Vocabulary | None = None) -> None:
-    """Prices as said: "under $60", "between 20 and 40", "around fifty", "cheaper" (than those shown)."""
-    t = text.lower()
-    for slang, plain in PRICE_SLANG:
-        t = re.sub(slang, plain, t)
-    m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
-        re.search(rf"\bfrom\s+({NUM}){PRICE_WORDS}\s+(?:to|-)\s+({NUM})", t) or \
-        re.search(r"(\$\s*\d+(?:\.\d+)?)\s*(?:-|to)\s*(\$?\s*\d+(?:\.\d+)?)", t) or \
-        re.search(r"\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\s*(?:dollars?|bucks|usd|quid|\$|price range|range)", t) or \
-        re.search(r"\b(?:budget|spend|price|pay|paying|costing)\b[a-z' ]{0,12}?\b(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)\b", t)
-    if m:
-        low, high = parse_number(m.group(1)), parse_number(m.group(2))
-        if low is not None and high is not None:
-            reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
-            return
-    # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
-    negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
-                        rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
-                        rf"({NUM}){PRICE_WORDS}", t)
-    if negated and parse_number(negated.group(1)) is not None:
-        reading.set["price_max"] = parse_number(negated.group(1))
-        t = blank(t, *negated.span())
-    # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
-    m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
-                  rf"no more than|not more than|at most|within|<=?|(?:budget|limit|max)(?:,? (?:of|is|is now|to|up to|say|around|about|"
-                  rf"now|goes up to|can go to|can stretch to))?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
-        re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
-    if m and parse_number(m.group(1)) is not None:
-        reading.set["price_max"] = parse_number(m.group(1))
-    m = m or negated
-    m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
-                   rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"{PRICED}{PRICE_WORDS}\s+(?:or|and) (?:more|above|over|up)\b", t) or \
-        re.search(r"(\$?\s*\d[\d,]*(?:\.\d+)?)\s*\+", t)  # "60+"
-    if m2 and parse_number(m2.group(1)) is not None:
-        reading.set["price_min"] = parse_number(m2.group(1))
-    m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
-    if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
-        value = parse_number(m3.group(1))
-        reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
-        if re.search(r"\bnot (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
-            reading.set["price_max"] = value  # "around the 50 mark but not over": 50 is the most
-    if not (m or m2 or m3):
-        m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t)
-        if m4:
-            reading.set["price_max"] = parse_number(m4.group(1).replace("$", ""))
-            if "-" in m4.group(1):
-                reading.set["price_max"] = -abs(reading.set["price_max"])
-
-
 
 # Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
 EITHER = r"\s*(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|an)\s+)*"
@@ -351,26 +281,6 @@ def read_phrases(f, t: str, reading: Reading) -> None:
             return
 
 
-def check_prices(reading: Reading, vocab: Vocabulary) -> None:
-    """Prices read are mapped as the fields map them: an absurd price is refused here, never stored,
-    and so is a lowest price above the highest, or a highest of $0. A refused price refuses the
-    turn's search (`price_refused`): a list outside the budget the shopper meant would be wrong."""
-    for name in [n for n, f in FIELDS.items() if f.reads == "price" and n in reading.set]:
-        try:
-            reading.set[name] = FIELDS[name].to_catalog(vocab, reading.set[name]).value
-        except VocabularyError as exc:
-            reading.errors.append(str(exc))
-            del reading.set[name]
-            reading.price_refused = True
-    if reading.set.get("price_max") == 0:
-        reading.errors.append("nothing in the store is free: tell me a budget above $0")
-        del reading.set["price_max"]
-        reading.price_refused = True
-    if error := drop_crossed_prices(reading.set):
-        reading.errors.append(error)
-        reading.price_refused = True
-
-
 def keep_the_same(t: str, reading: Reading, state) -> None:
     """"same colour but hoodies": the field named after "same" keeps its value for the new category;
     "same but tees", "same thing in tanks": every field held does."""
@@ -382,16 +292,6 @@ def keep_the_same(t: str, reading: Reading, state) -> None:
         for name, value in state.constraints.active().items():
             if name not in reading.set and name not in reading.unset:
                 reading.set[name] = value
-
-
-def replace_passed_bounds(reading: Reading, state) -> None:
-    """A new price bound past the held other one replaces it ("60+" after "under $45"): the
-    shopper changed their mind, which is not an impossible range."""
-    held = state.constraints
-    for bound, other, sign in (("price_min", "price_max", 1), ("price_max", "price_min", -1)):
-        if (bound in reading.set and other not in reading.set and other not in reading.unset
-                and held.get(other) is not None and sign * (reading.set[bound] - held.get(other)) > 0):
-            reading.unset.append(other)
 
 
 # A message of courtesy only (every word one of these): thanks, goodbyes, "that's all". Nothing to search for.
