@@ -4,13 +4,14 @@ Hand-written sets of short multi-turn dialogues in the words shoppers actually u
 typos, slang, run-on sentences, exclusions, "cheaper ones?", photos with "same one in green"),
 each written by someone who had not read the training templates or the tracker:
 
-* robust_dialogues.json: the REPORT set (215 turns, issue 15's fifth set, 2026-12-07), written last by
-  a helper who read neither the tracker, the templates nor the other sets, and never used to change the code;
+* robust_dialogues.json: the REPORT set (245 turns, issue 15's sixth set, written on 2026-12-07 in the
+  session after the fifth), by a helper who read neither the tracker, the templates nor the other sets,
+  and never used to change the code before its first run;
 * robust_dev_dialogues.json: the DEVELOPMENT set, the same kinds in other words and products;
-* robust_seen_dialogues.json, robust_seen2_dialogues.json, robust_seen3_dialogues.json,
-  robust_seen4_dialogues.json: the first four report sets (183, 224, 226 and 261 turns). Their scores
-  were read while the tracker was developed, so each became development data (`--set robust-seen`,
-  `robust-seen-2`, `robust-seen-3`, `robust-seen-4`) when a fresh report set replaced it.
+* robust_seen_dialogues.json, robust_seen2_dialogues.json ... robust_seen5_dialogues.json: the first
+  five report sets (183, 224, 226, 261 and 215 turns). Their scores were read while the tracker was
+  developed, so each became development data (`--set robust-seen`, `robust-seen-2` ... `robust-seen-5`)
+  when a fresh report set replaced it.
 
 Each dialogue runs in a fresh session through the whole assistant. Each turn carries a `kind` and
 a CUMULATIVE `expect` (everything the shopper has asked so far that still holds, in catalog terms),
@@ -42,7 +43,7 @@ relaxed rule where set) and the turn-level checks (sorted_by, same_product_as) h
 "violating" when an item it showed broke a stated constraint (exclusions included; order aside),
 unless it is a relaxed turn whose items fit the relaxed rule and whose reply said so.
 
-    python -m assistant eval dialogues --set robust|robust-dev|robust-seen|robust-seen-2|robust-seen-3|robust-seen-4 [--json FILE] [--out DIR]
+    python -m assistant eval dialogues --set robust|robust-dev|robust-seen|robust-seen-2 ... robust-seen-5 [--json FILE] [--out DIR]
 
 writes DIR/<set>_turns.json (per turn: items, which item broke which key, the reasons) and
 DIR/<set>_eval.png (success per kind), and returns robust_turns, robust_success, robust_min_kind,
@@ -63,7 +64,8 @@ from tqdm import tqdm
 HERE = Path(__file__).parent
 SETS = {"robust": HERE / "robust_dialogues.json", "robust-dev": HERE / "robust_dev_dialogues.json",
         "robust-seen": HERE / "robust_seen_dialogues.json", "robust-seen-2": HERE / "robust_seen2_dialogues.json",
-        "robust-seen-3": HERE / "robust_seen3_dialogues.json", "robust-seen-4": HERE / "robust_seen4_dialogues.json"}
+        "robust-seen-3": HERE / "robust_seen3_dialogues.json", "robust-seen-4": HERE / "robust_seen4_dialogues.json",
+        "robust-seen-5": HERE / "robust_seen5_dialogues.json"}
 KINDS = ("negation", "multi_value", "typo", "slang_synonym", "relative", "vague_price", "sorting",
          "impossible", "photo_change")
 LIST_VALUED = ("category_any", "category_not", "color_any", "color_not", "size_any", "material_any", "material_not",
