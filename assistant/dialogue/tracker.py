@@ -19,7 +19,7 @@ from assistant.dialogue.corrections import read_correction, read_size_extreme, r
 from assistant.dialogue.prices import check_prices, read_prices, replace_passed_bounds
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, read_photos, read_render)
-from assistant.dialogue.spelling import Speller, phrase_words
+from assistant.dialogue.spelling import Speller, english_words, phrase_words
 from assistant.dialogue.vague_prices import read_comparative, read_item_price, read_vague_price, sort_phrase
 
 # From the constraint table (assistant/catalog/constraints.py): the words that name each field
@@ -155,6 +155,13 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
             except VocabularyError:
                 continue
             taken = blank(taken, *m.span())  # "tank top" is not also "top"
+    if not found:  # a compound no synonym lists is named by its last part: "wristwatch", "raincoat"
+        common = english_words()
+        for phrase in (w for w in words_cats if " " not in w and len(w) >= 4):
+            for m in re.finditer(rf"\b[a-z]{{3,}}{re.escape(phrase)}(?:e?s)?\b", taken):
+                if m.group(0) not in common and singular(m.group(0)) not in common:
+                    found.append((m.start(), m.end(), vocab.category(phrase).value, phrase))
+                    taken = blank(taken, *m.span())
     if not found:
         return
     found.sort()
@@ -262,6 +269,19 @@ if GRAMMAR_NAMED - set(GRAMMAR):
 # hoodies", "fleece-lined", "waterproof trousers" name the material or the quality.
 NOUN_GARMENTS = {"fleece": ["Jackets", "Hoodies & Sweatshirts"], "waterproof": ["Jackets"]}
 ARTICLE = r"(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap|proper|decent|good|light|lightweight)"
+
+
+def fit_categories_to_gender(reading: Reading, state, catalog) -> None:
+    """Of the categories a word may mean, those sold for the gender asked: a women's "vest" or
+    "tanks" is Bras & Tanks, not the men's Tanks (so "no sports bras" then leaves out bras, not the kind)."""
+    category = reading.set.get("category")
+    gender = reading.set.get("gender") or (state.constraints.get("gender") if state is not None else None)
+    if catalog is None or not gender or not isinstance(category, list) or len(category) < 2:
+        return
+    sold = {p.category for p in catalog.all() if p.gender in (gender, "Unisex")}
+    fitting = [c for c in category if c in sold or c in BROAD_CATEGORIES]
+    if fitting and fitting != category:
+        reading.set["category"] = fitting
 
 
 def read_noun_garment(t: str, reading: Reading) -> None:
@@ -421,6 +441,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         replace_passed_bounds(reading, state)
     read_comparative(wanted, reading, state if not reading.reset else None, catalog)
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
+    fit_categories_to_gender(reading, None if reading.reset else state, catalog)
     exclusions.fold(reading, None if reading.reset else state, left_out)
 
     # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
