@@ -383,10 +383,14 @@ def catalog_words(catalog) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(tokens | styles | {part for t in tokens for part in t.split("-")}), frozenset(described)
 
 
-def described(word: str, words: frozenset[str]) -> bool:
-    """Whether the catalog's text uses this word (or its singular: "hoods" for "hood"). A word no
-    product is described with cannot find anything, and would end a photo search ("wat about red")."""
-    return not words or word in words or singular(word) in words
+def searchable(word: str, words: frozenset[str]) -> bool:
+    """Whether a word may find something: the catalog's text uses it (or its singular: "hoods"), or
+    it is a rare word of some length that the text model may relate to the catalog's ("cagoule",
+    "anorak"). A short or everyday word no product is described with ("wat", "then", "keen") finds
+    nothing, and as a search word it would end a photo search ("hav u got it in green", "wat about red")."""
+    if not words or word in words or singular(word) in words:
+        return True
+    return len(word) >= 5 and word not in english_words()
 
 
 def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str] = ()) -> Reading:
@@ -452,10 +456,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         constraint_words |= set(SIZE_SYNONYMS)
     # The words of a price or order phrase read ("wallet friendly", "splash out") are not search words.
     said_as_price = phrase_words() if (reading.price_rule or reading.sort) else frozenset()
-    searchable = speller(vocab, catalog).described
+    catalog_text = speller(vocab, catalog).described
     for word in query_terms(IDENTIFIER.sub(" ", wanted)):
         if (word[0].isdigit() or word in NO_SEARCH_WORDS or word in constraint_words or word in reading.refused
-                or word in said_as_price or not described(word, searchable)):
+                or word in said_as_price or not searchable(word, catalog_text)):
             continue
         if word in GENDER_SYNONYMS or any(word.startswith(w) for w in reading.topic_words):
             continue

@@ -233,10 +233,16 @@ def test_wordings_from_the_first_run_of_the_fifth_report_set(small_vocab, small_
 
 
 @pytest.mark.parametrize("follow_up", ["wat about red", "cool, in red then", "hav u got it in red"])
-def test_words_the_catalog_never_uses_are_no_search_words(small_vocab, small_catalog, follow_up):
+def test_short_or_everyday_words_the_catalog_never_uses_are_no_search_words(small_vocab, small_catalog, follow_up):
     """"wat", "hav", "then" can match nothing: as search words they ended a photo search and filled the query."""
     state, readings = run(small_vocab, small_catalog, "mens jackets", follow_up)
     assert state.topic == "jackets" and readings[-1].topic_words == [] and state.constraints.get("color") == "Red"
+
+
+def test_a_rare_word_may_still_find_something(small_vocab, small_catalog):
+    """"cagoule" is in no description, but the text model may relate it to a rain jacket."""
+    _, readings = run(small_vocab, small_catalog, "a cagoule for hiking")
+    assert "cagoule" in readings[0].topic_words
 
 
 def test_a_colour_is_tried_only_on_a_word_that_could_be_one(small_vocab, small_catalog):
