@@ -96,7 +96,7 @@ def read_comparative(text: str, reading, state, catalog) -> None:
             candidates.append(median)
         reading.set[bound] = pick(candidates)
         reading.comparative.append(bound)
-        if reading.set[bound] == median:  # the category's middle: the cheap (premium) rule's bound
+        if reading.set[bound] == median and not passed:  # the category's middle: the cheap (premium) rule's bound
             reading.price_rule = "cheap" if bound == "price_max" else "premium"
 
 
@@ -111,11 +111,15 @@ ITEM_PRICE = {"half": r"\bhalf (?:that|the|its|of (?:that|its|the)) price\b",
 
 def read_item_price(text: str, reading, state) -> None:
     """A bound from the price of the shown item the message points at, over any other reading of
-    the comparative ("cheaper than the second one" is cheaper than $45, not the cheaper half)."""
+    the comparative ("cheaper than the second one" is cheaper than $45, not the cheaper half). A bare
+    "cheaper than that" is about the list, not an item."""
     item = state.shown_item(reading.reference or "") if state is not None else None
     said = next((how for how, pattern in ITEM_PRICE.items() if re.search(pattern, text)), None)
     if item is None or said is None or {"price_min", "price_max"} & set(reading.set) - set(reading.comparative):
         return
+    if said in ("below", "above") and not re.search(rf"(?:{ITEM_PRICE[said]})\s+(?!(?:that|it|this|those|them)\b)\S", text) \
+            and not re.search(r"\b(?:that|this) one\b", text):
+        return  # "cheaper than that?": than the list or the bound held (read_comparative), not its first item
     for name in ("price_min", "price_max"):
         reading.set.pop(name, None)
     reading.price_rule = None

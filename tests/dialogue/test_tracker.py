@@ -328,3 +328,11 @@ def test_a_kind_read_by_who_it_is_for_and_by_the_last_part_of_a_compound(small_v
     """A women's "vest" is Bras & Tanks (no women's Tanks are sold); "wristwatch" is a watch."""
     state, readings = run(small_vocab, small_catalog, *messages)
     assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+def test_cheaper_than_that_is_about_the_bound_held_not_the_first_item(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "jackets 4 men between 50 n 70", "cheaper than that?")
+    assert state.constraints.get("price_max") <= 50 and state.constraints.get("price_min") is None
+    state, _ = run(small_vocab, small_catalog, "hoodies for a guy under 60", "got anything pricier than that?",
+                   "same but for women")
+    assert state.constraints.get("price_min") >= 60 and state.price_rule is None  # a number: it carries over
