@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
 from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, singular
+from assistant.dialogue.pointing import ASKS_TO_SEE
 from assistant.dialogue.spelling import edit_distance, english_words
 from assistant.planning.compact_format import words_of
 from assistant.planning.planner import Observation, Planner, PlannerError, Step, Turn, offers
@@ -236,6 +237,8 @@ def _sort(args, key, turn, catalog):
 def _render(args, key, turn, catalog):
     """A render's argument (tools/grounding.py Source.RENDER)."""
     request = turn.reading.render
+    if request is None and not re.search(ASKS_TO_SEE, f"{turn.text} {turn.reading.text}".lower()):
+        raise NotGrounded  # the shopper asked to see nothing
     if request is not None:  # the tracker read the request: its item (a sku), colour, photo or words
         _put(args, key, request.get(key))
     elif key == "item":

@@ -195,7 +195,8 @@ def test_a_planner_trained_with_render_plans_it_and_the_controller_grounds_it(sm
     model's own item; a render request it answers otherwise falls back to the render; a render call
     with nothing the shopper pointed at or described is not run."""
     bot, planner = small_bot([catalog_filter(), "", {"name": "render", "args": {"item": "4", "color": "Purple"}}, "",
-                              catalog_filter(), "", {"name": "render", "args": {"item": "9", "color": "Red"}}, ""])
+                              catalog_filter(), "", {"name": "render", "args": {"item": "9", "color": "Red"}}, "",
+                              {"name": "render", "args": {"description": "jumper"}}, ""])
     planner.tool_names = ("search", "catalog_filter", "recommend", "explain", "render")
     monkeypatch.setattr(bot, "renderer", lambda: None)   # no weights loaded in the unit tier
     first = bot.respond(session_id, "women's jackets")
@@ -210,6 +211,9 @@ def test_a_planner_trained_with_render_plans_it_and_the_controller_grounds_it(sm
     nothing = bot.respond(session_id, "hello there")     # render, with no item pointed at and no words to draw
     assert [c["name"] for c in nothing.tool_calls] == []
     assert bot.sessions.load(session_id).constraints.color is None
+    # render planned for words that ask to see nothing ("woolly jumper then"): the tracker's search runs
+    searched = bot.respond(session_id, "a woolly jumper then")
+    assert [c["name"] for c in searched.tool_calls] == ["search"]
 
 
 @pytest.mark.unit

@@ -48,7 +48,8 @@ NAMED_RGB = {
 # Words for categories; a word may mean several catalog categories (tanks for men and women).
 CATEGORY_SYNONYMS = {
     "jacket": ["Jackets"], "coat": ["Jackets"], "parka": ["Jackets"], "windbreaker": ["Jackets"],
-    "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "outwear": ["Jackets"], "gilet": ["Jackets"],
+    "outerwear": ["Jackets"], "shell": ["Jackets"], "anorak": ["Jackets"], "cagoule": ["Jackets"], "timepiece": ["Watches"],
+    "jeans": ["Pants"], "outwear": ["Jackets"], "gilet": ["Jackets"],
     "body warmer": ["Jackets"], "wind breaker": ["Jackets"], "rain mac": ["Jackets"], "mac": ["Jackets"],
     "hoodie": ["Hoodies & Sweatshirts"], "hoody": ["Hoodies & Sweatshirts"],
     "sweatshirt": ["Hoodies & Sweatshirts"], "sweater": ["Hoodies & Sweatshirts"],

@@ -22,6 +22,8 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
             r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|instead of|"
+            r"bar(?= the\b| any\b)|free (?:of|from)|"
+            r"(?:doesn'?t|does not|don'?t|do not|that has no|with no|has no|have no) (?:have|contain|include|use)(?: any)?|"
             r"isn'?t|aren'?t|non|ditch|lose|get rid of|take (?:out|away)|hide|filter out|leave out|rule out|scrap|nix|"
             r"cut out|remove|no more of)\b")
 
@@ -91,12 +93,12 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
 
 def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = frozenset(),
                   said: list | None = None) -> tuple[dict[str, list], int]:
-    """The values named from `start` on, through links ("or", "the"), and where they end; a
+    """The values named from `start` on, through links ("or", "the"), and where they end; "the"
     colour followed by "one" is an item pointed at ("not the black one"), not an exclusion
-    ("no black ones" is)."""
+    ("no black ones", "not a black one" are)."""
     found: dict[str, list] = {}
     tokens = [(m.group(0), m.end()) for m in re.finditer(r"[a-z]+", text[start:])][:8]
-    end, i = start, 0
+    end, i, link = start, 0, None
     while i < len(tokens):
         words = [w for w, _ in tokens[i:i + 2]]
         if found and "," in text[end:start + tokens[i][1] - len(tokens[i][0])] and not re.match(
@@ -110,12 +112,13 @@ def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = f
             if name == "category" and said is not None:
                 said.append((as_list(value), " ".join(words[:used])))
             i += used
-            if i < len(tokens) and tokens[i][0] == "one" and name == "color":
-                return {}, start
+            if i < len(tokens) and tokens[i][0] == "one" and name == "color" and link == "the":
+                return {}, start  # "not the black one" points at an item; "not a black one" leaves black out
             found.setdefault(name, [])
             found[name] += [v for v in as_list(value) if v not in found[name]]
             end = start + tokens[i - 1][1]
         elif words[0] in LINKS:
+            link = words[0]
             i += 1
         elif i + 2 < len(tokens) and tokens[i + 1][0] in ("or", "nor") and value_of([tokens[i + 2][0]], vocab, names):
             i += 2  # "nothing flared or parachute-y": a word the catalog has no value for, in a list that goes on

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.catalog.constraints import as_list
 from assistant.catalog.vocabulary import NAMED_RGB, Vocabulary, VocabularyError
 
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
@@ -87,6 +88,9 @@ def continue_photo_search(t: str, reading, state) -> None:
 SEE = r"\b(?:show|see|view|display|render|preview|picture|look|looks|looked)\b"
 IN_COLOUR = rf"{SEE}[^.?!]*?\bin\s+(?:a\s+|the\s+)?([a-z]+)\b"
 WITH_PHOTO = rf"\b(?:with|on|in|into|onto)\s+(?:my\s+|the\s+|this\s+|that\s+)?({PHOTO_WORD}\s*#?\s*\d*)"
+# A message that asks to see something at all: a render the model plans for any other ("woolly jumper
+# then", "nothing with cotton in it") is not the shopper's request.
+ASKS_TO_SEE = rf"{SEE}|\b(?:imagine|imagining|envision|visuali[sz]e|dream(?:ing)? of|draw|sketch|how would|what would)\b"
 IMAGINE = r"\b(?:imagine|imagining|envision|visuali[sz]e|dream(?:ing)? of|render|draw|sketch)\s+(?:me\s+)?((?:a|an|some)\s+[^.?!]+)"
 
 
@@ -119,6 +123,21 @@ def read_render(t: str, reading, state, vocab: Vocabulary, catalog) -> None:
     if reading.render:  # "show it in green" shows something; it does not change the search
         reading.set, reading.topic_words = {}, []
         reading.reference = reading.render.get("item")   # the item in focus for "it" next time
+
+
+def other_colour_than_photo(t: str, reading, state, catalog) -> None:
+    """"i have this in blue already, want a different colour": a catalog product photographed is
+    wanted in any colour but its own."""
+    photo_name = reading.photo or (state.search_photo if state is not None else None)
+    if catalog is None or not re.search(r"\b(?:different|another|other)\s+colou?rs?\b", t):
+        return
+    photo = next((p for p in (state.photos if state is not None else []) if p.name == photo_name), None)
+    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    if product is not None and product.color and set(as_list(reading.set.get("color") or [])) <= {product.color}:
+        reading.set.pop("color", None)  # "i have this in blue already": the colour it is in, not one asked for
+        held = list(state.constraints.get("not_color") or [])
+        said = as_list(reading.set["not_color"]) if reading.set.get("not_color") else []
+        reading.set["not_color"] = list(dict.fromkeys(held + said + [product.color]))
 
 
 def narrow_to_photo(reading, state) -> None:

@@ -26,14 +26,38 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
                (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
                (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
+               (r"\b(more|less|lower|higher|cheaper|dearer|other) then\b", r"\1 than"),  # "no more then 70"
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
                (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
                (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: up)? to\s*(\$?\d)", r"up to \1"))
 
 
+# A step from the bound held: "10 less than that", "another fiver", "a tenner more is fine".
+AMOUNT = r"(\$?\s*\d+(?:\.\d+)?|a fiver|a tenner|fiver|tenner)"
+STEP = (rf"\b(?:another|an extra|extra|a further|plus)\s+{AMOUNT}|"
+        rf"\b{AMOUNT}\s*(?:dollars?|bucks|quid)?\s+(less|more|cheaper|lower|higher|dearer|extra|on top|up)\b")
+
+
+def read_price_step(t: str, reading, state) -> str:
+    """The bound held moved by the amount said; returns the text with the step's words blanked."""
+    m = re.search(STEP, t)
+    held = state.constraints.get("price_max") if state is not None else None
+    if not m or held is None:
+        return t
+    amount = m.group(1) or m.group(2)
+    value = {"fiver": 5.0, "tenner": 10.0}.get(amount.split()[-1]) or parse_number(amount)
+    if value is None:
+        return t
+    down = bool(m.group(3) and m.group(3) in ("less", "cheaper", "lower"))
+    reading.set["price_max"] = round(held - value if down else held + value, 2)
+    return blank(t, *m.span())
+
+
 def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> None:
     """Prices as said: "under $60", "between 20 and 40", "around fifty", "cheaper" (than those shown)."""
-    t = text.lower()
+    t = read_price_step(text.lower(), reading, state)
+    if "price_max" in reading.set:
+        return
     for slang, plain in PRICE_SLANG:
         t = re.sub(slang, plain, t)
     m = re.search(rf"\bbetween\s+({NUM}){PRICE_WORDS}\s+(?:and|n|&|to|-)\s+({NUM})", t) or \
@@ -48,7 +72,8 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
             return
     # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
     negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
-                        rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
+                        rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:really\s+|even\s+|afford\s+to\s+|want\s+to\s+)?"
+                        rf"(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
     if negated and parse_number(negated.group(1)) is not None:
         reading.set["price_max"] = parse_number(negated.group(1))

@@ -23,7 +23,7 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
          r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
          r"(?:cheaper|lower|low|bottom|budget) end|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
-         r"value for money|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money'?s tight|"
+         r"value for money|(?:on|with) a shoestring|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money'?s tight|"
          r"(?:don'?t|do not|dont|doesn'?t|does not|won'?t|shouldn'?t|not) (?:want to |wanna |need to |have to |going to |gonna )?"
          r"(?:spend|pay|cost|costs?|break) (?:a fortune|an arm and a leg|the earth|silly money|the bank|big|loads|a lot|much|too much)|"
          r"(?:nothing|not) that costs? (?:a fortune|an arm and a leg|the earth|loads|a lot|much)|"
@@ -67,12 +67,12 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
         return None
     start, end, sort = min(found)  # the first said, the longest there ("by price, highest first")
     end = -end
-    end += re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|at the top))?", text[end:]).end()
+    end += re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|up top|at (?:the )?top))?", text[end:]).end()
     return sort, start, end
 
 
 CHEAPER = r"\b(?:cheaper|less expensive|lower price|more affordable|budget option)"
-PRICIER = r"\b(?:more expensive|pricier|costlier|higher[- ]priced)\b"
+PRICIER = r"\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
 
 
 def read_comparative(text: str, reading, state, catalog) -> None:

@@ -119,3 +119,13 @@ def test_a_word_of_several_categories_narrows_to_the_photos(small_vocab, small_c
     state.photos[0].category_guess = None  # not surely read: the word's categories stay
     reading = read("same tank in orange for me, L", state, small_vocab, small_catalog, ["photo 1"])
     assert set(reading.set["category"]) == {"Tanks", "Bras & Tanks"}
+
+
+def test_a_different_colour_than_the_catalog_product_photographed(small_vocab, small_catalog):
+    """"i have this in blue already, want a different colour": any colour but the product's own."""
+    product = next(p for p in small_catalog.all() if p.color == "Blue")
+    state = DialogueState("u")
+    state.photos = [Photo("photo 1", "p.jpg", "0", match_sku=product.sku)]
+    reading = read("i have this in blue already, want a different colour", state, small_vocab, small_catalog,
+                   ["photo 1"])
+    assert "color" not in reading.set and reading.set["not_color"] == ["Blue"]

@@ -336,3 +336,30 @@ def test_cheaper_than_that_is_about_the_bound_held_not_the_first_item(small_voca
     state, _ = run(small_vocab, small_catalog, "hoodies for a guy under 60", "got anything pricier than that?",
                    "same but for women")
     assert state.constraints.get("price_min") >= 60 and state.price_rule is None  # a number: it carries over
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["sports bra thats not black or white", "cant really spend more than 30"],
+     {"category": ["Bras & Tanks"], "not_color": ["Black", "White"], "price_max": 30.0}),
+    (["jaket for hiking, womens, no more then 70"], {"price_max": 70.0, "gender": "Women", "category": ["Jackets"]}),
+    (["mens hoodies", "bar the red ones"], {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "not_color": ["Red"]}),
+    (["mens tees", "one that doesnt have polyester"], {"gender": "Men", "category": ["Tees"],
+                                                       "not_material": ["polyester"]}),
+    (["watch for a woman but not a black one"], {"gender": "Women", "category": ["Watches"], "not_color": ["Black"]}),
+    (["mens running shorts under 35", "even cheaper, like 10 less than that"],
+     {"gender": "Men", "category": ["Shorts"], "price_max": 25.0}),
+    (["womens hoodies under 50", "another tenner on top is fine"],
+     {"gender": "Women", "category": ["Hoodies & Sweatshirts"], "price_max": 60.0}),
+    (["a timepiece for my grandad", "with a leather strap"], {"gender": "Men", "category": ["Watches"],
+                                                              "material": "leather"}),
+    (["womens tees", "short sleeved"], {"gender": "Women", "category": ["Tees"]}),
+    (["mens jeans 30 waist"], {"gender": "Men", "category": ["Pants"], "size": "30"}),
+])
+def test_wordings_from_the_first_run_of_the_sixth_report_set(small_vocab, small_catalog, messages, expected):
+    state, readings = run(small_vocab, small_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+def test_an_order_said_up_top_leaves_no_category(small_vocab, small_catalog):
+    state, readings = run(small_vocab, small_catalog, "mens joggers, 34 waist", "lowest price up top pls")
+    assert readings[-1].sort == "price_asc" and state.constraints.get("category") == ["Pants"]
