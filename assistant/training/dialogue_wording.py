@@ -160,12 +160,12 @@ PHOTO_CHANGES = {"Tees": ["with short sleeves=short sleeves", "with long sleeves
                  "Hoodies & Sweatshirts": ["with a zip=zip", "with a hood=hood", "thicker"],
                  "Pants": ["shorter", "with pockets=pockets", "looser"], "Shorts": ["shorter", "with pockets=pockets"],
                  "": ["more sporty=sporty"]}
-# Shade words the vocabulary maps to a catalog colour (assistant.catalog.vocabulary.COLOUR_SYNONYMS).
-COLOUR_WORDS = {"Blue": ["navy", "teal", "turquoise", "cobalt"], "Gray": ["grey", "charcoal", "silver"],
-                "Red": ["burgundy", "crimson", "maroon", "scarlet"], "Green": ["olive", "khaki", "mint", "emerald"],
-                "Purple": ["violet", "plum", "magenta"], "Brown": ["tan", "beige", "camel", "chocolate"],
-                "White": ["cream", "ivory"], "Yellow": ["mustard", "lemon"], "Orange": ["coral", "peach", "rust"],
-                "Lavender": ["lilac", "mauve"]}
+# Shade words the vocabulary maps to one catalog colour (assistant.catalog.vocabulary.COLOUR_SYNONYMS);
+# shades between two ("teal", "tan": BETWEEN_COLOURS there) name both, so they are not gold for one.
+COLOUR_WORDS = {"Blue": ["navy", "cobalt"], "Gray": ["grey", "charcoal", "silver"],
+                "Red": ["burgundy", "crimson", "maroon", "scarlet"], "Green": ["olive", "mint", "emerald"],
+                "Purple": ["violet", "plum"], "Brown": ["beige", "camel", "chocolate"],
+                "White": ["cream", "ivory"], "Yellow": ["mustard", "lemon"], "Orange": ["coral", "peach", "rust"]}
 GENDER_WORDS = {"Men": (["men's", "mens", "guys"], ["for men", "for him", "for my husband", "for a guy"]),
                 "Women": (["women's", "womens", "ladies"], ["for women", "for her", "for my wife", "for a lady"])}
 SIZE_WORDS = {"XS": "extra small", "S": "small", "M": "medium", "L": "large", "XL": "extra large"}

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from assistant.dialogue.state import DialogueState
-from assistant.dialogue.tracker import Reading, apply
+from assistant.dialogue.tracker import Reading, apply, fit_categories_to_gender
 from tools.catalog_filter import normalise, satisfies
 from assistant.catalog.vocabulary import NUMBER_WORDS
 
@@ -237,8 +237,15 @@ class _Generator(TurnKinds, RobustTurnKinds):
         return p
 
     def fold(self, said: dict = None, unset=(), reset: bool = False) -> None:
-        """The tracker's own rule for the state after a turn (a new category drops colour, size, price)."""
-        apply(Reading(set=json.loads(json.dumps(said or {})), unset=list(unset), reset=reset), self.state)
+        """The tracker's own rules for the state after a turn (a new category drops colour, size, price;
+        of the kinds a word names, those sold for the gender: men's "singlets" are Tanks)."""
+        self.settle(Reading(set=json.loads(json.dumps(said or {})), unset=list(unset), reset=reset))
+
+    def settle(self, reading: Reading, state: DialogueState | None = None) -> None:
+        """Apply a reading as the tracker does, gender fitting included (men's "singlets" are Tanks)."""
+        state = self.state if state is None else state
+        fit_categories_to_gender(reading, None if reading.reset else state, self.catalog)
+        apply(reading, state)
 
     def add(self, kind, tid, text, tool=None, args=None, photos=(), form=None, **gold) -> bool:
         rng, r, typo = self.rng, self.rng.random(), False
