@@ -207,6 +207,7 @@ def cmd_train(args, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from assistant.evaluation.load_bench import PARTS as LOAD_PARTS
     p = argparse.ArgumentParser(prog="shopassist", description=__doc__)
     sub = p.add_subparsers(dest="verb", required=True)
     s = sub.add_parser("setup", help="get data, ingest the catalog, build indexes, prepare the chat model")
@@ -244,8 +245,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--sessions", type=int, default=300, help="load: sessions of two turns in one process")
     b.add_argument("--http-sessions", type=int, default=50,
                    help="load: conversations of three turns at once over HTTP (one, then two worker processes)")
-    b.add_argument("--parts", nargs="+", choices=["fuzz", "kill9", "sessions", "http"],
-                   default=["fuzz", "kill9", "sessions", "http"], help="load: which parts to run")
+    b.add_argument("--parts", nargs="+", choices=list(LOAD_PARTS), default=list(LOAD_PARTS),
+                   help="load: which parts to run (fuzz-http: the fuzz corpus through the page's HTTP API)")
     b.add_argument("--endpoint", help="latency: also time the endpoint planner on this OpenAI-compatible server "
                                       "(base URL, serving SmolLM2-135M) against the in-process planner, same turns")
     b.add_argument("--engine-python", help="latency: like --endpoint, on a llama.cpp server started for the run "

@@ -19,10 +19,12 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
 from assistant.page_cards import CSS, card_html, file_url, inline_image, render_html, sent_photo_html  # noqa: E402
 from assistant.session_ids import SessionIds, SessionRefused, load_key  # noqa: E402
+from assistant.turn_input import InputRejected, check_api_message  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,16 @@ def launch_options(bot: Assistant) -> dict:
     return dict(server_name=bot.settings.host, server_port=bot.settings.port, theme=THEME, css=CSS,
                 allowed_paths=media_roots(bot), show_error=False, footer_links=["api"],
                 auth=auth_option(bot.settings.auth))
+
+
+def serve_on_loopback(app: gr.Blocks, bot: Assistant) -> str:
+    """Launch `app` (a build_app result) on 127.0.0.1, on a free port, in Gradio's own thread (for
+    the tests and the HTTP fuzz bench); returns the local URL."""
+    from assistant.ports import free_port
+    options = launch_options(bot)
+    options.update(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = app.queue().launch(**options)
+    return url
 
 
 def explains_shown_item(reply) -> bool:
@@ -244,7 +256,11 @@ def build_app(bot: Assistant) -> gr.Blocks:
             session_id = ids.check(session_id, user_of(request)) if session_id else new_session(request)
         except SessionRefused as exc:
             return str(exc), [], ""
-        text, items, _ = respond(session_id, message)
+        try:
+            text, photos = check_api_message(message, get_upload_folder())
+        except InputRejected as exc:
+            return str(exc), [], session_id
+        text, items, _ = respond(session_id, {"text": text, "files": photos})
         return text, [item_dict(i) for i in items], session_id
 
     # Gradio keeps each uploaded file in its cache, at a URL with a random part, until deleted; the
@@ -285,7 +301,9 @@ def build_app(bot: Assistant) -> gr.Blocks:
                                       concurrency_limit=None, api_visibility="private")
 
         with gr.Column(visible=False):  # inputs/outputs of the API endpoint only
-            api_message = gr.MultimodalTextbox(file_types=["image"], file_count="multiple")
+            # Any JSON, checked by chat_api itself: a wrong payload gets words on what was wrong
+            # (a MultimodalTextbox here made Gradio refuse it with a bare "error").
+            api_message = gr.JSON(label="message")
             api_session = gr.Textbox(label="session_id")
             api_text = gr.Textbox(label="text")
             api_items = gr.JSON(label="items")
@@ -309,7 +327,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
             run_turn(button.click, fill=lambda t=text: {"text": t, "files": []})
         app.load(new_session, None, session, queue=False, api_visibility="private")
         new_chat.click(reset, None, [chatbot, session, box, shown] + slot_outputs, api_visibility="private")
-        api_message.submit(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
+        api_message.change(chat_api, [api_message, api_session], [api_text, api_items, api_session_out],
                            api_name="chat", concurrency_limit=None)
 
         def feedback_api(session_id: str, position: int, liked: bool, request: gr.Request = None) -> str:

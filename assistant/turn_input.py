@@ -103,3 +103,35 @@ def check_liked(liked) -> bool:
     if isinstance(liked, str) and liked.strip().lower() in ("true", "false"):
         return liked.strip().lower() == "true"
     raise InputRejected(f"'liked' must be true or false, not {kind_of(liked)}.")
+
+
+def check_api_message(message, upload_folder) -> tuple:
+    """The /chat API's message -> (text, photos) for Assistant.respond. It is {"text": ..., "files":
+    [...]} with files uploaded through the API (gradio_client's handle_file); a bare string is the
+    text. A file is taken only from `upload_folder`, where the server put the caller's upload: a
+    path on the server named by the caller is refused (it would read the server's own files).
+    Text and the photos' container are checked by respond() as for any caller."""
+    if isinstance(message, str) or message is None:
+        return message, []
+    if not isinstance(message, dict):
+        raise InputRejected('The message must be an object {"text": "...", "files": [...]}, '
+                            f"not {kind_of(message)}.")
+    unknown = sorted(set(message) - {"text", "files"})
+    if unknown:
+        raise InputRejected(f'The message may have only "text" and "files", not {len(unknown)} other fields.')
+    files = message.get("files")
+    if not isinstance(files, list):
+        return message.get("text"), files  # respond() says what is wrong with the container
+    photos = []
+    for entry in files:
+        if isinstance(entry, str):
+            raise InputRejected("A photo must be uploaded as a file (gradio_client's handle_file); "
+                                "a path or name on the server is not accepted.")
+        if isinstance(entry, dict):
+            path = os.path.realpath(str(entry.get("path", "")))
+            if not path.startswith(os.path.realpath(upload_folder) + os.sep):
+                raise InputRejected("A photo must be uploaded as a file (gradio_client's handle_file); "
+                                    "a path or name on the server is not accepted.")
+            entry = path
+        photos.append(entry)  # a file path in the upload folder, or a value respond() will refuse
+    return message.get("text"), photos

@@ -355,10 +355,9 @@ def page_url(real_bot):
     """The real page (assistant/page.py) over the real assistant, served on a free loopback port:
     its URL. One server per test module (tests/test_page.py over HTTP, tests/browser/ in Chromium)."""
     pytest.importorskip("gradio")
-    from assistant.page import build_app
-    from tests.page_server import serve
+    from assistant.page import build_app, serve_on_loopback
     app = build_app(real_bot)
-    yield serve(app, real_bot)
+    yield serve_on_loopback(app, real_bot)
     app.close()
 
 

@@ -17,9 +17,9 @@ from PIL import Image  # noqa: E402
 
 from assistant.catalog.download import luma_root  # noqa: E402
 from assistant.catalog.luma import MEDIA  # noqa: E402
-from assistant.page import build_app, caption, explains_shown_item, item_dict, launch_options, media_roots  # noqa: E402
+from assistant.page import (build_app, caption, explains_shown_item, item_dict, launch_options, media_roots,  # noqa: E402
+                            serve_on_loopback)
 from assistant.page_cards import CSS, card_html  # noqa: E402
-from tests.page_server import serve  # noqa: E402
 
 
 @pytest.mark.unit
@@ -156,7 +156,7 @@ def test_core_failure_is_shown_in_chat(bot):
             raise RuntimeError("index offline")
 
     app = build_app(Broken())
-    client = Client(serve(app, bot), verbose=False)
+    client = Client(serve_on_loopback(app, bot), verbose=False)
     try:
         text, items, _ = chat(client, "", "hello")
         assert "could not handle" in text and items == []
@@ -188,26 +188,23 @@ def test_the_api_rejects_malformed_payloads_with_what_was_wrong(served):
     assert "must be true or false" in client.predict(chat(client, "", "tees")[2], 1, "maybe", api_name="/feedback")
     text, items, _ = chat(client, "", "\x00\x00 women's tees \u202e under $30")
     assert "removed 3 invisible or control characters" in text and items
+    assert chat(client, "", 12345)[0] == "The message must be text, not a number."  # as JSON, not a bare error
+    text, items, _ = client.predict({"text": "tees", "files": ["/etc/hostname"]}, "", api_name="/chat")
+    assert "must be uploaded as a file" in text and not items  # a path on the server is never read
 
 
 def test_a_sample_of_the_fuzz_corpus_over_http(served, bot, tmp_path):
-    """Text and file cases of the corpus (assistant/evaluation/fuzz_corpus.py) through /chat: each
-    answered, nothing of the server's insides in the reply, items within the session's constraints."""
-    from assistant.evaluation.fuzz_corpus import internals_in, load_corpus, message_images, message_text, sample
+    """Cases of the corpus (assistant/evaluation/fuzz_corpus.py) through /chat, files uploaded and
+    wrong payload types sent as the JSON they are: each answered, nothing of the server's insides in
+    the reply, items within the session's constraints (the whole corpus: `bench load --parts fuzz-http`)."""
+    from assistant.evaluation.fuzz_corpus import load_corpus, sample
+    from assistant.evaluation.fuzz_http import keeping_replies, run_case
     client, _ = served
-    cases = [c for c in load_corpus() if isinstance(message_text(c), (str, type(None)))
-             and isinstance(message_images(c) or [], list) and all(isinstance(i, bytes) for i in message_images(c) or [])]
-    for case in sample(cases, 12):
-        files = []
-        for n, data in enumerate(message_images(case) or []):
-            (path := tmp_path / f"{case['id']}-{n}.jpg").write_bytes(data)
-            files.append(path)
-        session = chat(client, "", case["before"])[2] if case["before"] else ""
-        text, items, sid = chat(client, session, message_text(case) or "", files)
-        assert text.strip() and not internals_in(text, message_text(case) or ""), (case["id"], text)
-        from tools.catalog_filter import violations
-        wanted = bot.sessions.load(sid).constraints
-        assert all(not violations(bot.catalog.get(i["sku"]), wanted) for i in items) or "closest" in text, case["id"]
+    cases = load_corpus()
+    wrong_types = [c for c in cases if c["kind"] in ("wrong_type", "bad_photo", "huge_list")]
+    with keeping_replies(bot) as replies:
+        for case in sample(cases, 10) + sample(wrong_types, 4):
+            assert not run_case(client, bot, case, tmp_path, replies), case["id"]
 
 
 def test_page_needs_nothing_from_outside(served):

@@ -8,7 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from assistant.turn_input import InputRejected, check_images, check_position, check_session_id, clean_text
+from assistant.turn_input import (InputRejected, check_api_message, check_images, check_position, check_session_id,
+                                  clean_text)
 
 pytestmark = pytest.mark.unit
 
@@ -127,3 +128,24 @@ def test_the_checks_alone():
     assert check_position("2") == 2 and check_position(3.0) == 3
     with pytest.raises(InputRejected, match="not a true/false value"):
         check_position(True)
+
+
+def test_the_api_message_takes_uploads_only_and_says_what_was_wrong(tmp_path):
+    """The /chat API's message (assistant/page.py): an upload in the server's upload folder is a photo;
+    a path the caller names on the server is refused, whatever its form; other wrong values are left
+    to respond(), which says what was wrong with them."""
+    uploads = tmp_path / "uploads"
+    (uploads / "a1").mkdir(parents=True)
+    (photo := uploads / "a1" / "p.jpg").write_bytes(jpeg_bytes())
+    assert check_api_message("tees", uploads) == ("tees", [])
+    assert check_api_message(None, uploads) == (None, [])
+    assert check_api_message({"text": "like this", "files": [{"path": str(photo)}]}, uploads) == ("like this", [str(photo)])
+    assert check_api_message({"text": "x", "files": [None, 3]}, uploads) == ("x", [None, 3])
+    assert check_api_message({"text": "x", "files": 3.5}, uploads) == ("x", 3.5)
+    for forged in ["/etc/passwd", {"path": "/etc/passwd"}, {"path": str(uploads / ".." / "p.jpg")}, {"path": str(uploads)}]:
+        with pytest.raises(InputRejected, match="uploaded as a file"):
+            check_api_message({"text": "x", "files": [forged]}, uploads)
+    with pytest.raises(InputRejected, match=r"not a list of 2 values"):
+        check_api_message(["a", "b"], uploads)
+    with pytest.raises(InputRejected, match="only \"text\" and \"files\""):
+        check_api_message({"text": "x", "cmd": "rm"}, uploads)

@@ -2,6 +2,7 @@
 
 * fuzz: the fuzz corpus (fuzz_corpus.py) through Assistant.respond: exceptions escaping, internals
   in replies, items breaking a stated constraint (`fuzz_failures` counts cases with any of them).
+* fuzz-http: the same corpus through the page's `/chat` API on a real Gradio server (fuzz_http.py).
 * kill -9: a child process runs turns in its own sessions and prints each turn's session once
   respond() has returned; it is killed with SIGKILL at random moments and restarted until 50 turns
   have completed; then every completed turn must be in the store (`kill9_turns_lost`), the store
@@ -11,7 +12,7 @@
 * http: concurrent conversations over HTTP against a real server, one and two worker processes
   (http_load.py; always the real chat model, as the server runs it).
 
-The planner of the first three is the real one unless `planner="search"`: every turn searches with
+The planner of the first four is the real one unless `planner="search"`: every turn searches with
 the tracker's reading (no chat model), which leaves the serving, store and input paths the same
 and takes a fraction of the time.
 """
@@ -139,18 +140,24 @@ def run_sessions(bot, sessions: int) -> dict:
             "sessions_turns_per_s": 2 * sessions / elapsed}
 
 
-PARTS = ("fuzz", "kill9", "sessions", "http")
+PARTS = ("fuzz", "fuzz-http", "kill9", "sessions", "http")
 
 
 def run_load_bench(settings, planner: str = "real", fuzz_limit: int | None = None, kill9_turns: int = 50,
                    sessions: int = 300, http_sessions: int = 50, parts: tuple[str, ...] = PARTS,
                    out_dir: Path | None = None) -> dict:
     figures, failures = {"planner": planner}, {}
-    if {"fuzz", "sessions"} & set(parts):
+    if {"fuzz", "fuzz-http", "sessions"} & set(parts):
         bot = _bot(dataclasses.replace(settings, data_dir=fresh_store(settings, "load-bench-")), planner)
     if "fuzz" in parts:
         figures.update(run_fuzz(bot, fuzz_limit))
         failures["fuzz"] = figures.pop("fuzz_failed")
+    if "fuzz-http" in parts:
+        from assistant.evaluation.fuzz_corpus import load_corpus, sample
+        from assistant.evaluation.fuzz_http import run_fuzz_http
+        cases = load_corpus()
+        figures.update(run_fuzz_http(bot, sample(cases, fuzz_limit) if fuzz_limit else cases))
+        failures["fuzz_http"] = figures.pop("fuzz_http_failed")
     if "kill9" in parts:
         figures.update(run_kill9(settings, planner, kill9_turns))
     if "sessions" in parts:
