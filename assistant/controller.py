@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog.constraints import FIELDS as CONSTRAINT_FIELDS
 from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, singular
+from assistant.dialogue.exclusions import says_no
 from assistant.dialogue.pointing import ASKS_TO_SEE
 from assistant.dialogue.spelling import edit_distance, english_words
 from assistant.planning.compact_format import words_of
@@ -137,7 +138,9 @@ class Controller:
         """The arguments the shopper's words support, by each argument's declared source
         (tools/grounding.py), or None when the call cannot be grounded."""
         said = f"{turn.text} {turn.reading.text}"  # as typed, and with its typos corrected
-        args = {k: v for k, v in proposed.items() if k not in CONSTRAINT_FIELDS or shopper_said(v, said)}
+        negated = says_no(said)  # a value left out by the model needs words that leave it out
+        args = {k: v for k, v in proposed.items() if k not in CONSTRAINT_FIELDS
+                or (shopper_said(v, said) and (negated or not k.startswith("not_")))}
         try:
             for key, source in self.registry.grounding(name).items():
                 SOURCES[source](args, key, turn, catalog)

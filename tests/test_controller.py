@@ -246,3 +246,14 @@ def test_a_model_exclusion_of_what_the_shopper_wants_is_dropped():
     args = {"not_material": ["Cotton"]}
     drop_contradictions(args, Constraints(material="cotton"))
     assert args == {}
+
+
+@pytest.mark.unit
+def test_a_model_exclusion_needs_words_that_leave_something_out(small_bot, session_id):
+    """"short sleeved" says "sleeve" but leaves nothing out: the model's not_feature ["sleeve"] goes;
+    "no sleeves then" leaves them out, so the same call keeps it."""
+    bot, _ = small_bot([catalog_filter(not_feature=["sleeve"]), "", catalog_filter(not_feature=["sleeve"]), ""])
+    kept = bot.respond(session_id, "womens tees, short sleeved")
+    assert "not_feature" not in kept.tool_calls[0]["arguments"]
+    left_out = bot.respond(session_id, "no sleeves then")
+    assert "sleeve" in left_out.tool_calls[0]["arguments"].get("not_feature")

@@ -45,6 +45,13 @@ ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also
 EXCLUDED_BY = {name[len("not_"):]: name for name in FIELDS if name.startswith("not_")}
 
 
+def says_no(text: str) -> bool:
+    """The words leave something out (a negation or a refusal said after the values): without
+    them, an exclusion is nobody's ("short sleeved" leaves out no sleeves)."""
+    text = text.lower()
+    return bool(re.search(NEGATION, text) or re.search(REFUSED_AFTER, text))
+
+
 def blank(text: str, start: int, end: int) -> str:
     """The text with text[start:end] turned to spaces: words read once are not read again, and every
     other match keeps its position."""

@@ -309,6 +309,8 @@ def test_a_kind_read_by_who_it_is_for_and_by_the_last_part_of_a_compound(small_v
     (["a timepiece for my grandad", "with a leather strap"], {"gender": "Men", "category": ["Watches"],
                                                               "material": "leather"}),
     (["womens tees", "short sleeved"], {"gender": "Women", "category": ["Tees"]}),
+    (["gym top for a woman, not a bra and not a tank", "short sleeved"],  # short-sleeved tops are tees
+     {"gender": "Women", "category": ["Tees"], "not_category": ["Bras & Tanks", "Tanks"]}),
     (["mens jeans 30 waist"], {"gender": "Men", "category": ["Pants"], "size": "30"}),
 ])
 def test_wordings_from_the_first_run_of_the_sixth_report_set(small_vocab, small_catalog, messages, expected):
