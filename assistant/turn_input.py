@@ -118,7 +118,7 @@ def check_api_message(message, upload_folder) -> tuple:
                             f"not {kind_of(message)}.")
     unknown = sorted(set(message) - {"text", "files"})
     if unknown:
-        raise InputRejected(f'The message may have only "text" and "files", not {len(unknown)} other fields.')
+        raise InputRejected(f'The message may have only "text" and "files", no other fields ({len(unknown)} sent).')
     files = message.get("files")
     if not isinstance(files, list):
         return message.get("text"), files  # respond() says what is wrong with the container
