@@ -32,7 +32,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.models.decoding import PrefixCachedDecoder
-from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, parse_value, property_kind, takes_list, words_of
+from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, answer_ids, argument_pieces, parse_value, \
+    property_kind, takes_list, words_of
 
 log = logging.getLogger(__name__)
 
@@ -235,17 +236,19 @@ class LocalChatModel(BaseChatModel):
     def _generate(self, messages, stop=None, run_manager=None, tools=None, tool_choice=None,
                   reply_tokens: int | None = None, calibration: Calibration | None = None,
                   value_options: dict | None = None, word_options: dict | None = None,
-                  reply_kinds: tuple[str, ...] = (), **kwargs) -> ChatResult:
+                  reply_kinds: tuple[str, ...] = (), draft: dict | None = None, **kwargs) -> ChatResult:
         """One decision: a tool call or a reply. The planner's data, all optional:
         reply_tokens: the reply's word budget (default max_new_tokens; 0: no words);
         calibration: divide a no-request prior out of the first decisions;
         value_options: argument -> the strings its value is chosen among (closed fields);
         word_options: argument -> the words its free text may use besides the request's own;
-        reply_kinds: a reply names one of these kinds instead of being written."""
+        reply_kinds: a reply names one of these kinds instead of being written;
+        draft: the call the planner expects ({"tool", "arguments"}), checked by the model in the
+        prompt's own forward pass: it saves the passes where the model agrees and changes no choice."""
         with self._lock:
             budget = self.max_new_tokens if reply_tokens is None else reply_tokens
             message = self._decode(messages, tools or [], tool_choice, budget, calibration,
-                                   value_options or {}, word_options or {}, reply_kinds)
+                                   value_options or {}, word_options or {}, reply_kinds, draft)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _priors(self, messages, names: list[str], calibration: Calibration) -> tuple[dict, dict]:
@@ -263,7 +266,8 @@ class LocalChatModel(BaseChatModel):
         return scale(opening), scale(name)
 
     def _decode(self, messages, tools: list[dict], tool_choice, reply_tokens: int, calibration,
-                value_options: dict, word_options: dict, reply_kinds: tuple[str, ...]) -> AIMessage:
+                value_options: dict, word_options: dict, reply_kinds: tuple[str, ...],
+                draft: dict | None = None) -> AIMessage:
         d = self.decoder
         functions = {t["function"]["name"]: t["function"] for t in tools}
         opening_prior, name_prior = (self._priors(messages, list(functions), calibration)
@@ -271,6 +275,11 @@ class LocalChatModel(BaseChatModel):
         human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
         d.set_images(human.additional_kwargs.get("images") if human is not None else None)
         ids = d.encode(self.render(messages))
+        if draft and draft.get("tool") in functions and tool_choice != "none":
+            try:
+                d.speculate(ids, answer_ids(d.encode, draft, functions))
+            except (ValueError, TypeError, KeyError):  # a draft the schema does not fit: decode without it
+                log.debug("draft %s does not fit the schema", draft)
         if functions and tool_choice != "none":
             opening = TOOL_OPEN if tool_choice in ("any", "required") else \
                 d.choose(ids, [TOOL_OPEN, REPLY_OPEN], opening_prior)[0]
@@ -287,14 +296,17 @@ class LocalChatModel(BaseChatModel):
         name = quoted[:-1]
         ids = ids + d.encode(', "arguments": {')
         said = words_of(human.content if human is not None and isinstance(human.content, str) else "")
-        args = self._arguments(ids, functions[name].get("parameters", {}), said, value_options, word_options)
+        args = self._arguments(ids, functions[name].get("parameters", {}), said, value_options, word_options,
+                               (draft or {}).get("arguments"))
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
     def _arguments(self, ids: list[int], schema: dict, said: set[str], value_options: dict,
-                   word_options: dict) -> dict:
+                   word_options: dict, draft: dict | None = None) -> dict:
         """Keys in schema order, each included or skipped by the model; values by type, a string
-        among its value options or from its words when the caller gave them."""
+        among its value options or from its words when the caller gave them. Where the model leaves
+        the draft's arguments (another value, a key more or less), the draft's later arguments are
+        checked again in the pass the next key needs anyway."""
         d = self.decoder
         properties = list(schema.get("properties", {}).items())
         required = set(schema.get("required", []))
@@ -302,6 +314,10 @@ class LocalChatModel(BaseChatModel):
         position = 0
         while position < len(properties):
             remaining = properties[position:]
+            if draft and not d.on_draft(ids):
+                later = {key: draft[key] for key, _ in remaining if key in draft}
+                d.speculate(ids, [t for piece in argument_pieces(later, dict(remaining), first=not args)
+                                  for t in d.encode(piece)])
             # Keys come in schema order, so a key may be skipped only up to the next required one.
             last = next((i for i, (key, _) in enumerate(remaining) if key in required), len(remaining) - 1)
             sep = ", " if args else ""

@@ -25,7 +25,12 @@ def _word_forms(words: frozenset) -> tuple[frozenset, frozenset]:
 
 class PrefixCachedDecoder:
     """Greedy decoding over a growing token sequence, reusing the KV cache of its longest prefix.
-    Image placeholders in the sequence are fed as the projector's soft tokens (`set_images`)."""
+    Image placeholders in the sequence are fed as the projector's soft tokens (`set_images`).
+
+    `speculate` feeds a guessed continuation (a draft) in the same pass as the prompt and keeps the
+    next-token logits of each of its positions: a later `advance` to a sequence along the draft is
+    answered from those without a forward pass. The decisions stay the model's own (every choice is
+    still the argmax of its logits); a wrong draft only costs the passes it would have saved."""
 
     def __init__(self, model, tokenizer, projector=None):
         from transformers import DynamicCache
@@ -33,6 +38,9 @@ class PrefixCachedDecoder:
         self._new_cache = DynamicCache
         self.cache, self.cached_ids = None, []
         self.logits = None
+        self.draft_ids: list[int] = []  # the last speculated sequence, and its next-token logits by position
+        self.draft_logits: dict[int, torch.Tensor] = {}
+        self.passes = 0  # forward passes run (for the latency bench and tests)
         self.image_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
         self.soft = None  # soft tokens of the current sequence's photos, in placeholder order
         vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
@@ -54,7 +62,7 @@ class PrefixCachedDecoder:
         same = (soft is None and self.soft is None) or (
             soft is not None and self.soft is not None and soft.shape == self.soft.shape and torch.equal(soft, self.soft))
         if not same:
-            self.cache, self.cached_ids = None, []
+            self.cache, self.cached_ids, self.draft_ids, self.draft_logits = None, [], [], {}
         self.soft = soft
 
     def _embeds(self, ids: list[int], start: int) -> torch.Tensor:
@@ -74,25 +82,48 @@ class PrefixCachedDecoder:
     def advance(self, ids: list[int]) -> torch.Tensor:
         """Make `ids` the current sequence; return next-token logits (of the last position only: the
         vocabulary projection of every new position would cost more than the layers)."""
+        if self.on_draft(ids):  # (where a free-text value's own tokens leave the draft, they come back to it)
+            self.logits = self.draft_logits[len(ids) - 1]
+            return self.logits
+        self._feed(ids, keep=1)
+        return self.logits
+
+    @torch.no_grad()
+    def speculate(self, ids: list[int], draft: list[int]) -> torch.Tensor:
+        """`advance(ids)`, with `draft` fed after it in the same pass and the logits of its positions kept."""
+        full = ids + draft
+        logits = self._feed(full, keep=len(draft) + 1)
+        self.draft_ids, self.draft_logits = full, {len(ids) - 1 + i: row for i, row in enumerate(logits)}
+        return self.advance(ids)
+
+    def on_draft(self, ids: list[int]) -> bool:
+        """Whether `advance(ids)` is answered from the last draft's pass."""
+        return len(ids) - 1 in self.draft_logits and self.draft_ids[:len(ids)] == ids
+
+    def _feed(self, ids: list[int], keep: int) -> torch.Tensor:
+        """Run the model over what `ids` adds to the longest cached prefix; the next-token logits of
+        its last `keep` positions (the last become `self.logits`)."""
         common = 0
         for a, b in zip(self.cached_ids, ids):
             if a != b:
                 break
             common += 1
-        common = min(common, len(ids) - 1)  # always feed at least one token to get logits
-        if self.cache is None or common == 0:
+        common = min(common, len(ids) - keep)  # the positions whose logits are kept are fed again
+        if self.cache is None or common <= 0:
             self.cache, common = self._new_cache(), 0
         elif common < len(self.cached_ids):
             self.cache.crop(common - len(self.cached_ids))  # negative: drop that many tokens
         if self.image_id in ids[common:]:
             out = self.model(inputs_embeds=self._embeds(ids, common), past_key_values=self.cache, use_cache=True,
-                             logits_to_keep=1)
+                             logits_to_keep=keep)
         else:
             out = self.model(input_ids=torch.tensor([ids[common:]]), past_key_values=self.cache, use_cache=True,
-                             logits_to_keep=1)
+                             logits_to_keep=keep)
+        self.passes += 1
         self.cache, self.cached_ids = out.past_key_values, list(ids)
-        self.logits = out.logits[0, -1].float()
-        return self.logits
+        logits = out.logits[0].float()
+        self.logits = logits[-1]
+        return logits
 
     def branch(self, ids: list[int], options: list[str]) -> dict[int, float]:
         """Log-probabilities of the tokens where `options` first diverge (forced prefix followed)."""

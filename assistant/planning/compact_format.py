@@ -137,8 +137,13 @@ def answer_pieces(gold: dict, schemas: dict[str, dict]) -> list[str]:
     unknown = set(args) - set(properties)
     if unknown:
         raise ValueError(f"{name} has no argument {sorted(unknown)}")
-    pieces = [TOOL_OPEN + '\n{"name": "', f'{name}"', ', "arguments": {']
-    first = True
+    return [TOOL_OPEN + '\n{"name": "', f'{name}"', ', "arguments": {'] + argument_pieces(args, properties)
+
+
+def argument_pieces(args: dict, properties: dict, first: bool = True) -> list[str]:
+    """The pieces of a call's arguments in schema order and the closing brace; `first`: no argument
+    was written before them."""
+    pieces = []
     for key, spec in properties.items():
         if key not in args:
             continue
@@ -155,8 +160,7 @@ def answer_pieces(gold: dict, schemas: dict[str, dict]) -> list[str]:
         else:
             text = _value(value)
             pieces += ['"', json.dumps(text)[1:]]
-    pieces.append("}")
-    return pieces
+    return pieces + ["}"]
 
 
 def answer_ids(encode, gold: dict, schemas: dict[str, dict]) -> list[int]:

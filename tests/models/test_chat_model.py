@@ -135,3 +135,41 @@ def test_a_list_argument_is_written_back_as_a_list():
     properties = ToolRegistry().schema("search")["parameters"]["properties"]
     assert takes_list(properties["not_color"]) and not takes_list(properties["query"])
     assert parse_value("Black", as_list=True) == ["Black"] and parse_value("Black") == "Black"
+
+
+def _decode_counting(llm, chat_model, messages, **kwargs) -> tuple[dict, int]:
+    passes = chat_model.decoder.passes
+    call = llm.invoke(messages, tool_choice="any", **kwargs).tool_calls[0]
+    return {"name": call["name"], "args": call["args"]}, chat_model.decoder.passes - passes
+
+
+@pytest.mark.parametrize("text", ["red hoodie for men under 45 dollars", "womns jaket blu not black, size M or L"])
+def test_a_draft_saves_forward_passes_and_changes_no_choice(real_bot, text):
+    """The draft is checked in the prompt's pass: the model's own call, right or wrong draft alike."""
+    planner = real_bot.controller.planner
+    llm, chat_model = planner.llm, planner.chat_model
+    messages = [planner.system, HumanMessage(content=text)]
+    plain, plain_passes = _decode_counting(llm, chat_model, messages)
+    chat_model.decoder.cache = None  # nothing cached from the plain decoding but what a new turn has
+    right, right_passes = _decode_counting(llm, chat_model, messages,
+                                           draft={"tool": plain["name"], "arguments": plain["args"]})
+    wrong, _ = _decode_counting(llm, chat_model, messages,
+                                draft={"tool": "catalog_filter", "arguments": {"color": "Yellow", "sort": "rating"}})
+    assert right == plain and wrong == plain
+    assert right_passes == 1 < plain_passes
+
+
+@pytest.mark.unit
+def test_expected_call_is_what_the_tracker_read():
+    from assistant.catalog.constraints import Constraints
+    from assistant.dialogue.state import DialogueState
+    from assistant.dialogue.tracker import Reading
+    from assistant.planning.planner import Turn
+    from assistant.planning.tuned import expected_call
+    state = DialogueState("s", topic="jacket", constraints=Constraints.from_dict({"gender": "Women"}))
+    turn = lambda **read: Turn(state=state, text="", reading=Reading(**read), before={})  # noqa: E731
+    assert expected_call(turn()) == {"tool": "search", "arguments": {"query": "jacket", "gender": "Women"}}
+    assert expected_call(turn(sort="price_asc")) == {"tool": "catalog_filter",
+                                                     "arguments": {"gender": "Women", "sort": "price_asc"}}
+    assert expected_call(turn(photo="photo 1"))["arguments"]["photo"] == "photo 1"
+    assert expected_call(turn(recommend="similar")) == {"tool": "recommend", "arguments": {"relation": "similar"}}
