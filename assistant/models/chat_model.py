@@ -32,7 +32,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.models.decoding import PrefixCachedDecoder
-from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, answer_ids, argument_pieces, parse_value, \
+from assistant.planning.compact_format import REPLY_OPEN, TOOL_OPEN, answer_pieces, argument_pieces, parse_value, \
     property_kind, takes_list, words_of
 
 log = logging.getLogger(__name__)
@@ -276,10 +276,7 @@ class LocalChatModel(BaseChatModel):
         d.set_images(human.additional_kwargs.get("images") if human is not None else None)
         ids = d.encode(self.render(messages))
         if draft and draft.get("tool") in functions and tool_choice != "none":
-            try:
-                d.speculate(ids, answer_ids(d.encode, draft, functions))
-            except (ValueError, TypeError, KeyError):  # a draft the schema does not fit: decode without it
-                log.debug("draft %s does not fit the schema", draft)
+            self._check_draft(ids, lambda: answer_pieces(draft, functions))
         if functions and tool_choice != "none":
             opening = TOOL_OPEN if tool_choice in ("any", "required") else \
                 d.choose(ids, [TOOL_OPEN, REPLY_OPEN], opening_prior)[0]
@@ -301,6 +298,16 @@ class LocalChatModel(BaseChatModel):
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
+    def _check_draft(self, ids: list[int], pieces) -> None:
+        """Run a draft's text `pieces()` after `ids` in one pass (`PrefixCachedDecoder.speculate`);
+        a draft whose values do not fit the schema is left out (it only ever saves time)."""
+        try:
+            tokens = [t for piece in pieces() for t in self.decoder.encode(piece)]
+        except (ValueError, TypeError, KeyError) as error:
+            log.debug("draft left out: %s", error)
+            return
+        self.decoder.speculate(ids, tokens)
+
     def _arguments(self, ids: list[int], schema: dict, said: set[str], value_options: dict,
                    word_options: dict, draft: dict | None = None) -> dict:
         """Keys in schema order, each included or skipped by the model; values by type, a string
@@ -316,8 +323,7 @@ class LocalChatModel(BaseChatModel):
             remaining = properties[position:]
             if draft and not d.on_draft(ids):
                 later = {key: draft[key] for key, _ in remaining if key in draft}
-                d.speculate(ids, [t for piece in argument_pieces(later, dict(remaining), first=not args)
-                                  for t in d.encode(piece)])
+                self._check_draft(ids, lambda: argument_pieces(later, dict(remaining), first=not args))
             # Keys come in schema order, so a key may be skipped only up to the next required one.
             last = next((i for i, (key, _) in enumerate(remaining) if key in required), len(remaining) - 1)
             sep = ", " if args else ""

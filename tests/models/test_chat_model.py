@@ -155,7 +155,8 @@ def test_a_draft_saves_forward_passes_and_changes_no_choice(real_bot, text):
                                            draft={"tool": plain["name"], "arguments": plain["args"]})
     wrong, _ = _decode_counting(llm, chat_model, messages,
                                 draft={"tool": "catalog_filter", "arguments": {"color": "Yellow", "sort": "rating"}})
-    assert right == plain and wrong == plain
+    unfit, _ = _decode_counting(llm, chat_model, messages, draft={"tool": "search", "arguments": {"price_max": "cheap"}})
+    assert right == plain and wrong == plain and unfit == plain
     assert right_passes == 1 < plain_passes
 
 
