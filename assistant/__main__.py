@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from assistant.evaluation.robust import SETS as ROBUST_SETS
 from assistant.settings import Settings
 
 
@@ -296,11 +297,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--variants", nargs="+", choices=["base", "lora_text", "lora_projector", "endpoint"],
                    help="controller: model variants to score (default: the three local ones; endpoint: the "
                         "endpoint planner on SHOPASSIST_CHAT_ENDPOINT)")
-    e.add_argument("--set", choices=["scripted", "robust", "robust-dev", "robust-seen", "robust-seen-2", "robust-seen-3",
-                                     "robust-seen-4", "robust-seen-5"],
-                   default="scripted",
+    e.add_argument("--set", choices=["scripted", *ROBUST_SETS], default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
-                        "(robust) or the development sets (robust-dev; robust-seen ... robust-seen-5: the earlier "
+                        "(robust) or the development sets (robust-dev; robust-seen ... robust-seen-6: the earlier "
                         "report sets)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
