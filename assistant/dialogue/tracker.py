@@ -122,6 +122,12 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
                 reading.refused.append(m.group(1))
 
 
+# Who the clothes are for, said about them rather than named: "hes an L", "she likes blue", "my bro",
+# "for me (f)". A pronoun counts only before words that describe the wearer.
+WEARER_GENDER = re.compile(r"\b(he|she)(?:'s|s)?\s+(?:is|wears|likes|loves|prefers|needs|wants|takes|has|into|an?|size|\d)"
+                           r"|\bmy (bro|bruv|sis)\b|\((m|f)\)")
+
+
 def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     for word in re.findall(r"[a-z']+", t):
         # "ladies'" as "ladies", "dad's birthday" as "dad"; "men's" is listed
@@ -130,6 +136,8 @@ def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
             reading.set["gender"] = GENDER_SYNONYMS[word]
     if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
         reading.set["gender"] = "Women" if "for her" in t else "Men"
+    if "gender" not in reading.set and (m := WEARER_GENDER.search(t)):
+        reading.set["gender"] = "Men" if (m.group(1) or m.group(2) or m.group(3)) in ("he", "bro", "bruv", "m") else "Women"
 
 
 BROAD_CATEGORIES = {"Tops", "Bottoms", "Gear"}

@@ -321,3 +321,15 @@ def test_wordings_from_the_first_run_of_the_sixth_report_set(small_vocab, small_
 def test_an_order_said_up_top_leaves_no_category(small_vocab, small_catalog):
     state, readings = run(small_vocab, small_catalog, "mens joggers, 34 waist", "lowest price up top pls")
     assert readings[-1].sort == "price_asc" and state.constraints.get("category") == ["Pants"]
+
+
+@pytest.mark.parametrize("message, gender", [
+    ("hoodie for my nefew, hes 16, medum", "Men"), ("my other half wants a new windbreaker, hes an L", "Men"),
+    ("red or orange or yellow, he likes bright", "Men"), ("crewneck for my bro, hes into red", "Men"),
+    ("she's an xs or s, likes blue or purple", "Women"), ("hoodie for me (f) not purple", "Women"),
+    ("thanks bro", None), ("the one he showed me", None)])
+def test_who_it_is_for_said_about_the_wearer(small_vocab, small_catalog, message, gender):
+    """Wordings of the seventh report set's first run: a pronoun before words that describe the
+    wearer, "my bro", "(f)"; a pronoun alone or a "bro" said to the assistant say nothing."""
+    state, _ = run(small_vocab, small_catalog, message)
+    assert state.constraints.get("gender") == gender
