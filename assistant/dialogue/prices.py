@@ -29,27 +29,37 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (r"\b(more|less|lower|higher|cheaper|dearer|other) then\b", r"\1 than"),  # "no more then 70"
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
                (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
-               (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: up)? to\s*(\$?\d)", r"up to \1"))
+               (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: (?:it|that|this|the budget|my budget))?(?: up)? to"
+                r"\s*(\$?\d)", r"up to \1"))
 
 
-# A step from the bound held: "10 less than that", "another fiver", "a tenner more is fine".
+# A step from the bound held: "10 less than that", "another fiver", "a tenner more is fine", "drop that
+# by 20", "half that" (the budget; "half that price" is an item's, vague_prices.py).
 AMOUNT = r"(\$?\s*\d+(?:\.\d+)?|a fiver|a tenner|fiver|tenner)"
-STEP = (rf"\b(?:another|an extra|extra|a further|plus)\s+{AMOUNT}|"
-        rf"\b{AMOUNT}\s*(?:dollars?|bucks|quid)?\s+(less|more|cheaper|lower|higher|dearer|extra|on top|up)\b")
+HELD = r"(?:\s+(?:it|that|this|the budget|my budget|the max|the price))?"
+STEPS = ((rf"\b(?:another|an extra|extra|a further|plus)\s+{AMOUNT}", "up"),
+         (rf"\b{AMOUNT}\s*(?:dollars?|bucks|quid)?\s+(?:less|cheaper|lower)\b", "down"),
+         (rf"\b{AMOUNT}\s*(?:dollars?|bucks|quid)?\s+(?:more|higher|dearer|extra|on top|up)\b", "up"),
+         (rf"\b(?:drop|lower|cut|reduce|knock|bring|take){HELD}(?:\s+down)?\s+by\s+{AMOUNT}", "down"),
+         (rf"\b(?:raise|bump|up|increase|push){HELD}(?:\s+up)?\s+by\s+{AMOUNT}", "up"),
+         (r"\bhalf (?:of )?(?:that|it|the budget|my budget)\b(?!\s+price)", "half"))
 
 
 def read_price_step(t: str, reading, state) -> str:
-    """The bound held moved by the amount said; returns the text with the step's words blanked."""
-    m = re.search(STEP, t)
+    """The bound held moved as said; returns the text with the step's words blanked."""
     held = state.constraints.get("price_max") if state is not None else None
-    if not m or held is None:
+    found = next(((m, how) for pattern, how in STEPS if (m := re.search(pattern, t))), None)
+    if found is None or held is None:
         return t
-    amount = m.group(1) or m.group(2)
+    m, how = found
+    if how == "half":
+        reading.set["price_max"] = round(held / 2, 2)
+        return blank(t, *m.span())
+    amount = m.group(1)
     value = {"fiver": 5.0, "tenner": 10.0}.get(amount.split()[-1]) or parse_number(amount)
     if value is None:
         return t
-    down = bool(m.group(3) and m.group(3) in ("less", "cheaper", "lower"))
-    reading.set["price_max"] = round(held - value if down else held + value, 2)
+    reading.set["price_max"] = round(held - value if how == "down" else held + value, 2)
     return blank(t, *m.span())
 
 

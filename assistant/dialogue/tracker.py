@@ -88,9 +88,13 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     """Catalog colours, their synonyms, and "in <word>" for words we then try to map; several
     joined by "or" are either of them."""
     found = []
+    colours = {c.lower() for c in vocab.colors}
     for m in re.finditer(r"[a-z]+", t):
         word = m.group(0)
-        if word in {c.lower() for c in vocab.colors} or word in COLOUR_SYNONYMS or word in NAMED_RGB:
+        # "brownish", "reddish", "bluish": a colour's stem and -ish is that colour
+        stem = re.sub(r"(?<=[a-z]{3})(?:d?ish)$", "", word)
+        word = next((w for w in (stem, stem + "e") if stem != word and (w in colours or w in COLOUR_SYNONYMS)), word)
+        if word in colours or word in COLOUR_SYNONYMS or word in NAMED_RGB:
             try:
                 mapped = vocab.color(word)
                 if re.match(r"\s+one\b", t[m.end():]) and re.search(r"\b(?:the|that|this)\s+$", t[:m.start()]) \

@@ -52,8 +52,13 @@ def test_cheaper_than_that_is_about_the_bound_held_not_the_first_item(small_voca
      {"gender": "Women", "category": ["Hoodies & Sweatshirts"], "price_max": 60.0}),
     (["sports bra thats not black or white", "cant really spend more than 30"],
      {"category": ["Bras & Tanks"], "not_color": ["Black", "White"], "price_max": 30.0}),
+    (["blokes shell jacket, max 70 quid", "hmm drop that by 20"], {"price_max": 50.0, "gender": "Men", "category": ["Jackets"]}),
+    (["mens hoodie for under 45", "ok stretch it to 55"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "price_max": 55.0}),
+    (["footy shorts for the fella, budget 60", "actually half that"],
+     {"price_max": 30.0, "gender": "Men", "category": ["Shorts"]}),
 ])
 def test_spending_said_loosely_and_steps_from_the_bound_held(small_vocab, small_catalog, messages, expected):
-    """Wordings from the first run of the sixth report set."""
+    """Wordings from the first runs of the sixth and seventh report sets."""
     state, readings = run(small_vocab, small_catalog, *messages)
     assert state.constraints.to_dict() == expected and not readings[-1].errors

@@ -333,3 +333,10 @@ def test_who_it_is_for_said_about_the_wearer(small_vocab, small_catalog, message
     wearer, "my bro", "(f)"; a pronoun alone or a "bro" said to the assistant say nothing."""
     state, _ = run(small_vocab, small_catalog, message)
     assert state.constraints.get("gender") == gender
+
+
+@pytest.mark.parametrize("message, colour", [("summat brownish", "Brown"), ("reddish shorts", "Red"),
+                                             ("bluish tees", "Blue"), ("greyish jacket", "Gray"), ("english tees", None)])
+def test_a_colour_with_ish_is_that_colour(small_vocab, small_catalog, message, colour):
+    state, _ = run(small_vocab, small_catalog, message)
+    assert state.constraints.get("color") == colour
