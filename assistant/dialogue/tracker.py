@@ -141,7 +141,8 @@ def read_gender(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     if "gender" not in reading.set and re.search(r"\bfor (her|him)\b", t):
         reading.set["gender"] = "Women" if "for her" in t else "Men"
     if "gender" not in reading.set and (m := WEARER_GENDER.search(t)):
-        reading.set["gender"] = "Men" if (m.group(1) or m.group(2) or m.group(3)) in ("he", "bro", "bruv", "m") else "Women"
+        said = next(g for g in m.groups() if g)
+        reading.set["gender"] = "Men" if said in ("he", "bro", "bruv", "m") else "Women"
 
 
 BROAD_CATEGORIES = {"Tops", "Bottoms", "Gear"}
