@@ -40,7 +40,7 @@ class PrefixCachedDecoder:
         self.logits = None
         self.draft_ids: list[int] = []  # the last speculated sequence, and its next-token logits by position
         self.draft_logits: dict[int, torch.Tensor] = {}
-        self.passes = 0  # forward passes run (for the latency bench and tests)
+        self.passes = 0  # forward passes run (read by tests and docs/experiments/draft_decoding.py)
         self.image_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
         self.soft = None  # soft tokens of the current sequence's photos, in placeholder order
         vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
