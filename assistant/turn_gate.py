@@ -1,7 +1,7 @@
 """How many turns one process runs at once, how many may wait, and what the others are told.
 
 Turns of different sessions run side by side up to `running` at a time (the models and indexes are
-shared and read-only; the chat model's decoder, which keeps a KV cache, takes its own lock), and
+shared and read-only; each decoding turn has a KV cache of its own, `LocalChatModel._checkout`), and
 up to `waiting` more wait for a slot. A turn that finds all of those taken is not queued behind
 them: it is refused at once with an estimate of when a slot will be free, so a caller is told
 "busy, try again in N s" instead of hanging. Per-session order is kept by the session lock, which

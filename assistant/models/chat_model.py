@@ -19,6 +19,8 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -172,10 +174,13 @@ class LocalChatModel(BaseChatModel):
     adapter_dir: Path | None = None  # LoRA adapter + projector (assistant/training/controller.py)
     merge: bool = True               # merge the adapter into the weights (faster; False for comparison)
     weights: str = "float32"         # "auto", "mixed" or "float32" at inference (settings.chat_weights)
+    decoders: int = 1                # decisions decoded at once (settings.turns_at_once), each with its own KV cache
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _decoder: Any = PrivateAttr(default=None)
     _prior_cache: dict = PrivateAttr(default_factory=dict)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _pool: Any = PrivateAttr(default_factory=threading.Condition)
+    _idle: list = PrivateAttr(default_factory=list)  # decoders not in use, the last put back last
+    _made: int = PrivateAttr(default=0)
 
     @property
     def _llm_type(self) -> str:
@@ -189,6 +194,7 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def decoder(self) -> PrefixCachedDecoder:
+        """The first decoder (the one a single thread always gets back from `_checkout`)."""
         if self._decoder is None:
             if self.adapter_dir is not None:
                 model, tokenizer, projector = load_with_adapter(self.adapter_dir, self.model_name, self.models_dir, self.merge)
@@ -199,6 +205,28 @@ class LocalChatModel(BaseChatModel):
             model = inference_weights(model, self.weights if self.merge else "float32")
             self._decoder = PrefixCachedDecoder(model, tokenizer, projector)
         return self._decoder
+
+    @contextmanager
+    def _checkout(self) -> Iterator[PrefixCachedDecoder]:
+        """A decoder for one decision, the thread's own until it is put back: the weights are shared
+        and read-only, the KV cache is each decoder's. The last one put back comes first (its cache
+        most likely holds the prompt's prefix); a new one is made while fewer than `decoders` exist,
+        else the caller waits."""
+        with self._pool:
+            if not self._made:
+                self._idle, self._made = [self.decoder], 1
+            while not self._idle and self._made >= self.decoders:
+                self._pool.wait()
+            if self._idle:
+                decoder = self._idle.pop()
+            else:
+                decoder, self._made = self.decoder.fork(), self._made + 1
+        try:
+            yield decoder
+        finally:
+            with self._pool:
+                self._idle.append(decoder)
+                self._pool.notify()
 
     def bind_tools(self, tools, **kwargs):
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
@@ -229,9 +257,14 @@ class LocalChatModel(BaseChatModel):
     # -- generation -------------------------------------------------------------------
 
     def warm_up(self, messages: list[BaseMessage]) -> None:
-        """Compute the KV cache of a fixed prompt prefix (the system prompt) ahead of the first turn."""
-        with self._lock:
-            self.decoder.advance(self.decoder.encode(self.render(messages)))
+        """Compute the KV cache of a fixed prompt prefix (the system prompt) ahead of the first turn,
+        in every decoder."""
+        with self._checkout() as first:
+            first.advance(first.encode(self.render(messages)))
+            with self._pool:
+                while self._made < self.decoders:  # copies of a cache nobody else is using
+                    self._idle.insert(0, first.fork(with_cache=True))
+                    self._made += 1
 
     def _generate(self, messages, stop=None, run_manager=None, tools=None, tool_choice=None,
                   reply_tokens: int | None = None, calibration: Calibration | None = None,
@@ -245,18 +278,17 @@ class LocalChatModel(BaseChatModel):
         reply_kinds: a reply names one of these kinds instead of being written;
         draft: the call the planner expects ({"tool", "arguments"}), checked by the model in the
         prompt's own forward pass: it saves the passes where the model agrees and changes no choice."""
-        with self._lock:
-            budget = self.max_new_tokens if reply_tokens is None else reply_tokens
-            message = self._decode(messages, tools or [], tool_choice, budget, calibration,
+        budget = self.max_new_tokens if reply_tokens is None else reply_tokens
+        with self._checkout() as decoder:
+            message = self._decode(decoder, messages, tools or [], tool_choice, budget, calibration,
                                    value_options or {}, word_options or {}, reply_kinds, draft)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _priors(self, messages, names: list[str], calibration: Calibration) -> tuple[dict, dict]:
+    def _priors(self, d: PrefixCachedDecoder, messages, names: list[str], calibration: Calibration) -> tuple[dict, dict]:
         """What the model picks with no request at all: computed once per system prompt, request
         and tool set, then scaled by the calibration's share."""
         key = (messages[0].content if messages else "", calibration.content_free, tuple(names))
         if key not in self._prior_cache:
-            d = self.decoder
             ids = d.encode(self.render(messages[:1] + [HumanMessage(content=calibration.content_free)]))
             opening = d.branch(ids, [TOOL_OPEN, REPLY_OPEN])
             name = d.branch(ids + d.encode(TOOL_OPEN + '\n{"name": "'), [f'{n}"' for n in names])
@@ -265,18 +297,17 @@ class LocalChatModel(BaseChatModel):
         scale = lambda prior: {t: calibration.share * v for t, v in prior.items()}  # noqa: E731
         return scale(opening), scale(name)
 
-    def _decode(self, messages, tools: list[dict], tool_choice, reply_tokens: int, calibration,
-                value_options: dict, word_options: dict, reply_kinds: tuple[str, ...],
+    def _decode(self, d: PrefixCachedDecoder, messages, tools: list[dict], tool_choice, reply_tokens: int,
+                calibration, value_options: dict, word_options: dict, reply_kinds: tuple[str, ...],
                 draft: dict | None = None) -> AIMessage:
-        d = self.decoder
         functions = {t["function"]["name"]: t["function"] for t in tools}
-        opening_prior, name_prior = (self._priors(messages, list(functions), calibration)
+        opening_prior, name_prior = (self._priors(d, messages, list(functions), calibration)
                                      if calibration is not None and calibration.share and functions else ({}, {}))
         human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
         d.set_images(human.additional_kwargs.get("images") if human is not None else None)
         ids = d.encode(self.render(messages))
         if draft and draft.get("tool") in functions and tool_choice != "none":
-            self._check_draft(ids, lambda: answer_pieces(draft, functions))
+            self._check_draft(d, ids, lambda: answer_pieces(draft, functions))
         if functions and tool_choice != "none":
             opening = TOOL_OPEN if tool_choice in ("any", "required") else \
                 d.choose(ids, [TOOL_OPEN, REPLY_OPEN], opening_prior)[0]
@@ -293,28 +324,28 @@ class LocalChatModel(BaseChatModel):
         name = quoted[:-1]
         ids = ids + d.encode(', "arguments": {')
         said = words_of(human.content if human is not None and isinstance(human.content, str) else "")
-        args = self._arguments(ids, functions[name].get("parameters", {}), said, value_options, word_options,
+        args = self._arguments(d, ids, functions[name].get("parameters", {}), said, value_options, word_options,
                                (draft or {}).get("arguments"))
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
-    def _check_draft(self, ids: list[int], pieces) -> None:
+    @staticmethod
+    def _check_draft(d: PrefixCachedDecoder, ids: list[int], pieces) -> None:
         """Run a draft's text `pieces()` after `ids` in one pass (`PrefixCachedDecoder.speculate`);
         a draft whose values do not fit the schema is left out (it only ever saves time)."""
         try:
-            tokens = [t for piece in pieces() for t in self.decoder.encode(piece)]
+            tokens = [t for piece in pieces() for t in d.encode(piece)]
         except (ValueError, TypeError, KeyError) as error:
             log.debug("draft left out: %s", error)
             return
-        self.decoder.speculate(ids, tokens)
+        d.speculate(ids, tokens)
 
-    def _arguments(self, ids: list[int], schema: dict, said: set[str], value_options: dict,
+    def _arguments(self, d: PrefixCachedDecoder, ids: list[int], schema: dict, said: set[str], value_options: dict,
                    word_options: dict, draft: dict | None = None) -> dict:
         """Keys in schema order, each included or skipped by the model; values by type, a string
         among its value options or from its words when the caller gave them. Where the model leaves
         the draft's arguments (another value, a key more or less), the draft's later arguments are
         checked again in the pass the next key needs anyway."""
-        d = self.decoder
         properties = list(schema.get("properties", {}).items())
         required = set(schema.get("required", []))
         args: dict = {}
@@ -323,7 +354,7 @@ class LocalChatModel(BaseChatModel):
             remaining = properties[position:]
             if draft and not d.on_draft(ids):
                 later = {key: draft[key] for key, _ in remaining if key in draft}
-                self._check_draft(ids, lambda: argument_pieces(later, dict(remaining), first=not args))
+                self._check_draft(d, ids, lambda: argument_pieces(later, dict(remaining), first=not args))
             # Keys come in schema order, so a key may be skipped only up to the next required one.
             last = next((i for i, (key, _) in enumerate(remaining) if key in required), len(remaining) - 1)
             sep = ", " if args else ""

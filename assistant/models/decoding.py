@@ -4,6 +4,7 @@ allowed set (a trie walk), strings are free text up to the closing quote, or wor
 `LocalChatModel` (chat_model.py) builds tool calls from these pieces."""
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 
@@ -48,6 +49,15 @@ class PrefixCachedDecoder:
         self.digit_ids = [i for i, s in enumerate(text) if s and all(c in "0123456789." for c in s)]
         self.newline_ids = {i for i, s in enumerate(text) if "\n" in s}
         self.eos_ids = {tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|endoftext|>")}
+
+    def fork(self, with_cache: bool = False) -> "PrefixCachedDecoder":
+        """Another decoder over the same weights, tokenizer and tables, for another thread: its
+        sequence and KV cache are its own (a copy of this one's with_cache, which must then be idle)."""
+        twin = copy.copy(self)
+        twin.cache = copy.deepcopy(self.cache) if with_cache and self.cache is not None else None
+        twin.cached_ids = list(self.cached_ids) if twin.cache is not None else []
+        twin.logits, twin.draft_ids, twin.draft_logits, twin.passes = None, [], {}, 0
+        return twin
 
     def encode(self, text: str) -> list[int]:
         return self.tok.encode(text, add_special_tokens=False)

@@ -34,7 +34,7 @@ def load_planner(settings, registry, vocab, catalog, embedder):
     adapter = controller_adapter(settings)
     chat_model = LocalChatModel(model_name=settings.chat_model, models_dir=settings.models_dir,
                                 max_new_tokens=settings.max_new_tokens, adapter_dir=adapter,
-                                weights=settings.chat_weights)
+                                weights=settings.chat_weights, decoders=settings.turns_at_once)
     if adapter is None:
         return PromptedPlanner(chat_model, registry, settings, embedder)
     return TunedPlanner.for_catalog(chat_model, registry, vocab, catalog)

@@ -174,3 +174,27 @@ def test_expected_call_is_what_the_tracker_read():
                                                      "arguments": {"gender": "Women", "sort": "price_asc"}}
     assert expected_call(turn(photo="photo 1"))["arguments"]["photo"] == "photo 1"
     assert expected_call(turn(recommend="similar")) == {"tool": "recommend", "arguments": {"relation": "similar"}}
+
+
+def test_decisions_decode_at_once_each_in_its_own_cache(real_bot):
+    """Threads share the weights and never each other's KV cache: the same calls as one at a time,
+    with no more decoders than the settings allow."""
+    import threading
+    planner = real_bot.controller.planner
+    llm, chat_model = planner.llm, planner.chat_model
+    texts = ["red hoodie for men under 45 dollars", "womns jaket blu not black, size M or L",
+             "cheapest tees for women", "green or blue running shorts for men"]
+
+    def decide(text):
+        call = llm.invoke([planner.system, HumanMessage(content=text)], tool_choice="any").tool_calls[0]
+        return call["name"], call["args"]
+
+    alone = [decide(text) for text in texts]
+    together: list = [None] * len(texts)
+    threads = [threading.Thread(target=lambda i=i: together.__setitem__(i, decide(texts[i]))) for i in range(len(texts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == alone
+    assert 1 <= chat_model._made <= chat_model.decoders == real_bot.settings.turns_at_once
