@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.catalog.constraints import as_list
-from assistant.catalog.vocabulary import NAMED_RGB, Vocabulary, VocabularyError
+from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, NAMED_RGB, Vocabulary, VocabularyError, singular
 
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
@@ -63,13 +63,20 @@ REFINING = {"color", "size", "price_min", "price_max", "gender", "material", "no
 PRONOUN = r"\b(?:it|that|this|this one|that one)\b"
 
 
+def names_a_kind(words) -> bool:
+    """Whether any of these words names a kind of product ("joggers"; not "gym" or "sister")."""
+    return any(w in CATEGORY_SYNONYMS or w.rstrip("s") in CATEGORY_SYNONYMS or singular(w) in CATEGORY_SYNONYMS
+               for w in words)
+
+
 def continue_photo_search(t: str, reading, state) -> None:
-    """A follow-up that only refines (a colour, a size, a price; no new kind of product, no other
-    words of its own, no item pointed at) goes on searching with the photo the search was built on.
-    There "it" is the photographed item ("what other colours does it come in"), not the first one shown."""
+    """A follow-up that only refines (a colour, a size, a price, words that name no other kind of
+    product: "its just for the gym"; no item pointed at) goes on searching with the photo the search
+    was built on. There "it" is the photographed item ("what other colours does it come in"), not
+    the first one shown."""
     pronoun = bool(reading.reference) and not re.sub(PRONOUN, " ", " ".join(
         m.group(0) for m in re.finditer(REFERENCE, t))).strip() and not re.search(f"{LIKE}|{DISLIKE}|{ASK_WHY}", t)
-    if (state is None or reading.photo or not state.search_photo or reading.reset or reading.topic_words
+    if (state is None or reading.photo or not state.search_photo or reading.reset or names_a_kind(reading.topic_words)
             or (reading.reference and not pronoun) or reading.recommend or reading.render or reading.small_talk
             or not set(reading.set) <= REFINING
             or not any(p.name == state.search_photo for p in state.photos)):

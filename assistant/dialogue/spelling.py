@@ -25,6 +25,8 @@ GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks
 # Contractions typed without the apostrophe are words, not typos of "doesn" or "isn".
 CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt havent hasnt
     hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())
+# Chat shorthand: words as they are, not typos ("ppl" is people, not purple).
+CHAT_WORDS = frozenset("""ppl pls plz thx tho rn tbh idk ngl lol smth sth prob deffo btw fyi nvm ofc asap bf gf""".split())
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
 
 
@@ -116,7 +118,7 @@ class Speller:
         # unmistakable: the words that leave things out, and the price and order phrases' English words.
         targets |= {w for w in negation_words() | (phrase_words() & english_words()) if len(w) >= 5}
         self.catalog_words, self.described = catalog_words, described
-        self.known = targets | phrases | english_words() | catalog_words | described | phrase_words() | CONTRACTIONS
+        self.known = targets | phrases | english_words() | catalog_words | described | phrase_words() | CONTRACTIONS | CHAT_WORDS
         self.targets = frozenset(t for t in targets if " " not in t and len(t) >= 4)  # "hmm" is not "him"
         self.short = frozenset(t for t in targets if " " not in t and len(t) == 3)  # "red", "tee", "men"
 

@@ -21,7 +21,7 @@ from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_RE
                                         continue_photo_search, narrow_to_photo, other_colour_than_photo, read_photos,
                                         read_render)
 from assistant.dialogue.spelling import CONTRACTIONS, Speller, english_words, phrase_words
-from assistant.dialogue.vague_prices import read_comparative, read_item_price, read_vague_price, sort_phrase
+from assistant.dialogue.vague_prices import ORDER_PLACE, read_comparative, read_item_price, read_vague_price, sort_phrase
 
 # From the constraint table (assistant/catalog/constraints.py): the words that name each field
 # ("forget the price" drops both price bounds), and the fields read from their own phrases.
@@ -342,7 +342,7 @@ COURTESY = set("""ok okay cool great brilliant lovely perfect awesome nice cheer
 # Words of a message that describe no product: not search words.
 FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
           "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
-          "what", "which", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
+          "what", "which", "whichever", "whatever", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
           "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
           "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
           "colour", "colours", "colors", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
@@ -419,6 +419,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     # Pounds and euros are read as the catalog's dollars: the number is the shopper's bound.
     t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
     t = re.sub(r"\bv\s?neck", "v-neck", t)  # as the catalog's names write it
+    t = re.sub(r"\b(hood|zip|zipper|pocket)less\b", r"no \1", t)  # "hoodless": what is left out
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t
@@ -447,6 +448,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     if order := sort_phrase(t):  # its words are read only as the order
         reading.sort, start, end = order
         t = blank(t, start, end)
+        for m in re.finditer(ORDER_PLACE, t):  # "show that one up top": a place in the list, not the Tops
+            t = blank(t, *m.span())
     left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
     wanted = read_size_step(left_out.text, reading, None if reading.reset else state, vocab)
     wanted = read_size_extreme(wanted, reading, None if reading.reset else state, catalog)

@@ -43,13 +43,18 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
-                 r"sort(?:ed)? by price|by price|price ascending|ascending price)\b",
+                 r"sort(?:ed)? by price|by price|price ascending|ascending price|"
+                 r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"
+                 r"price order)\b",
     "price_desc": r"\b(?:most expensive|priciest|dearest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
-                  r"(?:from )?expensive to cheap|highest to lowest)\b",
+                  r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
               r"best ratings?|highest ratings?|by (?:rating|ratings|reviews?|stars|popularity|score)|most popular|best sellers?|best ones|"
-              r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved))\b",
+              r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved)|"
+              r"(?:rate|rates|rated|review|reviews|reviewed|score|scores|scored) (?:the )?(?:highest|best|top|most)|"
+              r"(?:in )?(?:order of|ordered by|ranked by|rank by) (?:the )?(?:ratings?|reviews?|stars|scores?)|"
+              r"(?:rating|review|star) order|most stars)\b",
 }
 
 
@@ -69,6 +74,10 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
     end = -end
     end += re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|up top|at (?:the )?top))?", text[end:]).end()
     return sort, start, end
+
+
+# Where an order puts things, said anywhere in the message: "show that one up top".
+ORDER_PLACE = r"\b(?:up top|on top|at the top|to the top|(?:at|on|to) the front)\b"
 
 
 CHEAPER = r"\b(?:cheaper|less expensive|lower price|more affordable|budget option)"

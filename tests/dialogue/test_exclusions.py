@@ -96,3 +96,9 @@ def test_more_ways_to_leave_a_colour_out(small_vocab, small_catalog, follow_up, 
     assert state.constraints.get("not_color") == [colour] and state.constraints.get("color") is None
     apply(read(f"{colour.lower()} is back on the table", state, small_vocab, small_catalog), state)
     assert not state.constraints.get("not_color")
+
+
+@pytest.mark.parametrize("text,feature", [("hoodless only", "hood"), ("a zipless jacket", "zip")])
+def test_a_feature_with_less_is_left_out(small_vocab, small_catalog, text, feature):
+    _, (reading,) = run(small_vocab, small_catalog, text)
+    assert reading.set["not_feature"] == [feature]

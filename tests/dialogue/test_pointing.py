@@ -102,7 +102,8 @@ def test_a_refining_follow_up_goes_on_searching_with_the_photo(small_vocab, smal
     first = read("do u have this one in orange", state, small_vocab, small_catalog, ["photo 1"])
     apply(first, state)
     assert first.photo == "photo 1" and state.search_photo == "photo 1"
-    for follow_up in ("and in a small?", "under 60?", "not too pricey", "yellow one?"):
+    for follow_up in ("and in a small?", "under 60?", "not too pricey", "yellow one?",
+                      "nothing pricey pls, its just for the gym", "something along those lines for my sister"):
         reading = read(follow_up, state, small_vocab, small_catalog)
         assert reading.photo == "photo 1", follow_up
         apply(reading, state)

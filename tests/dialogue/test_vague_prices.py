@@ -34,9 +34,18 @@ def test_premium_is_the_pricier_half_and_a_number_wins(small_vocab, small_catalo
                                        ("most expensive first", "price_desc"),
                                        ("sort by price, highest first", "price_desc"),
                                        ("from cheapest to most expensive", "price_asc"), ("best rated ones", "rating"),
-                                       ("top-rated jackets", "rating"), ("jackets in blue", None)])
+                                       ("top-rated jackets", "rating"), ("jackets in blue", None),
+                                       ("which of those costs the least", "price_asc"), ("in order of rating", "rating"),
+                                       ("whichever people rate highest", "rating"), ("the one that costs most", "price_desc")])
 def test_orders(text, sort):
     assert read_sort(f" {text} ") == sort
+
+
+def test_where_an_order_puts_an_item_is_no_category_and_chat_shorthand_no_colour(small_vocab, small_catalog):
+    state, (reading,) = run(small_vocab, small_catalog, "whichever ppl rate highest at the top pls")
+    assert reading.sort == "rating" and reading.set == {}
+    state, (reading,) = run(small_vocab, small_catalog, "which of those costs the least, show that one up top")
+    assert reading.sort == "price_asc" and "category" not in reading.set
 
 
 def test_an_order_is_kept_until_a_new_kind_of_product(small_vocab, small_catalog):
