@@ -21,7 +21,8 @@ from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_RE
                                         continue_photo_search, narrow_to_photo, other_colour_than_photo, read_photos,
                                         read_render)
 from assistant.dialogue.spelling import CONTRACTIONS, Speller, english_words, phrase_words
-from assistant.dialogue.vague_prices import ORDER_PLACE, read_comparative, read_item_price, read_vague_price, sort_phrase
+from assistant.dialogue.vague_prices import ORDER_PLACE, read_comparative, read_item_price, read_photo_price, read_vague_price, \
+    sort_phrase
 
 # From the constraint table (assistant/catalog/constraints.py): the words that name each field
 # ("forget the price" drops both price bounds), and the fields read from their own phrases.
@@ -490,6 +491,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         reading.topic_words.append(word)
 
     read_photos(t, state, list(new_photos), reading)
+    read_photo_price(wanted, reading, state, catalog, list(new_photos))
     # References and reactions, against the last list shown.
     pointing_words = re.sub(IDIOM, " ", t)  # "had enough of it" points at nothing on screen
     pointers = {m.group(0) for m in re.finditer(REFERENCE, pointing_words)}

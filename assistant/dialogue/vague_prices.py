@@ -18,8 +18,7 @@ import statistics
 from assistant.catalog.constraints import FIELDS, Constraints, describe
 
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )(?<!more )(?<!bigger )(?<!higher )(?<!extra )budget(?![- ]?(?:of|is|was|for|to|up|now|,? ?say|:|\$|\d))|low[- ]cost|low[- ]priced|"
-         r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:too |that |very |so |super |overly |crazy |"
-         r"crazily |ridiculously |mad |hugely )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
+         r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
          r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
          r"(?:cheaper|lower|low|bottom|budget) end|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
@@ -109,6 +108,25 @@ def read_comparative(text: str, reading, state, catalog) -> None:
             reading.price_rule = "cheap" if bound == "price_max" else "premium"
 
 
+def read_photo_price(text: str, reading, state, catalog, new_photos) -> None:
+    """"like this but cheaper" with the photo of a catalog product just sent: cheaper (or pricier)
+    than that product, over the list's or the category's middle."""
+    if state is None or catalog is None or reading.photo not in new_photos:
+        return
+    photo = next((p for p in state.photos if p.name == reading.photo), None)
+    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    said = set(reading.set) - set(reading.comparative)
+    if product is None or {"price_min", "price_max"} & said:
+        return
+    for words, bound, step in ((CHEAPER, "price_max", -0.01), (PRICIER, "price_min", 0.01)):
+        if re.search(words, text):
+            for name in ("price_min", "price_max"):
+                reading.set.pop(name, None)
+            reading.set[bound], reading.price_rule = round(product.price + step, 2), None
+            reading.comparative = [bound]
+            return
+
+
 # A price said by an item on screen: "same price as that one or less", "cheaper than the second one".
 ITEM_PRICE = {"half": r"\bhalf (?:that|the|its|of (?:that|its|the)) price\b",
               "at_most": r"\bsame price(?: as \w+(?: \w+)?)?,? or (?:less|under|lower|cheaper|below)\b|"
@@ -149,11 +167,13 @@ def _median(catalog, looking_at: Constraints) -> float | None:
 def read_vague_price(text: str, reading, state, catalog) -> None:
     """Sets price_max ("cheap") or price_min ("premium") to the median price of the category and
     gender asked for, when no number was said, and notes the rule for the reply."""
-    if catalog is None or {"price_min", "price_max"} & (set(reading.set) | set(reading.unset)):
+    if catalog is None or {"price_min", "price_max"} & set(reading.set):
         return
     # The first reading found, in this order: "doesn't need to be cheap" also holds "cheap".
     rule = next((name for name, words in (("premium", NOT_CHEAP), ("cheap", CHEAP), ("premium", PREMIUM))
                  if re.search(words, text)), None)
+    if rule is None and {"price_min", "price_max"} & set(reading.unset):
+        return  # "the price doesn't matter" with no rule of its own ("the nicer ones, price isn't an issue" has one)
     cheap, premium = rule == "cheap", rule == "premium"
     if not (cheap or premium) or read_sort(text):
         held = state.price_rule if state is not None and not {"price_min", "price_max"} & set(reading.unset) else None
@@ -167,6 +187,7 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     if median is None:
         return
     what = describe(looking_at, "products")
+    reading.unset = [n for n in reading.unset if n != ("price_max" if cheap else "price_min")]
     if cheap:
         reading.set["price_max"] = median
         reading.notes.append(f"under ${median:.0f}: the cheaper half of {what}")

@@ -15,12 +15,31 @@ def median_price(catalog, gender, category):
 
 
 @pytest.mark.parametrize("text", ["men's jackets, but not too expensive", "cheap jackets for men",
-                                  "affordable men's jackets", "low budget mens jacket"])
+                                  "affordable men's jackets", "low budget mens jacket", "mens jackets not mega expensive"])
 def test_cheap_is_the_cheaper_half_of_the_category(small_vocab, small_catalog, text):
     state, readings = run(small_vocab, small_catalog, text)
     median = median_price(small_catalog, "Men", "Jackets")
     assert state.constraints.get("price_max") == median and "price_min" not in state.constraints
     assert readings[0].notes == [f"under ${median:.0f}: the cheaper half of men's jackets"]
+
+
+def test_a_price_that_does_not_matter_still_takes_a_rule_said_with_it(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "womens jacket thats not too expensive",
+                   "actually the nicer ones, price isnt an issue")
+    assert state.constraints.get("price_min") == median_price(small_catalog, "Women", "Jackets")
+    assert "price_max" not in state.constraints
+    state, _ = run(small_vocab, small_catalog, "womens jackets under 40", "price doesnt matter")
+    assert "price_max" not in state.constraints and "price_min" not in state.constraints
+
+
+def test_cheaper_than_the_catalog_product_photographed(small_vocab, small_catalog):
+    from assistant.dialogue.state import DialogueState, Photo
+    from assistant.dialogue.tracker import read
+    product = next(iter(small_catalog.all()))
+    state = DialogueState("u")
+    state.photos.append(Photo("photo 1", "unused.jpg", "0" * 64, match_sku=product.sku))
+    reading = read("anything like this but cheaper?", state, small_vocab, small_catalog, ["photo 1"])
+    assert reading.photo == "photo 1" and reading.set["price_max"] == round(product.price - 0.01, 2)
 
 
 def test_premium_is_the_pricier_half_and_a_number_wins(small_vocab, small_catalog):
