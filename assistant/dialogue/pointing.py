@@ -147,6 +147,18 @@ def other_colour_than_photo(t: str, reading, state, catalog) -> None:
         reading.set["not_color"] = list(dict.fromkeys(held + said + [product.color]))
 
 
+def photographed_product_gender(reading, state, catalog, new_photos) -> None:
+    """A catalog product's photo just sent ("these but cheaper") asks for its kind, so for whom it is
+    made too, unless the shopper says or has said who it is for ("same thing for a guy")."""
+    if catalog is None or state is None or reading.photo not in new_photos or "gender" in reading.set \
+            or "gender" in reading.unset or state.constraints.get("gender") is not None:
+        return
+    photo = next((p for p in state.photos if p.name == reading.photo), None)
+    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    if product is not None and product.gender in ("Men", "Women"):
+        reading.set["gender"] = product.gender
+
+
 def narrow_to_photo(reading, state) -> None:
     """"same tank in orange" with a photo of a men's tank: of the categories the word may mean
     (Tanks, Bras & Tanks), the one the photo is surely read as."""

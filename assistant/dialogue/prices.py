@@ -25,6 +25,8 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
                (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
                (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
+               (rf"\b({NUM_WORDS}(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)\s*(?:quid|pounds?|euros?)\b",
+                r"\1 dollars"),
                (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
                (r"\b(more|less|lower|higher|cheaper|dearer|other) then\b", r"\1 than"),  # "no more then 70"
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"

@@ -26,7 +26,8 @@ GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks
 CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt havent hasnt
     hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())
 # Chat shorthand: words as they are, not typos ("ppl" is people, not purple).
-CHAT_WORDS = frozenset("""ppl pls plz thx tho rn tbh idk ngl lol smth sth prob deffo btw fyi nvm ofc asap bf gf""".split())
+CHAT_WORDS = frozenset("""ppl pls plz thx tho rn tbh idk ngl lol smth sth prob deffo btw fyi nvm ofc asap bf gf
+    tenner fiver quid""".split())
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
 
 
@@ -138,6 +139,11 @@ class Speller:
         if not close and not re.search(r"[aeiou]", word[1:]):
             close = {t for t in self.targets | self.short if abbreviates(word, t)}
             close = (close & self.values) or close  # "blk" is black, not "bloke": shorthand names the goods
+        if not close and len(word) >= 4:  # the first and last letters right, the middle scrambled: "wemon"
+            close = {t for t in self.targets if t[0] == word[0] and t[-1] == word[-1] and sorted(t) == sorted(word)}
+        if not close and len(word) >= 5:  # a double letter typed once, and one slip more: "legins"
+            doubled = {word[:i + 1] + word[i:] for i in range(1, len(word))}
+            close = {t for t in self.targets if t[0] == word[0] and any(edit_distance(d, t, 1) <= 1 for d in doubled)}
         if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone
             best = min(edit_distance(word, t, limit) for t in close)
             close = {t for t in close if edit_distance(word, t, limit) == best}

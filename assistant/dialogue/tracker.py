@@ -18,11 +18,11 @@ from assistant.dialogue.exclusions import blank
 from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
 from assistant.dialogue.prices import check_prices, read_prices, replace_passed_bounds
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
-                                        continue_photo_search, narrow_to_photo, other_colour_than_photo, read_photos,
-                                        read_render)
+                                        continue_photo_search, narrow_to_photo, other_colour_than_photo,
+                                        photographed_product_gender, read_photos, read_render)
 from assistant.dialogue.spelling import CONTRACTIONS, Speller, english_words, phrase_words
-from assistant.dialogue.vague_prices import ORDER_PLACE, read_comparative, read_item_price, read_photo_price, read_vague_price, \
-    sort_phrase
+from assistant.dialogue.vague_prices import (ORDER_PLACE, read_comparative, read_item_price, read_photo_price,
+                                            read_vague_price, sort_phrase)
 
 # From the constraint table (assistant/catalog/constraints.py): the words that name each field
 # ("forget the price" drops both price bounds), and the fields read from their own phrases.
@@ -421,6 +421,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
     t = re.sub(r"\bv\s?neck", "v-neck", t)  # as the catalog's names write it
     t = re.sub(r"\b(hood|zip|zipper|pocket)less\b", r"no \1", t)  # "hoodless": what is left out
+    t = re.sub(r"\bt[- ]?shrts?\b", "t-shirt", t)
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t
@@ -506,6 +507,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     continue_photo_search(t, reading, state)
     narrow_to_photo(reading, state)
+    photographed_product_gender(reading, None if reading.reset else state, catalog, list(new_photos))
     other_colour_than_photo(t, reading, None if reading.reset else state, catalog)
     read_bare_size(wanted, reading, None if reading.reset else state, catalog)
     if reading.reference:

@@ -38,13 +38,14 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
            r"(?:top|higher|high|upper|pricier|dearer|premium|expensive) end|top[- ]shelf|top[- ]tier|designer|"
            r"(?:happy|willing|prepared|ready) to (?:spend|pay)(?: (?:a bit |a lot |a little )?more)?|"
            r"(?:can|could) (?:spend|pay|afford) (?:a bit more|more|a lot|loads)|"
+           r"(?:pay|paying|spend|spending) (?:more )?for quality|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price|"
                  r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"
-                 r"price order)\b",
+                 r"price order|cheap(?:est)?(?: ones?)? (?:first|at the top|on top|up top|to the top))\b",
     "price_desc": r"\b(?:most expensive|priciest|dearest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
@@ -53,7 +54,8 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
               r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved)|"
               r"(?:rate|rates|rated|review|reviews|reviewed|score|scores|scored) (?:the )?(?:highest|best|top|most)|"
               r"(?:in )?(?:order of|ordered by|ranked by|rank by) (?:the )?(?:ratings?|reviews?|stars|scores?)|"
-              r"(?:rating|review|star) order|most stars)\b",
+              r"(?:rating|review|star) order|most stars|"
+              r"(?:people|ppl|folks|customers|others|everyone) (?:actually |really )?(?:rate|rated|like|love|recommend))\b",
 }
 
 
@@ -79,7 +81,8 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
 ORDER_PLACE = r"\b(?:up top|on top|at the top|to the top|(?:at|on|to) the front)\b"
 
 
-CHEAPER = r"\b(?:cheaper|less expensive|lower price|more affordable|budget option)"
+CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
+           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear|much))")
 PRICIER = r"\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
 
 

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.unit
     ("nothing in white", "color", ["White"]),
     ("tops but no tank tops", "category", ["Tanks", "Bras & Tanks"]),
     ("any colour but black", "color", ["Black"]),
+    ("she wont wear anything with a hood on it", "feature", ["hood"]),
+    ("and he hates hoods so none of those", "feature", ["hood"]),
+    ("hmm forget the black ones", "color", ["Black"]),
 ])
 def test_negations_are_read_as_exclusions(small_vocab, text, field, values):
     read = read_exclusions(f" {text} ", small_vocab)

@@ -130,3 +130,12 @@ def test_a_different_colour_than_the_catalog_product_photographed(small_vocab, s
     reading = read("i have this in blue already, want a different colour", state, small_vocab, small_catalog,
                    ["photo 1"])
     assert "color" not in reading.set and reading.set["not_color"] == ["Blue"]
+
+
+def test_a_catalog_photo_asks_for_its_gender_unless_another_is_said(small_vocab, small_catalog):
+    product = next(p for p in small_catalog.all() if p.gender == "Women")
+    for text, gender in (("these but cheaper", "Women"), ("same thing for a guy", "Men")):
+        state = DialogueState("u")
+        state.photos.append(Photo("photo 1", "unused.jpg", "0" * 64, match_sku=product.sku))
+        reading = read(text, state, small_vocab, small_catalog, ["photo 1"])
+        assert reading.set["gender"] == gender, text

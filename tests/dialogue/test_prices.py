@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
     ("$60 or less", None, 60), ("no more than 45 dollars", None, 45), ("above $25", 25, None),
     ("40 dollars or more", 40, None), ("2 or more jackets", None, None),
     ("a tee under a tenner", None, 10), ("tees, 30ish", 24, 36), ("sub 30 tees", None, 30),
-    ("raise the budget to 80", None, 80),
+    ("raise the budget to 80", None, 80), ("twenty quid max", None, 20),
 ])
 def test_price_forms(small_vocab, small_catalog, text, low, high):
     state, _ = run(small_vocab, small_catalog, text)

@@ -15,7 +15,7 @@ def test_edit_distance_counts_a_swap_as_one():
 @pytest.mark.parametrize("typo,fixed", [("womns", "womens"), ("jaket", "jacket"), ("blu", "blue"),
                                         ("hoddie", "hoodie"), ("husbnd", "husband"), ("pnats", "pants"),
                                         ("swetshirt", "sweatshirt"), ("blak", "black"), ("leggins", "legging"),
-                                        ("womans", "woman")])
+                                        ("womans", "woman"), ("legins", "legging"), ("wemon", "women")])
 def test_typos_land_on_the_word_meant(small_vocab, typo, fixed):
     assert Speller(small_vocab).correct_word(typo) == fixed
 

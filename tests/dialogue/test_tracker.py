@@ -54,6 +54,13 @@ def test_synonyms_and_topic(small_vocab, small_catalog):
     assert any("Blue" in n for n in reading.notes)
 
 
+@pytest.mark.parametrize("text,category", [("a stringer for the gym", ["Tanks"]), ("new kecks for the gym", ["Pants"]),
+                                           ("sleeveless tops for men", ["Tanks"]), ("purpl t-shrt for a womn", ["Tees"])])
+def test_shoppers_names_for_kinds_of_product(small_vocab, small_catalog, text, category):
+    state, _ = run(small_vocab, small_catalog, text)
+    assert state.constraints.get("category") == category
+
+
 @pytest.mark.parametrize("text,relation", [
     ("what goes with it?", "goes_with"), ("complete the look", "goes_with"), ("what would I wear with these", "goes_with"),
     ("something similar to the red one", "similar"), ("more like the ones I liked", "similar"),

@@ -23,6 +23,12 @@ def test_cheap_is_the_cheaper_half_of_the_category(small_vocab, small_catalog, t
     assert readings[0].notes == [f"under ${median:.0f}: the cheaper half of men's jackets"]
 
 
+def test_paying_for_quality_is_the_pricier_half(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "a proper nice bag, i'll pay for quality")
+    bags = [p.price for p in small_catalog.all() if "Bags" in p.category_path.split("/")]
+    assert state.constraints.get("price_min") == round(statistics.median(bags), 2)
+
+
 def test_a_price_that_does_not_matter_still_takes_a_rule_said_with_it(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "womens jacket thats not too expensive",
                    "actually the nicer ones, price isnt an issue")
@@ -55,7 +61,9 @@ def test_premium_is_the_pricier_half_and_a_number_wins(small_vocab, small_catalo
                                        ("from cheapest to most expensive", "price_asc"), ("best rated ones", "rating"),
                                        ("top-rated jackets", "rating"), ("jackets in blue", None),
                                        ("which of those costs the least", "price_asc"), ("in order of rating", "rating"),
-                                       ("whichever people rate highest", "rating"), ("the one that costs most", "price_desc")])
+                                       ("whichever people rate highest", "rating"), ("the one that costs most", "price_desc"),
+                                       ("put the cheap ones at the top", "price_asc"),
+                                       ("which of these do people actually rate", "rating")])
 def test_orders(text, sort):
     assert read_sort(f" {text} ") == sort
 
@@ -102,6 +110,9 @@ def test_cheaper_ones_down_to_the_middle_follow_the_shopper_to_another_gender(sm
     state.shown = [ShownItem(i + 1, f"x{i}", "x", None, "Shorts", price) for i, price in enumerate((60.0, 70.0, 80.0))]
     run(small_vocab, small_catalog, "cheaper ones?", state=state)
     assert state.constraints.get("price_max") == median_price(small_catalog, "Women", "Shorts")
+    for said in ("any a bit less money than that lot?", "hmm bit steep", "those are too pricey"):
+        _, (reading,) = run(small_vocab, small_catalog, said, state=state)
+        assert reading.comparative == ["price_max"], said
     run(small_vocab, small_catalog, "now the same for men", state=state)
     assert state.constraints.get("price_max") == median_price(small_catalog, "Men", "Shorts")
 
