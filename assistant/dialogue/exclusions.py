@@ -22,7 +22,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
             r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|hate|hates|hated|instead of|"
-            r"forget(?: about)?|(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch)|"
+            r"forget(?: about)?(?=\s+(?:the\s+|those\s+)?[a-z]+\s+ones?\b)|(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch)|"
             r"bar(?= the\b| any\b)|free (?:of|from)|"
             r"(?:doesn'?t|does not|don'?t|do not|that has no|with no|has no|have no) (?:have|contain|include|use)(?: any)?|"
             r"isn'?t|aren'?t|non|ditch|lose|get rid of|take (?:out|away)|hide|filter out|leave out|rule out|scrap|nix|"

@@ -31,6 +31,11 @@ def test_negations_of_other_things_are_left_alone(small_vocab, text):
     assert read_exclusions(f" {text} ", small_vocab).excluded == {}
 
 
+def test_forgetting_a_price_is_no_exclusion_of_what_follows(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "mens watches under 40", "fine, forget the 40, black mens ones from cheapest up")
+    assert state.constraints.get("color") == "Black" and state.constraints.get("not_color") is None
+
+
 def test_a_left_out_colour_is_not_asked_for_and_is_carried(small_vocab, small_catalog):
     state, readings = run(small_vocab, small_catalog, "tees for women that are not black", "not white either",
                           "how about hoodies")
