@@ -132,14 +132,19 @@ def read_render(t: str, reading, state, vocab: Vocabulary, catalog) -> None:
         reading.reference = reading.render.get("item")   # the item in focus for "it" next time
 
 
+def photographed_product(state, photo_name: str | None, catalog):
+    """The catalog product a photo of the session is a copy of, or None."""
+    photo = next((p for p in (state.photos if state is not None else []) if p.name == photo_name), None)
+    return catalog.get(photo.match_sku) if catalog is not None and photo is not None and photo.match_sku else None
+
+
 def other_colour_than_photo(t: str, reading, state, catalog) -> None:
     """"i have this in blue already, want a different colour": a catalog product photographed is
     wanted in any colour but its own."""
     photo_name = reading.photo or (state.search_photo if state is not None else None)
     if catalog is None or not re.search(r"\b(?:different|another|other)\s+colou?rs?\b", t):
         return
-    photo = next((p for p in (state.photos if state is not None else []) if p.name == photo_name), None)
-    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    product = photographed_product(state, photo_name, catalog)
     if product is not None and product.color and set(as_list(reading.set.get("color") or [])) <= {product.color}:
         reading.set.pop("color", None)  # "i have this in blue already": the colour it is in, not one asked for
         held = list(state.constraints.get("not_color") or [])
@@ -153,8 +158,7 @@ def photographed_product_gender(reading, state, catalog, new_photos) -> None:
     if catalog is None or state is None or reading.photo not in new_photos or "gender" in reading.set \
             or "gender" in reading.unset or state.constraints.get("gender") is not None:
         return
-    photo = next((p for p in state.photos if p.name == reading.photo), None)
-    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    product = photographed_product(state, reading.photo, catalog)
     if product is not None and product.gender in ("Men", "Women"):
         reading.set["gender"] = product.gender
 

@@ -343,8 +343,8 @@ COURTESY = set("""ok okay cool great brilliant lovely perfect awesome nice cheer
 # Words of a message that describe no product: not search words.
 FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollars", "bucks", "price",
           "about", "around", "less", "more", "than", "just", "also", "now", "only", "still", "really",
-          "what", "which", "whichever", "whatever", "how", "why", "there", "have", "has", "got", "see", "maybe", "too", "very",
-          "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
+          "what", "which", "whichever", "whatever", "how", "why", "there", "have", "has", "got", "see", "maybe",
+          "too", "very", "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
           "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
           "colour", "colours", "colors", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
           "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",

@@ -16,6 +16,7 @@ import re
 import statistics
 
 from assistant.catalog.constraints import FIELDS, Constraints, describe
+from assistant.dialogue.pointing import photographed_product
 
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )(?<!more )(?<!bigger )(?<!higher )(?<!extra )budget(?![- ]?(?:of|is|was|for|to|up|now|,? ?say|:|\$|\d))|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
@@ -82,7 +83,7 @@ ORDER_PLACE = r"\b(?:up top|on top|at the top|to the top|(?:at|on|to) the front)
 
 
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
-           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear|much))")
+           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear))")
 PRICIER = r"\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
 
 
@@ -116,8 +117,7 @@ def read_photo_price(text: str, reading, state, catalog, new_photos) -> None:
     than that product, over the list's or the category's middle."""
     if state is None or catalog is None or reading.photo not in new_photos:
         return
-    photo = next((p for p in state.photos if p.name == reading.photo), None)
-    product = catalog.get(photo.match_sku) if photo is not None and photo.match_sku else None
+    product = photographed_product(state, reading.photo, catalog)
     said = set(reading.set) - set(reading.comparative)
     if product is None or {"price_min", "price_max"} & said:
         return
