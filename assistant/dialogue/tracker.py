@@ -381,6 +381,11 @@ IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 NO_SEARCH_WORDS = frozenset(FILLER | COURTESY | set(NUMBER_WORDS) | INSTRUCTION_WORDS | set(COLOUR_SYNONYMS) | CONTRACTIONS
                             | {"love", "like", "ooh", "oh"})
 
+# Words rewritten before anything is read: as the catalog's names write them ("v-neck"), a hyphenated
+# typo the speller cannot see whole ("t-shrt"), and a feature with "-less" as what is left out.
+REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
+             (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"))
+
 _SPELLERS: dict[int, tuple] = {}
 
 
@@ -419,9 +424,8 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     reading = Reading()
     # Pounds and euros are read as the catalog's dollars: the number is the shopper's bound.
     t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
-    t = re.sub(r"\bv\s?neck", "v-neck", t)  # as the catalog's names write it
-    t = re.sub(r"\b(hood|zip|zipper|pocket)less\b", r"no \1", t)  # "hoodless": what is left out
-    t = re.sub(r"\bt[- ]?shrts?\b", "t-shirt", t)
+    for pattern, written in REWRITTEN:
+        t = re.sub(pattern, written, t)
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t

@@ -60,6 +60,10 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
 }
 
 
+# Where an order puts things, right after it or anywhere in the message: "show that one up top".
+ORDER_PLACE = r"\b(?:up top|on top|at the top|to the top|(?:at|on|to) the front)\b"
+
+
 def read_sort(text: str) -> str | None:
     """The order asked for, or None ("cheapest first" -> price_asc)."""
     found = sort_phrase(text)
@@ -74,12 +78,8 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
         return None
     start, end, sort = min(found)  # the first said, the longest there ("by price, highest first")
     end = -end
-    end += re.match(r"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|on top|up top|at (?:the )?top))?", text[end:]).end()
+    end += re.match(rf"(?:\s+(?:ones?|items?|products?))?(?:\s+(?:first|{ORDER_PLACE}))?", text[end:]).end()
     return sort, start, end
-
-
-# Where an order puts things, said anywhere in the message: "show that one up top".
-ORDER_PLACE = r"\b(?:up top|on top|at the top|to the top|(?:at|on|to) the front)\b"
 
 
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
