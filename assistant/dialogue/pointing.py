@@ -14,8 +14,9 @@ from assistant.catalog.vocabulary import CATEGORY_SYNONYMS, NAMED_RGB, Vocabular
 LIKE = r"\b(i (?:really )?(?:like|love)|love|great|nice|perfect|thumbs up|keep)\b|\U0001F44D"
 DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bone|no to|ugly|remove|hide)\b|\U0001F44E"
 # "What else would I like?", "complete the look", "more like the ones I liked": the recommender's turn.
+# ("What else is there in M", "what else have you got in orange" ask the search for more.)
 RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
-             r"what else|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
+             r"what else (?:would|could|should|might|will|do you (?:recommend|suggest)|goes|go)|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
 # A question about an item of the list ("why the second one?", "what makes #3 different?").
 # ("something different from the first one" asks for other items: not a question about it.)

