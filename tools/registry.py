@@ -15,7 +15,7 @@ from langchain_core.tools import InjectedToolArg, StructuredTool
 from pydantic import ValidationError
 
 from tools.base import ToolContext, ToolResult
-from tools.catalog_filter import catalog_filter as run_filter
+from tools.catalog_filter import apply as run_filter_apply, catalog_filter as run_filter
 from tools.explainer import explain_shown
 from tools.grounding import Source, grounded, sources
 from tools.recommend import recommend_for
@@ -54,6 +54,13 @@ def _item_sku(ctx: ToolContext, item: str | None) -> str | None:
     return sku or (item if ctx.catalog.get(item) else None)
 
 
+def _categories_meeting(ctx: ToolContext, constraints: dict) -> set[str] | None:
+    """The categories of the products that meet `constraints`; None when they narrow nothing down
+    (no constraints, or no product meets them all)."""
+    allowed = run_filter_apply(ctx, constraints, relax=False).allowed
+    return {ctx.catalog.by_id(i).category for i in allowed} if allowed else None
+
+
 def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
@@ -83,9 +90,15 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
         avoid += [ctx.image_index.vector(ctx.catalog.get(s).id) for s in _exclude(ctx) if ctx.catalog.get(s)]
     guess, leanings = None, {}
     if names and ctx.state is not None:  # the category the photo was read as filters; a likely one ranks
-        guess = next((p.category_guess for p in ctx.state.photos if p.name == names[0]), None)
-        if guess is None and names[0] in ctx.photo_readings:
-            leanings = ctx.photo_readings[names[0]].likely_categories(ctx.settings.photo_category_boost_min)
+        reading, stated = ctx.photo_readings.get(names[0]), constraints.get("category") not in (None, "", [])
+        if not stated:
+            guess = next((p.category_guess for p in ctx.state.photos if p.name == names[0]), None)
+        if guess is None and reading is not None:
+            # Read again knowing what the shopper said: "these in black, womens 29" is no jacket,
+            # and "a top like this" is the top the photo most likely shows.
+            guess = reading.category_guess(ctx.settings.photo_category_min, _categories_meeting(ctx, constraints))
+        if guess is None and reading is not None and not stated:
+            leanings = reading.likely_categories(ctx.settings.photo_category_boost_min)
     return hybrid_search(ctx, query, constraints, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess,
                          photo_leanings=leanings)

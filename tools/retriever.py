@@ -70,21 +70,20 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
                   exclude: set[str] = frozenset(), photos: list = (), avoid: list = (),
                   photo_names: list[str] = (), photo_category: str | None = None,
                   photo_leanings: dict[str, float] | None = None) -> ToolResult:
-    """`photo_category`: the category the photo was read as, surely enough to filter; used as a
-    filter only when the shopper stated none, and explained as read from the photo, not as their
-    request. `photo_leanings`: categories the photo may show, with their probabilities, when the
+    """`photo_category`: the category the photo was read as, surely enough to filter (within the
+    category the shopper stated, if any: the caller's part); a filter explained as read from the
+    photo, not as their request. `photo_leanings`: categories the photo may show, with their probabilities, when the
     reading is not sure enough to filter: they only rank, so a wrong reading never empties the list."""
-    inferred = photo_category is not None and not raw_constraints.get("category")
-    leanings = dict(photo_leanings or {}) if photos and not inferred and not raw_constraints.get("category") else {}
+    inferred, said = photo_category is not None, raw_constraints
+    leanings = dict(photo_leanings or {}) if photos and not inferred and not said.get("category") else {}
     if inferred:
-        raw_constraints = {**raw_constraints, "category": photo_category}
+        raw_constraints = {**said, "category": photo_category}
     settings = ctx.settings
     filtered = catalog_filter.apply(ctx, raw_constraints)
     if inferred and filtered.relaxed is not None:
         # Nothing of the kind the photo shows meets what the shopper said ("this in gray"): the
         # reading of the photo gives way before anything the shopper said, and only ranks.
-        raw_constraints = {k: v for k, v in raw_constraints.items() if k != "category"}
-        inferred, leanings = False, {photo_category: 1.0}
+        raw_constraints, inferred, leanings = said, False, {photo_category: 1.0}
         filtered = catalog_filter.apply(ctx, raw_constraints)
     if filtered.error:
         return ToolResult("search", error=filtered.error, notes=filtered.notes)

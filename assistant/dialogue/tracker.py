@@ -260,16 +260,24 @@ BARE_NUMBER = (r"(?<![$\d.,])\b(\d{2})\b(?![.,]\d|\s*(?:\$|%|\+|-|dollars?|bucks
 
 def read_bare_size(t: str, reading: Reading, state, catalog) -> None:
     """A bare two-digit number is a size when the kind of product looked at is sold in numbered
-    sizes only (waists: shorts, pants; "65 cm" balls) and in that size, and no price was read from it."""
-    category = reading.set.get("category") or (state.constraints.get("category") if state is not None else None)
-    if not category and state is not None and len(on_screen := {s.category for s in state.shown}) == 1:
-        category = sorted(on_screen)  # "same ball but the red one", then "a bigger one? 65"
-    if "size" in reading.set or not category or catalog is None:
+    sizes only (waists: shorts, pants; "65 cm" balls) and in that size, and no price was read from it.
+    With no kind known yet (a shopper's photo: "these in black pls, womens 29"), when every kind
+    sold in that size is."""
+    if "size" in reading.set or catalog is None:
         return
     prices = {reading.set.get(k) for k in ("price_min", "price_max")}
     said = [n for n in re.findall(BARE_NUMBER, t) if float(n) not in prices]
     if len(said) != 1:
         return
+    category = reading.set.get("category") or (state.constraints.get("category") if state is not None else None)
+    if not category and state is not None:
+        photo = next((p for p in state.photos if p.name == (reading.photo or state.search_photo)), None)
+        on_screen = {s.category for s in state.shown}
+        category = ([photo.category_guess] if photo is not None and photo.category_guess
+                    else sorted(on_screen) if len(on_screen) == 1 and photo is None  # "a bigger one? 65"
+                    else None)
+    if not category:
+        category = {p.category for p in catalog.all() if any(s.split()[0] == said[0] for s in p.sizes)}
     sizes = {s for p in catalog.all() if p.category in category for s in p.sizes}
     numbered = {s.split()[0]: s for s in sizes if re.match(r"\d+\b", s)}  # "30", "65 cm"
     if sizes and len(numbered) == len(sizes) and said[0] in numbered:

@@ -61,11 +61,19 @@ class PhotoReading:
             return f"{said}; more likely nothing the catalog sells ({self.other:.0%})"
         return said
 
-    def category_guess(self, min_probability: float) -> str | None:
+    def category_guess(self, min_probability: float, within: set[str] | None = None) -> str | None:
         """The category to search within when the shopper names none: the matched product's, or the
-        top one when its calibrated probability is at least `min_probability`; else None."""
-        name, probability = self.category[0]
-        return name if (self.match_sku or self.calibrated) and probability >= min_probability else None
+        top one when its calibrated probability is at least `min_probability`; else None. `within`:
+        the categories that can meet what the shopper said ("in black, waist 29": Pants, Shorts);
+        the probabilities are then conditioned on the category being one of them."""
+        if self.match_sku:
+            return self.category[0][0]
+        pairs = [(c, p) for c, p in self.category if within is None or c in within]
+        if not (self.calibrated and pairs):
+            return None
+        total = sum(p for _, p in pairs) if within is not None else 1.0
+        name, probability = pairs[0]
+        return name if probability >= min_probability * total else None
 
     def likely_categories(self, min_probability: float) -> dict[str, float]:
         """The catalog categories the photo may show, with their probabilities: what search ranks

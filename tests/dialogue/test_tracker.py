@@ -198,7 +198,8 @@ def test_wordings_from_the_first_run_of_the_fourth_report_set(small_vocab, small
     assert state.constraints.to_dict() == expected and not readings[-1].errors
 
 
-@pytest.mark.parametrize("text,size", [("exersize ball, grey, 75cm?", "75 cm"), ("runnin shorts for my gf, she's a 30", "30")])
+@pytest.mark.parametrize("text,size", [("exersize ball, grey, 75cm?", "75 cm"), ("runnin shorts for my gf, she's a 30", "30"),
+                                       ("black 36", "36"), ("womens tee 30 quid", None), ("he's 70, a tee in large", "L")])
 def test_sizes_said_as_a_length_or_as_the_wearer(small_vocab, luma_catalog, text, size):
     state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, text)
     assert state.constraints.get("size") == size

@@ -64,6 +64,18 @@ def test_a_category_is_guessed_only_when_the_reading_is_confident_and_calibrated
     assert unsold.category_guess(0.5) is None
 
 
+@pytest.mark.unit
+def test_the_words_narrow_the_categories_a_photo_can_show():
+    """"These in black, womens 29": only pants and shorts come in a 29, so the reading is
+    conditioned on them (0.3 / (0.3 + 0.1) = 0.75 for Shorts)."""
+    reading = PhotoReading([("Jackets", 0.4), ("Shorts", 0.3), ("Pants", 0.1), ("Tees", 0.1)], [("Red", 0.9)],
+                           [("Women", 0.6)], other=0.1, calibrated=True)
+    assert reading.category_guess(0.5) is None
+    assert reading.category_guess(0.5, within={"Pants", "Shorts"}) == "Shorts"
+    assert reading.category_guess(0.8, within={"Pants", "Shorts"}) is None
+    assert reading.category_guess(0.5, within={"Bags"}) is None  # the photo shows none of them
+
+
 def test_photo_readings_name_catalog_categories(photo_bot, catalog):
     jackets = [p for p in catalog.all() if p.category == "Jackets"][::6]
     vectors = photo_bot.photo_reader.embed([p.image_path for p in jackets])
