@@ -11,6 +11,9 @@ from assistant.catalog.constraints import FIELDS, Constraints, as_list, drop_cro
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError
 
 NO_VALUE = (None, "", [], "any", "none", "null")  # what a chat model writes for "no constraint"
+# The orders a shopper asks for, as keys over products (best rated: the unrated last, the most reviewed first).
+SORT_KEYS = {"price_asc": lambda p: p.price, "price_desc": lambda p: -p.price,
+             "rating": lambda p: (-(p.rating or 0), -p.review_count, p.price)}
 
 
 def normalise(raw: dict, vocab: Vocabulary) -> tuple[Constraints, list[str], list[str]]:
@@ -132,9 +135,7 @@ def catalog_filter(ctx: ToolContext, raw: dict, sort: str = "rating", limit: int
     constraints = filtered.met
     ids = filtered.allowed if filtered.allowed is not None else [p.id for p in ctx.catalog.all()]
     products = [ctx.catalog.by_id(i) for i in ids]
-    key = {"price_asc": lambda p: p.price, "price_desc": lambda p: -p.price}.get(
-        sort, lambda p: (-(p.rating or 0), -p.review_count, p.price))
-    products.sort(key=key)
+    products.sort(key=SORT_KEYS.get(sort, SORT_KEYS["rating"]))
     hits = []
     for rank, p in enumerate(products[:limit], 1):
         evidence = [*filtered.evidence(p), SortRank(sort, rank, len(products)), *Rating.of(p)]

@@ -101,7 +101,7 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
             leanings = reading.likely_categories(ctx.settings.photo_category_boost_min)
     return hybrid_search(ctx, query, constraints, ctx.settings.top_k, exclude=_exclude(ctx), photos=photos,
                          avoid=avoid if photos else [], photo_names=names, photo_category=guess,
-                         photo_leanings=leanings)
+                         photo_leanings=leanings, sort=ctx.state.sort if ctx.state is not None else None)
 
 
 @grounded(constraints=Source.TRACKER, price_min=Source.TRACKER_ONLY, price_max=Source.TRACKER_ONLY,

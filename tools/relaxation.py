@@ -5,7 +5,8 @@ The stated rule, one constraint at a time, the first that leaves products:
    enough to show up to `limit` of them);
 2. the colour, then the size, the material, the pattern, what the shopper left out, then the
    eco, sale, stock and activity flags;
-3. a price bound at any distance;
+3. a price bound at any distance, but a maximum under a fifth of the cheapest such product ("a jacket
+   for 3 quid") is no budget to move: nothing is shown, and the reply says what the cheapest costs;
 4. the category (the gender is never relaxed: it says who the products are for).
 Every product shown meets every other constraint; the one that differs says so.
 """
@@ -20,6 +21,7 @@ from tools.evidence import Relaxed
 Select = Callable[[Constraints], list]   # the catalog products that meet some constraints
 
 NEAR_PRICE = 0.25
+ABSURD_PRICE = 0.2  # a maximum below this share of the cheapest product is not relaxed
 ORDER = ("color", "size", "material", "pattern", *EXCLUSIONS, "eco", "on_sale", "in_stock", "activity")
 
 
@@ -47,7 +49,8 @@ def _price(select: Select, c: Constraints, limit: int, near: bool) -> Relaxation
             continue
         others = c.without(name)
         prices = sorted((p.price for p in select(others)), key=lambda p: sign * p)
-        if not prices or (near and abs(prices[0] - bound) > NEAR_PRICE * max(bound, 1.0)):
+        if not prices or (near and abs(prices[0] - bound) > NEAR_PRICE * max(bound, 1.0)) \
+                or (name == "price_max" and bound < ABSURD_PRICE * prices[0]):
             continue
         moved = prices[min(limit, len(prices)) - 1]
         relaxed = others.updated({name: moved})

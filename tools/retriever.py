@@ -11,7 +11,7 @@ import re
 
 from tools import catalog_filter
 from tools.base import Hit, ToolContext, ToolResult
-from tools.evidence import ConstraintMet, Match, PhotoCategory, PhotoMatch, Rating, SameProduct
+from tools.evidence import ConstraintMet, Match, PhotoCategory, PhotoMatch, Rating, SameProduct, SortRank
 from tools.personalize import SessionSignals, blend
 
 STOPWORDS = set("""a an and are as at be but by for from i in into is it me my of on or show
@@ -38,9 +38,12 @@ def relaxation_hint(ctx: ToolContext, constraints: catalog_filter.Constraints) -
     options = []
     for name in active:
         where, params = catalog_filter.to_sql(constraints.without(name))
-        n = len(ctx.catalog.select_ids(where, params))
-        if n:
-            options.append(f"without the {name.replace('_', ' ')} constraint there are {n}")
+        ids = ctx.catalog.select_ids(where, params)
+        if ids and name == "price_max":  # "a jacket for 3 quid": what the cheapest costs
+            cheapest = min(ctx.catalog.by_id(i).price for i in ids)
+            options.append(f"the cheapest of the {len(ids)} without the price limit costs ${cheapest:.2f}")
+        elif ids:
+            options.append(f"without the {name.replace('_', ' ')} constraint there are {len(ids)}")
     return ("; ".join(options)) if options else None
 
 
@@ -69,11 +72,13 @@ def photo_query(photos: list, avoid: list, query_vector, change_weight: float, a
 def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: int,
                   exclude: set[str] = frozenset(), photos: list = (), avoid: list = (),
                   photo_names: list[str] = (), photo_category: str | None = None,
-                  photo_leanings: dict[str, float] | None = None) -> ToolResult:
+                  photo_leanings: dict[str, float] | None = None, sort: str | None = None) -> ToolResult:
     """`photo_category`: the category the photo was read as, surely enough to filter (within the
     category the shopper stated, if any: the caller's part); a filter explained as read from the
     photo, not as their request. `photo_leanings`: categories the photo may show, with their probabilities, when the
-    reading is not sure enough to filter: they only rank, so a wrong reading never empties the list."""
+    reading is not sure enough to filter: they only rank, so a wrong reading never empties the list.
+    `sort`: an order the shopper asked for earlier ("cheapest first") and still holds: the relevant
+    candidates are shown in it."""
     inferred, said = photo_category is not None, raw_constraints
     leanings = dict(photo_leanings or {}) if photos and not inferred and not said.get("category") else {}
     if inferred:
@@ -152,8 +157,11 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         if parent not in parents:
             parents.add(parent)
             ranked.append((item_id, score))
-        if len(ranked) == limit:
+        if len(ranked) == (settings.candidate_k if sort else limit):
             break
+    considered = len(ranked)
+    if sort:
+        ranked = sorted(ranked, key=lambda kv: catalog_filter.SORT_KEYS[sort](ctx.catalog.by_id(kv[0])))[:limit]
 
     terms = set(query_terms(query))
     hits = []
@@ -177,6 +185,8 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
             evidence.append(SameProduct(ctx.focus, ctx.catalog.get(ctx.focus).name))
         if item_id in lifted:
             evidence.append(lifted[item_id])
+        if sort:
+            evidence.append(SortRank(sort, rank, considered))
         evidence += Rating.of(product)
         hits.append(Hit(product.sku, score=round(score, 5), evidence=evidence))
     total = len(allowed) if allowed is not None else len(ctx.catalog)

@@ -81,6 +81,9 @@ CATEGORY_SYNONYMS = {
     "water bottle": ["Fitness Equipment"], "bottle": ["Fitness Equipment"],
     "kettlebell": ["Fitness Equipment"], "foam roller": ["Fitness Equipment"],
     "strap": ["Fitness Equipment"], "dumbbell": ["Fitness Equipment"],
+    "muscle tee": ["Tanks"], "muscle vest": ["Tanks"], "muscle tank": ["Tanks"], "band": ["Fitness Equipment"],
+    "resistance band": ["Fitness Equipment"], "fitness gear": ["Fitness Equipment"], "gym equipment": ["Fitness Equipment"],
+    "clothes": ["Tops", "Bottoms"], "clothing": ["Tops", "Bottoms"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

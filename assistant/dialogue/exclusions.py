@@ -24,6 +24,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|instead of|"
             r"hate|hates|hated|forget(?: about)?(?=\s+(?:the\s+|those\s+)?[a-z]+\s+ones?\b)|"
             r"(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch)|"
+            r"refuses? to (?:wear|buy|have)|drop(?= (?:anything|everything|any|all|the ones)\b)|"
             r"bar(?= the\b| any\b)|free (?:of|from)|"
             r"(?:doesn'?t|does not|don'?t|do not|that has no|with no|has no|have no) (?:have|contain|include|use)(?: any)?|"
             r"isn'?t|aren'?t|non|ditch|lose|get rid of|take (?:out|away)|hide|filter out|leave out|rule out|scrap|nix|"
@@ -32,7 +33,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
-         "stuff", "things", "items", "clothes", "made", "from", "up"}
+         "stuff", "things", "items", "made", "from", "up", "ones"}
 VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split them (no backtracking blow-up)
 # Said after the values: "black's a no", "black is out", "black ones are out".
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:(?:'s|is|are)\s+(?:a no(?:-go| go)?(?: too| either)?|out|off the table|"
@@ -82,7 +83,7 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
         except VocabularyError:
             return None
     try:
-        if singular(word) in CATEGORY_SYNONYMS or any(singular(word) == singular(c.lower()) for c in vocab.categories):
+        if word in CATEGORY_SYNONYMS or singular(word) in CATEGORY_SYNONYMS or any(singular(word) == singular(c.lower()) for c in vocab.categories):
             return "category", vocab.category(word).value, 1
     except VocabularyError:
         pass

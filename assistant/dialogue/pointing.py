@@ -18,6 +18,9 @@ DISLIKE = r"\b(don'?t like|do not like|dislike|hate|not (?:that|this|the)\b.*\bo
 RECOMMEND = (r"\b(would i (?:also )?(?:like|love)|recommend\w*|suggest\w*|goes? with|go well with|complete the look|"
              r"what else (?:would|could|should|might|will|do you (?:recommend|suggest)|goes|go)|similar to|more like (?:the ones|those|what|the items) i (?:liked|like|loved)|wear with|pair with|"
              r"match(?:es)? (?:it|this|that|them))\b")
+# "Brown would be nice, goes with my walking boots": a reason given, not a request to match something.
+GOES_WITH_MINE = r"\bgoes (?:well )?with (?:my|his|her|our|their)\b"
+
 # A question about an item of the list ("why the second one?", "what makes #3 different?").
 # ("something different from the first one" asks for other items: not a question about it.)
 ASK_WHY = r"\b(why|what makes|what'?s (?:so )?(?:special|different|good)|how is|how's|what sets|reasons?|explain)\b"

@@ -25,6 +25,9 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
                (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
                (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
+               (r"\b(\d{1,2})\s?p\b", lambda m: f"{int(m.group(1)) / 100:.2f} dollars"),  # "50p"
+               (r"\b(?:i'?ve|i|we'?ve|we)(?: only)? (?:got|have)(?: got)?(?: about| around| roughly| like| only| just)?"
+                r"\s*(\$\s*\d+|\d+(?=\s*(?:dollars?|bucks|usd)))", r"budget \1"),  # "i've got about 70 dollars"
                (rf"\b({NUM_WORDS}(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)\s*(?:quid|pounds?|euros?)\b",
                 r"\1 dollars"),
                (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
@@ -83,7 +86,8 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
             reading.set["price_min"], reading.set["price_max"] = min(low, high), max(low, high)
             return
     # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
-    negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t want to|do not want to|won'?t|can'?t|cannot|not looking to|"
+    negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t (?:really )?want to|do not (?:really )?want to|won'?t|can'?t|"
+                        rf"cannot|not looking to|"
                         rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:really\s+|even\s+|afford\s+to\s+|want\s+to\s+)?"
                         rf"(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
@@ -94,7 +98,7 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|<=?|(?:budget|limit|max)(?:,? (?:of|is|is now|to|up to|say|around|about|"
                   rf"now|goes up to|can go to|can stretch to))?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"{PRICED}{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
+        re.search(rf"(?<![\d.])(\$?\s*\d[\d,]*(?:\.\d+)?){PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
         re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))

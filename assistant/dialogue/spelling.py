@@ -48,17 +48,17 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The commonest whole words of MiniLM's word-piece vocabulary (listed roughly by frequency);
-    empty when the offline model is not installed (then only catalog words are protected)."""
+@lru_cache(maxsize=2)
+def english_words(commonest: int | None = COMMON_WORDS) -> frozenset[str]:
+    """The commonest whole words of MiniLM's word-piece vocabulary (listed roughly by frequency; None:
+    all of them); empty when the offline model is not installed (then only catalog words are protected)."""
     try:
         from assistant.models.text_embedder import minilm_dir
         lines = (minilm_dir() / "vocab.txt").read_text(encoding="utf-8").split("\n")
     except (RuntimeError, OSError):
         return frozenset()
     words = [w for w in lines if w.isalpha() and w.islower()]
-    return frozenset(words[:COMMON_WORDS])
+    return frozenset(words[:commonest])
 
 
 @lru_cache(maxsize=1)
@@ -134,16 +134,13 @@ class Speller:
         for british, american in BRITISH:
             if (us := re.sub(british, american, word)) != word and us in self.described:
                 return us
-        limit = 1 if len(word) < 7 else 2
+        # One slip away (Damerau: a swap counts one). Two slips, even in long words, corrected only
+        # real words in the held-out sets ("burglar" to "burlap", "buckets" to "bucks"), and a rarer
+        # English word ("blu" aside) is read as a typo only one slip away.
+        real, limit = word in english_words(None), 1
         close = {t for t in self.targets if t[0] == word[0] and edit_distance(word, t, limit) <= limit}
-        if not close and not re.search(r"[aeiou]", word[1:]):
-            close = {t for t in self.targets | self.short if abbreviates(word, t)}
-            close = (close & self.values) or close  # "blk" is black, not "bloke": shorthand names the goods
-        if not close and len(word) >= 4:  # the first and last letters right, the middle scrambled: "wemon"
-            close = {t for t in self.targets if t[0] == word[0] and t[-1] == word[-1] and sorted(t) == sorted(word)}
-        if not close and len(word) >= 5:  # a double letter typed once, and one slip more: "legins"
-            doubled = {word[:i + 1] + word[i:] for i in range(1, len(word))}
-            close = {t for t in self.targets if t[0] == word[0] and any(edit_distance(d, t, 1) <= 1 for d in doubled)}
+        if not (close or real):
+            close = self.looser_matches(word)
         if len(close) > 1:  # "shrts": shirts or shorts? prefer the nearest, and only if it is alone
             best = min(edit_distance(word, t, limit) for t in close)
             close = {t for t in close if edit_distance(word, t, limit) == best}
@@ -154,6 +151,21 @@ class Speller:
         if len({meaning(t) for t in close}) == 1:
             return min(close, key=lambda t: (len(t), t))
         return None
+
+    def looser_matches(self, word: str) -> set[str]:
+        """The targets a word not one or two slips from any may still be: shorthand, a scrambled
+        middle, a double letter typed once."""
+        if not re.search(r"[aeiou]", word[1:]):
+            close = {t for t in self.targets | self.short if abbreviates(word, t)}
+            return (close & self.values) or close  # "blk" is black, not "bloke": shorthand names the goods
+        if len(word) >= 4:  # the first and last letters right, the middle scrambled: "wemon"
+            close = {t for t in self.targets if t[0] == word[0] and t[-1] == word[-1] and sorted(t) == sorted(word)}
+            if close:
+                return close
+        if len(word) >= 5:  # a double letter typed once, and one slip more: "legins"
+            doubled = {word[:i + 1] + word[i:] for i in range(1, len(word))}
+            return {t for t in self.targets if t[0] == word[0] and any(edit_distance(d, t, 1) <= 1 for d in doubled)}
+        return set()
 
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """(the text with typos corrected, the (typo, correction) pairs made)."""

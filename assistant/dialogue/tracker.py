@@ -17,7 +17,7 @@ from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
 from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
 from assistant.dialogue.prices import check_prices, read_prices, replace_passed_bounds
-from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
+from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, GOES_WITH_MINE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, other_colour_than_photo,
                                         photographed_product_gender, read_photos, read_render)
 from assistant.dialogue.spelling import CONTRACTIONS, Speller, english_words, phrase_words
@@ -200,6 +200,8 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     all_broad = lambda r: all(broad(m) for m in r)  # noqa: E731
     if all_broad(run) and (specific := [r for r in runs if not all_broad(r)]):
         run = specific[-1]  # "bottoms for him, shorts please": the specific word says what they want
+    if held and all(m[3] in ("gear", "gears") for m in run):
+        return  # "i go through gym gear fast": any product to a shopper, not the store's Gear in place of the kind held
     reading.set["category"] = list(dict.fromkeys(category for m in run for category in m[2]))
     reading.topic_words += [m[3] for m in run]
 
@@ -215,29 +217,34 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     sizes = []
     if either and re.search(r"\b(?:or|/|and)\b|/|,", either.group(1)):
         for word in re.findall(rf"\b{SIZE_WORD}\b", either.group(1)):
-            try:
-                sizes += [vocab.size(word).value]
-            except VocabularyError:
-                pass
+            for said in (word, word + " cm"):  # "swiss ball 65 or 75": the ball sizes
+                try:
+                    sizes += [vocab.size(said).value]
+                    break
+                except VocabularyError:
+                    pass
     if len(set(sizes)) > 1:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
     m = (re.search(r"\b(?:size|sz)\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
         or re.search(WAIST, t)
     # "75cm" (a ball), "she's a 30", "in a 34": sizes only when the catalog sells that size (else an age, a length).
-    said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
+    said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(\d{1,2})\s?(?:ft|foot|feet)\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
                                                             r"dollars?|bucks|usd|quid|pounds?|euros?|mins?|minutes|days))", t)
     if not m and said:
         try:
-            reading.set["size"] = vocab.size(said.group(1) + (" cm" if "cm" in said.group(0) else "")).value
+            unit = next((f" {u}" for u, w in (("cm", "cm"), ("foot", "f")) if w in said.group(0)), "")
+            reading.set["size"] = vocab.size(said.group(1) + unit).value
             return
         except VocabularyError:
             pass
     if m:
+        value = next(g for g in m.groups() if g)
         try:
-            reading.set["size"] = vocab.size(next(g for g in m.groups() if g)).value
+            reading.set["size"] = vocab.size(value).value
         except VocabularyError as exc:
-            reading.errors.append(str(exc))
+            if not re.fullmatch(r"[a-z]+", value) or re.search(r"^x*[sml]$|small|medium|large|^x", value):
+                reading.errors.append(str(exc))  # "size XXXXL"; "no idea what size she is" names none
     else:
         for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
             # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
@@ -295,7 +302,7 @@ if GRAMMAR_NAMED - set(GRAMMAR):
 
 # Words for a material or a quality that also name a garment when said as a noun: "a fleece for my
 # dad", "fleeces", "a waterproof for hiking" (a fleece jacket or pullover, a rain jacket); "fleece
-# hoodies", "fleece-lined", "waterproof trousers" name the material or the quality.
+# hoodies", "fleece-lined", "waterproof trousers" name the material or the quality only.
 NOUN_GARMENTS = {"fleece": ["Jackets", "Hoodies & Sweatshirts"], "waterproof": ["Jackets"]}
 ARTICLE = r"(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap|proper|decent|good|light|lightweight)"
 
@@ -317,9 +324,7 @@ def read_noun_garment(t: str, reading: Reading) -> None:
     for word, categories in NOUN_GARMENTS.items():
         if "category" not in reading.set and re.search(
                 rf"\b{ARTICLE}\s+{word}\b(?!\s*-?\s*(?:lined|ones?\b|material|fabric|[a-z]+s\b))|\b{word}s\b", t):
-            reading.set["category"] = list(categories)
-            if reading.set.get("material") == word:
-                del reading.set["material"]
+            reading.set["category"] = list(categories)  # and "fleece" stays the material: a fleece is made of it
 
 
 def read_phrases(f, t: str, reading: Reading) -> None:
@@ -403,7 +408,14 @@ NO_SEARCH_WORDS = frozenset(FILLER | COURTESY | set(NUMBER_WORDS) | INSTRUCTION_
 # Words rewritten before anything is read: as the catalog's names write them ("v-neck"), a hyphenated
 # typo the speller cannot see whole ("t-shrt"), and a feature with "-less" as what is left out.
 REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
-             (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"))
+             (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"),
+             (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
+             (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
+             # The colour of what someone owns already: "my sister has it in green", "everything i own is black".
+             (r"\b((?:i|i'?ve|he|she|we|we'?ve|they|(?:my|his|her) \w+)(?: already)? (?:has|have|got|owns?|bought)"
+              r"(?: got)?) (it|this|that|one|them|these|those)(?: one)?(?: already)? in (?:a |the )?[a-z]+", r"\1 \2"),
+             (r"\b(?:everything|every \w+|all (?:my|his|her|our) \w+) (?:(?:i|he|she|we|they) "
+              r"(?:own|owns|have|has|wear|wears|got) )?(?:is|are)(?: all)? [a-z]+\b", " "))
 
 _SPELLERS: dict[int, tuple] = {}
 
@@ -525,7 +537,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
         reading.reference = state.resolve(pointing_words, catalog)
     read_item_price(wanted, reading, state)
     read_render(t, reading, state, vocab, catalog)
-    if re.search(RECOMMEND, t) and not reading.render:
+    if re.search(RECOMMEND, t) and not reading.render and not (re.search(GOES_WITH_MINE, t) and not re.search(r"\bwhat\b", t)):
         reading.recommend = ("goes_with" if re.search(r"\bgo(?:es)? (?:well )?with|complete the look|wear with|pair with|match", t)
                              else "similar" if re.search(r"\b(?:similar|more like)\b", t) else "any")
     continue_photo_search(t, reading, state)

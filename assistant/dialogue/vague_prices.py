@@ -39,7 +39,7 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
            r"(?:top|higher|high|upper|pricier|dearer|premium|expensive) end|top[- ]shelf|top[- ]tier|designer|"
            r"(?:happy|willing|prepared|ready) to (?:spend|pay)(?: (?:a bit |a lot |a little )?more)?|"
            r"(?:can|could) (?:spend|pay|afford) (?:a bit more|more|a lot|loads)|"
-           r"(?:pay|paying|spend|spending) (?:more )?for quality|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
+           r"(?:pay|paying|spend|spending) (?:more )?for quality|the (?:good|best|nice) stuff|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
@@ -55,7 +55,7 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
               r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved)|"
               r"(?:rate|rates|rated|review|reviews|reviewed|score|scores|scored) (?:the )?(?:highest|best|top|most)|"
               r"(?:in )?(?:order of|ordered by|ranked by|rank by) (?:the )?(?:ratings?|reviews?|stars|scores?)|"
-              r"(?:rating|review|star) order|most stars|"
+              r"(?:rating|review|star) order|(?:most|highest|best|top) stars|stars (?:first|up top|on top|at the top)|"
               r"(?:people|ppl|folks|customers|others|everyone) (?:actually |really )?(?:rate|rated|like|love|recommend))\b",
 }
 
@@ -82,9 +82,12 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
     return sort, start, end
 
 
+# "Dearer than I'd like", "more than I remember paying": a complaint about the price, asking for cheaper.
+TOO_DEAR = (r"\b(?:dearer|pricier|more expensive|more|higher|steeper) than (?:i'?d (?:like|want|hoped)|i (?:would like|wanted|want|"
+            r"expected|thought|hoped|remember(?:ed)?|can afford|planned|usually pay|normally pay)|expected|planned)")
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
-           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear))")
-PRICIER = r"\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
+           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear))|" + TOO_DEAR)
+PRICIER = rf"(?!{TOO_DEAR})\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
 
 
 def read_comparative(text: str, reading, state, catalog) -> None:
@@ -114,19 +117,21 @@ def read_comparative(text: str, reading, state, catalog) -> None:
 
 def read_photo_price(text: str, reading, state, catalog, new_photos) -> None:
     """"like this but cheaper" with the photo of a catalog product just sent: cheaper (or pricier)
-    than that product, over the list's or the category's middle."""
+    than that product and than the middle of its kind's prices."""
     if state is None or catalog is None or reading.photo not in new_photos:
         return
     product = photographed_product(state, reading.photo, catalog)
     said = set(reading.set) - set(reading.comparative)
     if product is None or {"price_min", "price_max"} & said:
         return
-    for words, bound, step in ((CHEAPER, "price_max", -0.01), (PRICIER, "price_min", 0.01)):
+    kind = Constraints(category=[product.category], **({"gender": product.gender} if product.gender in ("Men", "Women") else {}))
+    for words, bound, step, pick in ((CHEAPER, "price_max", -0.01, min), (PRICIER, "price_min", 0.01, max)):
         if re.search(words, text):
             for name in ("price_min", "price_max"):
                 reading.set.pop(name, None)
-            reading.set[bound], reading.price_rule = round(product.price + step, 2), None
-            reading.comparative = [bound]
+            # Cheaper than it, and at least the cheaper half of its kind (as "cheaper ones?" is).
+            reading.set[bound] = pick(round(product.price + step, 2), _median(catalog, kind))
+            reading.price_rule, reading.comparative = None, [bound]
             return
 
 
@@ -135,7 +140,7 @@ ITEM_PRICE = {"half": r"\bhalf (?:that|the|its|of (?:that|its|the)) price\b",
               "at_most": r"\bsame price(?: as \w+(?: \w+)?)?,? or (?:less|under|lower|cheaper|below)\b|"
                          r"\b(?:no more|not more|no dearer|no pricier) than\b",
               "below": r"\b(?:cheaper|less|lower|under)(?: in price)? than\b|\bunder the price of\b",
-              "above": r"\b(?:pricier|dearer|more expensive|more|over|above)(?: in price)? than\b",
+              "above": rf"(?!{TOO_DEAR})\b(?:pricier|dearer|more expensive|more|over|above)(?: in price)? than\b",
               "around": r"\b(?:same|similar) price\b"}
 
 
@@ -178,7 +183,7 @@ def read_vague_price(text: str, reading, state, catalog) -> None:
     if rule is None and {"price_min", "price_max"} & set(reading.unset):
         return  # "the price doesn't matter" with no rule of its own ("the nicer ones, price isn't an issue" has one)
     cheap, premium = rule == "cheap", rule == "premium"
-    if not (cheap or premium) or read_sort(text):
+    if not (cheap or premium) or reading.sort:  # "lowest price first, christmas is expensive enough"
         held = state.price_rule if state is not None and not {"price_min", "price_max"} & set(reading.unset) else None
         if not (held and "gender" in reading.set and "category" not in reading.set):
             return

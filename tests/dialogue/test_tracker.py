@@ -154,7 +154,8 @@ def test_wordings_from_the_first_run_of_the_fresh_report_set(small_vocab, small_
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("a fleece for my dad, he's always cold", {"gender": "Men", "category": ["Jackets", "Hoodies & Sweatshirts"]}),
+    ("a fleece for my dad, he's always cold", {"gender": "Men", "category": ["Jackets", "Hoodies & Sweatshirts"],
+                                               "material": "fleece"}),
     ("fleece hoodies for women", {"material": "fleece", "gender": "Women", "category": ["Hoodies & Sweatshirts"]}),
     ("mens jackets, fleece lined", {"gender": "Men", "category": ["Jackets"], "material": "fleece"}),
     ("keen on a waterproof for hiking, women's", {"gender": "Women", "category": ["Jackets"]}),
@@ -360,3 +361,48 @@ def test_who_it_is_for_said_about_the_wearer(small_vocab, small_catalog, message
 def test_a_colour_with_ish_is_that_colour(small_vocab, small_catalog, message, colour):
     state, _ = run(small_vocab, small_catalog, message)
     assert state.constraints.get("color") == colour
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["womens jackets size M", "and I don't really want to go over 60 if I can help it"],
+     {"gender": "Women", "category": ["Jackets"], "size": "M", "price_max": 60.0}),
+    (["red tees", "keep it to 30 or less each if you can"], {"color": "Red", "category": ["Tees"], "price_max": 30.0}),
+    (["I've got about 70 dollars for a men's jacket, what's decent?"],
+     {"price_max": 70.0, "gender": "Men", "category": ["Jackets"]}),
+    (["any hoodie for like 50p lol"], {"price_max": 0.5, "category": ["Hoodies & Sweatshirts"]}),
+    (["womens hoodies", "brill. lowest price first please, christmas is expensive enough"],
+     {"gender": "Women", "category": ["Hoodies & Sweatshirts"]}),
+    (["womens jackets", "not the ones w a hood"], {"gender": "Women", "category": ["Jackets"], "not_feature": ["hood"]}),
+    (["mens tees", "hmm drop anything with polyester"], {"gender": "Men", "category": ["Tees"], "not_material": ["polyester"]}),
+    (["anyone do fleece shorts? I refuse to wear trousers indoors"],
+     {"category": ["Shorts"], "material": "fleece", "not_category": ["Pants"]}),
+    (["a fitted tee for my gf, but NOT cotton, she says cotton goes see-through when she sweats"],
+     {"gender": "Women", "category": ["Tees"], "not_material": ["cotton"]}),
+    (["looking for a white gym bag, everything I own is black"], {"color": "White", "category": ["Bags"]}),
+    (["do you do this one in purple?? my sister already has it in green"], {"color": "Purple", "gender": "Women"}),
+    (["mens jackets xl", "brown would be nice, goes with my walking boots"],
+     {"gender": "Men", "category": ["Jackets"], "size": "XL", "color": "Brown"}),
+    (["merino tee, mens"], {"gender": "Men", "category": ["Tees"], "material": "wool"}),
+    (["muscle tee for the gym, guy, medium"], {"gender": "Men", "category": ["Tanks"], "size": "M"}),
+    (["do you sell resistance bands?"], {"category": ["Fitness Equipment"]}),
+    (["swiss ball 65 or 75"], {"category": ["Fitness Equipment"], "size": ["65 cm", "75 cm"]}),
+    (["yoga strap 8 ft"], {"category": ["Fitness Equipment"], "size": "8 foot"}),
+    (["under 20, any workout thing", "not clothes though, no idea what size she is"],
+     {"price_max": 20.0, "gender": "Women", "not_category": ["Tops", "Bottoms"]}),
+    (["womens red shorts", "ideally not above 45 dollars, I go through gym gear fast"],
+     {"color": "Red", "gender": "Women", "category": ["Shorts"], "price_max": 45.0}),
+])
+def test_wordings_from_the_second_and_third_development_sets(luma_catalog, messages, expected):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors and not readings[-1].recommend
+
+
+def test_a_sort_asked_for_makes_the_price_words_beside_it_chatter(luma_catalog):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "womens shorts",
+                          "can you sort them from most expensive down? I'd rather have one good one than three cheap ones")
+    assert state.sort == "price_desc" and readings[-1].price_rule is None and "price_max" not in state.constraints.to_dict()
+
+
+def test_a_rarer_english_word_is_no_typo_two_slips_away(luma_catalog):
+    _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "he says hoods make him look like a burglar")
+    assert not readings[0].notes
