@@ -425,7 +425,7 @@ def _said_not(name: str) -> Said:
 # Features named only to be left out: "no hoods", "without the zip" (the name or style names them).
 FEATURE_WORDS = {"hood": "hood", "hoods": "hood", "hooded": "hood", "zip": "zip", "zips": "zip", "zipper": "zip",
                  "zippers": "zip", "zipped": "zip", "pocket": "pocket", "pockets": "pocket", "sleeves": "sleeve",
-                 "sleeve": "sleeve", "logo": "logo", "logos": "logo"}
+                 "sleeve": "sleeve", "logo": "logo", "logos": "logo", "hoodie": "hood", "hoodies": "hood", "hoody": "hood"}
 # The ways product names write one feature: "v-neck" is also Luma's "V-Tee".
 FEATURE_SPELLINGS = {"v-neck": ("v-neck", "v-tee", "vneck"), "crew-neck": ("crew-neck", "crewneck")}
 FIELDS.update({e.name: e for e in (exclusion(f) for f in list(FIELDS.values()) if f.excludable)})

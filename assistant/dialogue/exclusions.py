@@ -224,7 +224,8 @@ def fold(reading, state, read: Exclusions) -> None:
     for values, word in read.category_words:
         if asked and set(asked) <= set(values) and "category" in read.excluded:
             read.excluded["category"] = [v for v in read.excluded["category"] if v not in values]
-            read.excluded.setdefault("feature", []).append(re.sub(r"\s+up$", "", singular(word)).split()[-1])  # "zip up": zip; "sports bras": bra
+            part = re.sub(r"\s+up$", "", singular(word)).split()[-1]  # "zip up": zip; "sports bras": bra
+            read.excluded.setdefault("feature", []).append(FEATURE_WORDS.get(part, part))  # "no hoodies": no hood
     if read.excluded.get("category") == []:
         del read.excluded["category"]
     for name, not_name in EXCLUDED_BY.items():

@@ -12,7 +12,11 @@ from assistant.catalog.vocabulary import Vocabulary, VocabularyError, parse_numb
 from assistant.dialogue.exclusions import blank
 
 NUM_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
-NUM = r"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)[\s-]?)+"
+SMALL_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)"
+# A number in words is a price from twenty up ("forty five"), or a small one said with its currency
+# ("ten bucks"): "a budget one" names no price.
+NUM = (rf"(?:\$\s*)?-?\d[\d,]*(?:\.\d+)?\s*(?:k\b)?|{NUM_WORDS}(?:[\s-]?(?:{NUM_WORDS}|{SMALL_WORDS}))*[\s-]?|"
+       rf"{SMALL_WORDS}(?=[\s-]?(?:dollars?|bucks|usd)\b)")
 PRICE_WORDS = r"(?:\s*(?:dollars?|bucks|usd|\$))?"
 # A number that is plainly a price ("$30", "30 dollars"): "2 or more jackets" names no price.
 PRICED = rf"(\$\s*\d[\d,]*(?:\.\d+)?|(?:{NUM})(?=\s*(?:dollars?|bucks|usd)\b))"
@@ -21,6 +25,9 @@ PRICED = rf"(\$\s*\d[\d,]*(?:\.\d+)?|(?:{NUM})(?=\s*(?:dollars?|bucks|usd)\b))"
 # "under 45ish" and "30ish tops" are bounds ("ish" dropped); "30ish" alone is "around 30".
 BOUND_WORDS = r"under|below|less than|more than|over|above|max(?:imum)?|up to|at most|budget(?: is)?(?: like)?|than"
 PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
+               # A range said loosely: "20-25ish", "round 40-50", "like 50-70" (sizes are said "28 or 30").
+               (r"\b(\d+)\s*-\s*(\d+)\s?-?ish\b", r"between \1 and \2"),
+               (r"\b(?:a?round|about|like|roughly|approx(?:imately)?|~)\s*\$?(\d+)\s*(?:-|to)\s*\$?(\d+)\b", r"between \1 and \2"),
                (rf"\b({BOUND_WORDS})\s*(\$?\s*\d+|{NUM_WORDS})\s?-?ish\b", r"\1 \2"),
                (rf"\b(\$?\d+|{NUM_WORDS})\s?-?ish\s*(max(?:imum)?|tops|at most|or less|or under)\b", r"\1 \2"),
                (rf"\b(\d+|{NUM_WORDS})\s?-?ish\b", r"around \1"), (r"\bsub[- ]?(\$?\d)", r"under \1"),
@@ -109,15 +116,18 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
         re.search(r"(\$?\s*\d[\d,]*(?:\.\d+)?)\s*\+", t)  # "60+"
     if m2 and parse_number(m2.group(1)) is not None:
         reading.set["price_min"] = parse_number(m2.group(1))
-    m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}", t)
+    # "about 50", "around 40 for a hoodie"; "he owns about twenty black ones" counts things, no price.
+    m3 = re.search(rf"\b(?:around|about|roughly|approximately|~)\s*({NUM}){PRICE_WORDS}(?!\s*(?:[a-z]+\s+)?(?:ones?|of|"
+                   rf"times|pairs?|items|things|people|kids|years?|days?|weeks?|months?|hours?|mins?|minutes|miles|km|k)\b)", t)
     if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
         value = parse_number(m3.group(1))
         reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
         if re.search(r"\bnot (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
             reading.set["price_max"] = value  # "around the 50 mark but not over": 50 is the most
     if not (m or m2 or m3):
-        m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t)
-        if m4:
+        m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t) or \
+            re.search(rf"((?:{NUM_WORDS}|{SMALL_WORDS})(?:[\s-]?(?:{NUM_WORDS}|{SMALL_WORDS}))*)(?=\s*(?:dollars?|bucks|usd)\b)", t)
+        if m4 and parse_number(m4.group(1)) is not None:
             reading.set["price_max"] = parse_number(m4.group(1).replace("$", ""))
             if "-" in m4.group(1):
                 reading.set["price_max"] = -abs(reading.set["price_max"])

@@ -25,9 +25,9 @@ GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks
 # Contractions typed without the apostrophe are words, not typos of "doesn" or "isn".
 CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt havent hasnt
     hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())
-# Chat shorthand and money slang: words as they are, not typos ("ppl" is people, not purple).
+# Chat shorthand, money slang and clipped words: as they are, not typos ("ppl" is people, not purple; "camo" no cami).
 CHAT_WORDS = frozenset("""ppl pls plz thx tho rn tbh idk ngl lol smth sth prob deffo btw fyi nvm ofc asap bf gf
-    tenner fiver quid""".split())
+    tenner fiver quid camo""".split())
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
 
 

@@ -227,7 +227,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
     m = (re.search(r"\b(?:size|sz)\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
-        or re.search(WAIST, t)
+        or re.search(WAIST, t) or re.search(rf"\b(?:{WEARER})\s+(?:an?\s+)?(xs|s|m|l|xl|xxl)\b", t)  # "he's an L"
     # "75cm" (a ball), "she's a 30", "in a 34": sizes only when the catalog sells that size (else an age, a length).
     said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(\d{1,2})\s?(?:ft|foot|feet)\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
                                                             r"dollars?|bucks|usd|quid|pounds?|euros?|mins?|minutes|days))", t)

@@ -45,3 +45,13 @@ def test_an_exclusion_that_leaves_nothing_is_relaxed_and_explained(small_ctx):
     result = catalog_filter(small_ctx, {"category": "pants", "not_category": ["Pants"]})
     assert result.hits and result.data["relaxed"]["field"] == "not_category"
     assert all(any(f.kind == "relaxed" for f in hit.evidence) for hit in result.hits)
+
+
+def test_an_absurd_budget_is_not_moved_and_the_cheapest_price_is_said(small_ctx):
+    """"A jacket for 3 quid": no budget to move; nothing is shown and the notes say what the cheapest costs."""
+    from tools.retriever import hybrid_search
+    cheapest = min(p.price for p in small_ctx.catalog.all() if "Jackets" in p.category_path.split("/"))
+    c, _, _ = normalise({"category": "jackets", "price_max": 3.0}, small_ctx.vocab)
+    assert closest(products(small_ctx), c, 5) is None
+    result = hybrid_search(small_ctx, "jacket", {"category": "jackets", "price_max": 3.0}, 5)
+    assert not result.hits and any(f"costs ${cheapest:.2f}" in note for note in result.notes)

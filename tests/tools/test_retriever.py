@@ -27,6 +27,17 @@ def test_text_query_ranks_relevant_items_first(ctx, catalog):
     assert match.text_similarity is not None and match.matched_terms
 
 
+def test_an_order_held_shows_the_relevant_items_in_it(ctx, catalog):
+    """"Cheapest first", then "no fleece" (a search): the list is still cheapest first, from the
+    cheapest product that meets the constraints, and each item says its place."""
+    wanted = {"gender": "women", "category": "jacket"}
+    result = hybrid_search(ctx, "", wanted, limit=5, sort="price_asc")
+    prices = [catalog.get(h.sku).price for h in result.hits]
+    assert len(prices) == 5 and prices == sorted(prices)
+    assert prices[0] == min(p.price for p in catalog.all() if satisfies(p, Constraints(gender="Women", category=["Jackets"])))
+    assert all(any(f.kind == "rank" for f in h.evidence) for h in result.hits)
+
+
 def test_one_variant_per_product(ctx, catalog):
     result = hybrid_search(ctx, "hoodie", {}, limit=5)
     parents = [catalog.get(h.sku).parent_sku for h in result.hits]
