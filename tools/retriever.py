@@ -151,13 +151,16 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
         top = max(fused.values(), default=0.0)
         fused.update({item_id: top + 1.0 + 1.0 / (1 + rank) for rank, item_id in enumerate(same)})
     # One colour variant per product: the list shows different products, "in red" shows colours.
+    # An order held sorts the candidates of the kind asked for; with no kind, only the list shown
+    # (the cheapest of everything a photo resembles would be anything).
+    pool = settings.candidate_k if sort and constraints.get("category") else limit
     ranked, parents = [], set()
     for item_id, score in sorted(fused.items(), key=lambda kv: -kv[1]):
         parent = ctx.catalog.by_id(item_id).parent_sku
         if parent not in parents:
             parents.add(parent)
             ranked.append((item_id, score))
-        if len(ranked) == (settings.candidate_k if sort else limit):
+        if len(ranked) == pool:
             break
     considered = len(ranked)
     if sort:

@@ -64,7 +64,7 @@ class Reading:
 # -- the fields that need grammar; the constraint table names each field's reader ------------------
 
 # Between two values the shopper wants either of: "green or blue", "tees, tanks", "M/L".
-EITHER = r"\s*(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|an)\s+)*"
+EITHER = r"\s*(?:ones?\s*)?(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|an)\s+)*"  # "a blue one or a green one"
 
 
 def joined(found: list[tuple[int, int, object]], t: str) -> list:
@@ -200,7 +200,7 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     all_broad = lambda r: all(broad(m) for m in r)  # noqa: E731
     if all_broad(run) and (specific := [r for r in runs if not all_broad(r)]):
         run = specific[-1]  # "bottoms for him, shorts please": the specific word says what they want
-    if held and all(m[3] in ("gear", "gears") for m in run):
+    if (held or (state is not None and state.search_photo)) and all(m[3] in ("gear", "gears") for m in run):
         return  # "i go through gym gear fast": any product to a shopper, not the store's Gear in place of the kind held
     reading.set["category"] = list(dict.fromkeys(category for m in run for category in m[2]))
     reading.topic_words += [m[3] for m in run]
@@ -227,7 +227,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
     m = (re.search(r"\b(?:size|sz)\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
-        or re.search(WAIST, t) or re.search(rf"\b(?:{WEARER})\s+(?:an?\s+)?(xs|s|m|l|xl|xxl)\b", t)  # "he's an L"
+        or re.search(WAIST, t) or re.search(rf"\b(?:{WEARER}|(?:wo)?men'?s|ladies)\s+(?:an?\s+)?(xs|s|m|l|xl|xxl)\b", t)  # "he's an L", "mens m"
     # "75cm" (a ball), "she's a 30", "in a 34": sizes only when the catalog sells that size (else an age, a length).
     said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(\d{1,2})\s?(?:ft|foot|feet)\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
                                                             r"dollars?|bucks|usd|quid|pounds?|euros?|mins?|minutes|days))", t)
@@ -411,6 +411,9 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"),
              (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
              (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
+             # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
+             (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
+              r"\1 \2"),
              # The colour of what someone owns already: "my sister has it in green", "everything i own is black".
              (r"\b((?:i|i'?ve|he|she|we|we'?ve|they|(?:my|his|her) \w+)(?: already)? (?:has|have|got|owns?|bought)"
               r"(?: got)?) (it|this|that|one|them|these|those)(?: one)?(?: already)? in (?:a |the )?[a-z]+", r"\1 \2"),
