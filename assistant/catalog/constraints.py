@@ -359,7 +359,8 @@ def _categories(vocab: Vocabulary) -> list[str]:
 
 MATERIALS = ("organic cotton", "cotton", "wool", "fleece", "nylon", "polyester", "hemp", "spandex", "lycra", "mesh",
              "linen", "rayon", "microfiber", "jersey", "tencel", "canvas", "leather", "cooltech", "lumatech",
-             "heattec", "evercool", "cocona")  # "organic cotton" before "cotton": the first found wins
+             "heattec", "evercool", "cocona", "plastic", "silicone", "rubber", "metal", "stainless steel", "steel",
+             "suede", "foam", "synthetic")  # "organic cotton" before "cotton": the first found wins
 PATTERNS = {"graphic": "Graphic Print", "colour-blocked": "Color-Blocked", "color-blocked": "Color-Blocked",
             "plaid": "Checked", "checked": "Checked", "solid": "Solid", "stripes": "Striped",
             "striped": "Striped"}  # the first found wins: "solid graphic tee" is Graphic Print

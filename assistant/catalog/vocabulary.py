@@ -83,7 +83,10 @@ CATEGORY_SYNONYMS = {
     "strap": ["Fitness Equipment"], "dumbbell": ["Fitness Equipment"],
     "muscle tee": ["Tanks"], "muscle vest": ["Tanks"], "muscle tank": ["Tanks"], "band": ["Fitness Equipment"],
     "resistance band": ["Fitness Equipment"], "fitness gear": ["Fitness Equipment"], "gym equipment": ["Fitness Equipment"],
-    "clothes": ["Tops", "Bottoms"], "clothing": ["Tops", "Bottoms"],
+    "clothes": ["Tops", "Bottoms"], "clothing": ["Tops", "Bottoms"], "hooded top": ["Hoodies & Sweatshirts"],
+    "hooded jumper": ["Hoodies & Sweatshirts"], "hooded sweatshirt": ["Hoodies & Sweatshirts"], "jegging": ["Pants"],
+    "sando": ["Tanks"], "undershirt": ["Tanks", "Bras & Tanks"], "half pant": ["Shorts"], "lowers": ["Pants"],
+    "track suit bottom": ["Pants"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

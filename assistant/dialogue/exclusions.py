@@ -17,7 +17,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NA
 
 NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
             r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
-            r"(?:do not|don'?t|dont) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for)|"
+            r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for)|"
             r"(?:can'?t|cannot|couldn'?t) (?:stand|stomach|bear|abide|do)|loathe|detest|dislike|allergic to|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
@@ -25,6 +25,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
             r"hate|hates|hated|forget(?: about)?(?=\s+(?:the\s+|those\s+)?[a-z]+\s+ones?\b)|"
             r"(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch)|"
             r"refuses? to (?:wear|buy|have)|drop(?= (?:anything|everything|any|all|the ones)\b)|"
+            r"(?:must|should|can|may)(?:n'?t| not) (?:have|contain|include|use|be made (?:of|from|with))|"
             r"bar(?= the\b| any\b)|free (?:of|from)|"
             r"(?:doesn'?t|does not|don'?t|do not|that has no|with no|has no|have no) (?:have|contain|include|use)(?: any)?|"
             r"isn'?t|aren'?t|non|ditch|lose|get rid of|take (?:out|away)|hide|filter out|leave out|rule out|scrap|nix|"
@@ -33,7 +34,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
-         "stuff", "things", "items", "made", "from", "up", "ones"}
+         "stuff", "things", "items", "made", "from", "up", "ones", "that", "which", "are", "is"}
 VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split them (no backtracking blow-up)
 # Said after the values: "black's a no", "black is out", "black ones are out".
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:(?:'s|is|are)\s+(?:a no(?:-go| go)?(?: too| either)?|out|off the table|"

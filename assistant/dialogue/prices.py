@@ -41,6 +41,7 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (r"\b(more|less|lower|higher|cheaper|dearer|other) then\b", r"\1 than"),  # "no more then 70"
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
                (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
+               (r"\b(?:can|could|will|want to|wanna) only (?:spend|pay|afford)(?: about| around| up to)?\s*(\$?\d)", r"up to \1"),
                (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: (?:it|that|this|the budget|my budget))?(?: up)? to"
                 r"\s*(\$?\d)", r"up to \1"))
 
@@ -96,7 +97,7 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t (?:really )?want to|do not (?:really )?want to|won'?t|can'?t|"
                         rf"cannot|not looking to|"
                         rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:really\s+|even\s+|afford\s+to\s+|want\s+to\s+)?"
-                        rf"(?:spend|pay|go|going)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
+                        rf"(?:spend|pay|go|going|be|cost)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
     if negated and parse_number(negated.group(1)) is not None:
         reading.set["price_max"] = parse_number(negated.group(1))
@@ -122,7 +123,7 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
         value = parse_number(m3.group(1))
         reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
-        if re.search(r"\bnot (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
+        if re.search(r"\b(?:not|no|nothing) (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
             reading.set["price_max"] = value  # "around the 50 mark but not over": 50 is the most
     if not (m or m2 or m3):
         m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t) or \

@@ -16,7 +16,7 @@ from assistant.catalog.vocabulary import (BETWEEN_COLOURS, CATEGORY_SYNONYMS, CO
 from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
 from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
-from assistant.dialogue.prices import check_prices, read_prices, replace_passed_bounds
+from assistant.dialogue.prices import NUM_WORDS, check_prices, read_prices, replace_passed_bounds
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, GOES_WITH_MINE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, other_colour_than_photo,
                                         photographed_product_gender, read_photos, read_render)
@@ -85,6 +85,11 @@ def joined(found: list[tuple[int, int, object]], t: str) -> list:
     return values
 
 
+# "In winter", "in june": when, not a colour.
+TIMES = set("""winter summer spring autumn fall january february march april may june july august september october
+    november december monday tuesday wednesday thursday friday saturday sunday christmas xmas""".split())
+
+
 def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
     """Catalog colours, their synonyms, and "in <word>" for words we then try to map; several
     joined by "or" are either of them."""
@@ -119,7 +124,7 @@ def read_colour(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
                       r"above|for|and|with|size|\?|!|,|$|\.)", t)
         m = m or re.search(r"\b([a-z]+)[- ]colou?red\b", t)
         known = set(GENDER_SYNONYMS) | set(SIZE_SYNONYMS) | VALUE_WORDS | {s.lower() for s in vocab.sizes}  # "in XS"
-        if m and m.group(1) not in known | NO_SEARCH_WORDS | STOPWORDS | {"my", "stock", "total", "sale", "general", "here"}:
+        if m and m.group(1) not in known | NO_SEARCH_WORDS | STOPWORDS | TIMES | {"my", "stock", "total", "sale", "general", "here"}:
             try:
                 reading.set["color"] = vocab.color(m.group(1)).value
             except VocabularyError as exc:
@@ -163,8 +168,10 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):
             if held and re.match(r"\s*-?\s*(?:style|type|kind|look|like)\b", taken[m.end():]):
                 continue  # "jackets", then "pullover style": a style of the jacket, not another kind of product
-            if phrase in ("top", "tops") and re.search(r"(?:\d|ish)\s*$", taken[:m.start()]):
-                continue  # "30ish tops": at most $30
+            if phrase in ("top", "tops") and re.search(rf"(?:\d|ish|{NUM_WORDS})\s*$", taken[:m.start()]):
+                continue  # "30ish tops", "fifty tops": at most $30, $50
+            if held and phrase in PARTS and set(held) <= set(PARTS[phrase]):
+                continue  # "no brown straps" about watches: a part of the watch, not a yoga strap
             if re.search(r"\bwith\s+(?:a\s+|an\s+|the\s+)?(?:[a-z]+\s+)?$", taken[:m.start()]) or \
                     re.match(r"[\s-]*sleeve", taken[m.end():]):
                 continue  # "a watch with a leather strap", "short sleeved": a part or a cut, not the product
@@ -303,7 +310,10 @@ if GRAMMAR_NAMED - set(GRAMMAR):
 # Words for a material or a quality that also name a garment when said as a noun: "a fleece for my
 # dad", "fleeces", "a waterproof for hiking" (a fleece jacket or pullover, a rain jacket); "fleece
 # hoodies", "fleece-lined", "waterproof trousers" name the material or the quality only.
-NOUN_GARMENTS = {"fleece": ["Jackets", "Hoodies & Sweatshirts"], "waterproof": ["Jackets"]}
+NOUN_GARMENTS = {"fleece": ["Jackets", "Hoodies & Sweatshirts"], "waterproof": ["Jackets"], "jersey": ["Hoodies & Sweatshirts"]}
+MADE_OF_IT = {"fleece"}  # a fleece is made of fleece; a jersey (a pullover) need not be of jersey fabric
+# Words for a part of the products of a category, not a product of their own there.
+PARTS = {"strap": ["Watches"], "straps": ["Watches"]}
 ARTICLE = r"(?:a|an|my|his|her|warm|cosy|cozy|new|nice|cheap|proper|decent|good|light|lightweight)"
 
 
@@ -324,7 +334,9 @@ def read_noun_garment(t: str, reading: Reading) -> None:
     for word, categories in NOUN_GARMENTS.items():
         if "category" not in reading.set and re.search(
                 rf"\b{ARTICLE}\s+{word}\b(?!\s*-?\s*(?:lined|ones?\b|material|fabric|[a-z]+s\b))|\b{word}s\b", t):
-            reading.set["category"] = list(categories)  # and "fleece" stays the material: a fleece is made of it
+            reading.set["category"] = list(categories)
+            if word not in MADE_OF_IT and reading.set.get("material") == word:
+                del reading.set["material"]
 
 
 def read_phrases(f, t: str, reading: Reading) -> None:
@@ -411,6 +423,7 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"),
              (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
              (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
+             (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
              # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
              (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
               r"\1 \2"),

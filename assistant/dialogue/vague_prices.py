@@ -22,7 +22,7 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
          r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
-         r"(?:cheaper|lower|low|bottom|budget) end|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
+         r"(?:cheaper|lower|low|bottom|budget) end|(?:bottom|lower end|low end) of the (?:price )?range|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
          r"value for money|(?:on|with) a shoestring|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money'?s tight|"
          r"(?:don'?t|do not|dont|doesn'?t|does not|won'?t|shouldn'?t|not) (?:want to |wanna |need to |have to |going to |gonna )?"
          r"(?:spend|pay|cost|costs?|break) (?:a fortune|an arm and a leg|the earth|silly money|the bank|big|loads|a lot|much|too much)|"
@@ -34,19 +34,21 @@ NOT_CHEAP = (r"\b(?:(?:doesn'?t|does not|don'?t|do not|needn'?t|need not)\s+(?:n
              r"not (?:looking for |after )?(?:the )?cheap(?:est)? (?:ones?|stuff)|"
              r"(?:don'?t|do not) mind (?:paying|spending) (?:a (?:bit|little) |a lot |)more|"
              r"(?:slightly |a bit |a little |the |some )nicer(?: ones?)?|nicer ones?|something nicer)\b")
-PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|(?<!less )(?<!not )(?<!too )pricey|top[- ]of[- ]the[- ]line|"
+# (A price judged, "a bit pricey", "rather expensive", is a complaint: CHEAPER's, never a wish for premium.)
+JUDGED = r"(?<!bit )(?<!rather )(?<!quite )(?<!touch )(?<!very )(?<!so )(?<!little )"
+PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|(?<!less )(?<!not )(?<!too )" + JUDGED + r"pricey|top[- ]of[- ]the[- ]line|"
            r"upscale|splurge|splash(?:ing)? out|money(?:'?s| is)? no (?:object|issue)|treat (?:myself|yourself|himself|herself|him|her)|"
            r"(?:top|higher|high|upper|pricier|dearer|premium|expensive) end|top[- ]shelf|top[- ]tier|designer|"
            r"(?:happy|willing|prepared|ready) to (?:spend|pay)(?: (?:a bit |a lot |a little )?more)?|"
            r"(?:can|could) (?:spend|pay|afford) (?:a bit more|more|a lot|loads)|"
            r"(?:pay|paying|spend|spending) (?:more )?for quality|the (?:good|best|nice) stuff|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
-           r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )expensive)\b")
+           r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )" + JUDGED + r"expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
     "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price|"
                  r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"
-                 r"price order|cheap(?:est)?(?: ones?)? (?:first|at the top|on top|up top|to the top))\b",
+                 r"price order|cheap(?:er|est)?(?: ones?)? (?:first|at the top|on top|up top|to the top))\b",
     "price_desc": r"\b(?:most expensive|priciest|dearest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
@@ -86,7 +88,9 @@ def sort_phrase(text: str) -> tuple[str, int, int] | None:
 TOO_DEAR = (r"\b(?:dearer|pricier|more expensive|more|higher|steeper) than (?:i'?d (?:like|want|hoped)|i (?:would like|wanted|want|"
             r"expected|thought|hoped|remember(?:ed)?|can afford|planned|usually pay|normally pay)|expected|planned)")
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
-           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear))|" + TOO_DEAR)
+           r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear)|"
+           r"(?:rather|quite|a (?:bit|touch|little)|bit|very|so|touch) (?:costly|expensive|pricey|pricy|dear|steep)|"
+           r"costs? less|costing less|more modest(?: in price)?|less costly|lower[- ]priced)|" + TOO_DEAR)
 PRICIER = rf"(?!{TOO_DEAR})\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
 
 
