@@ -57,7 +57,7 @@ CATEGORY_SYNONYMS = {
     "tee": ["Tees"], "t-shirt": ["Tees"], "tshirt": ["Tees"], "t shirt": ["Tees"], "shirt": ["Tees"],
     "longsleeve": ["Tees"], "tank": ["Tanks", "Bras & Tanks"], "tank top": ["Tanks", "Bras & Tanks"],
     "singlet": ["Tanks", "Bras & Tanks"], "bra": ["Bras & Tanks"], "sports bra": ["Bras & Tanks"],
-    "pant": ["Pants"], "trouser": ["Pants"], "legging": ["Pants"], "tight": ["Pants"],
+    "pant": ["Pants"], "trouser": ["Pants"], "legging": ["Pants"], "tights": ["Pants"],  # ("money is tight": no tights)
     "jogger": ["Pants"], "sweatpant": ["Pants"], "capri": ["Pants"], "short": ["Shorts"],
     "top": ["Tops"], "bottom": ["Bottoms"], "bag": ["Bags"], "backpack": ["Bags"],
     "duffel": ["Bags"], "duffle": ["Bags"], "tote": ["Bags"], "messenger": ["Bags"],

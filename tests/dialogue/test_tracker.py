@@ -418,6 +418,7 @@ def test_a_colour_with_ish_is_that_colour(small_vocab, small_catalog, message, c
      {"gender": "Men", "size": "XL", "category": ["Hoodies & Sweatshirts"]}),
     (["Namaste, I want half pants for my husband, waist 34"], {"gender": "Men", "category": ["Shorts"], "size": "34"}),
     (["I am searching a sando for my brother, size M"], {"gender": "Men", "category": ["Tanks"], "size": "M"}),
+    (["mens tees", "any under 25? money is tight"], {"gender": "Men", "category": ["Tees"], "price_max": 25.0}),
     (["under 20, any workout thing", "not clothes though, no idea what size she is"],
      {"price_max": 20.0, "gender": "Women", "not_category": ["Tops", "Bottoms"]}),
     (["womens red shorts", "ideally not above 45 dollars, I go through gym gear fast"],
