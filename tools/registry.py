@@ -114,6 +114,10 @@ def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating"
     Args:
         sort: rating, price_asc (cheapest first) or price_desc.
     """
+    photo = ctx.state.search_photo if ctx.state is not None else None
+    if photo and constraints.get("category") in (None, "", []):  # "plain ones like this, cheapest first"
+        guess = next((p.category_guess for p in ctx.state.photos if p.name == photo), None)
+        constraints = {**constraints, "category": guess} if guess else constraints
     return run_filter(ctx, constraints, sort=sort, limit=ctx.settings.top_k)
 
 

@@ -86,7 +86,8 @@ CATEGORY_SYNONYMS = {
     "clothes": ["Tops", "Bottoms"], "clothing": ["Tops", "Bottoms"], "hooded top": ["Hoodies & Sweatshirts"],
     "hooded jumper": ["Hoodies & Sweatshirts"], "hooded sweatshirt": ["Hoodies & Sweatshirts"], "jegging": ["Pants"],
     "sando": ["Tanks"], "undershirt": ["Tanks", "Bras & Tanks"], "half pant": ["Shorts"], "lowers": ["Pants"],
-    "track suit bottom": ["Pants"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
+    "track suit bottom": ["Pants"], "jogging bottom": ["Pants"], "jogger bottom": ["Pants"], "boardie": ["Shorts"],
+    "board short": ["Shorts"], "crop top": ["Bras & Tanks", "Tees"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

@@ -103,10 +103,10 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
 
 
 def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = frozenset(),
-                  said: list | None = None) -> tuple[dict[str, list], int]:
-    """The values named from `start` on, through links ("or", "the"), and where they end; "the"
-    colour followed by "one" is an item pointed at ("not the black one"), not an exclusion
-    ("no black ones", "not a black one" are)."""
+                  said: list | None = None, reaction: bool = False) -> tuple[dict[str, list], int]:
+    """The values named from `start` on, through links ("or", "the"), and where they end. After a
+    `reaction` ("i don't like"), "the" colour followed by "one" is an item pointed at ("i don't like
+    the black one"), not an exclusion ("not the purple one", "no black ones" are)."""
     found: dict[str, list] = {}
     tokens = [(m.group(0), m.end()) for m in re.finditer(r"[a-z]+", text[start:])][:8]
     end, i, link = start, 0, None
@@ -123,8 +123,8 @@ def _values_after(text: str, start: int, vocab: Vocabulary, names: frozenset = f
             if name == "category" and said is not None:
                 said.append((as_list(value), " ".join(words[:used])))
             i += used
-            if i < len(tokens) and tokens[i][0] == "one" and name == "color" and link == "the":
-                return {}, start  # "not the black one" points at an item; "not a black one" leaves black out
+            if reaction and i < len(tokens) and tokens[i][0] == "one" and name == "color" and link == "the":
+                return {}, start  # "i don't like the black one" is about that item; "not the purple one" leaves purple out
             found.setdefault(name, [])
             found[name] += [v for v in as_list(value) if v not in found[name]]
             end = start + tokens[i - 1][1]
@@ -205,7 +205,8 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
         if found:
             out.text = blank(out.text, at, m.end())
     for m in list(re.finditer(NEGATION, out.text)):
-        found, end = _values_after(out.text, m.end(), vocab, names, out.category_words)
+        found, end = _values_after(out.text, m.end(), vocab, names, out.category_words,
+                                   reaction=bool(re.search(r"like|love|fancy|care|hate|stand|keen|fan", m.group(0))))
         for name, values in found.items():
             if name in EXCLUDED_BY:
                 out.excluded.setdefault(name, [])

@@ -34,7 +34,7 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (r"\b(\d+)\s*(?:quid|pounds?|euros?|gbp|eur)\b", r"\1 dollars"),  # read as the catalog's dollars
                (r"\b(\d{1,2})\s?p\b", lambda m: f"{int(m.group(1)) / 100:.2f} dollars"),  # "50p"
                (r"\b(?:i'?ve|i|we'?ve|we)(?: only)? (?:got|have)(?: got)?(?: about| around| roughly| like| only| just)?"
-                r"\s*(\$\s*\d+|\d+(?=\s*(?:dollars?|bucks|usd)))", r"budget \1"),  # "i've got about 70 dollars"
+                r"\s*(\$\s*\d+|\d+(?=\s*(?:dollars?|bucks|usd|to spend)))", r"budget \1"),  # "i've got about 70 dollars"
                (rf"\b({NUM_WORDS}(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)\s*(?:quid|pounds?|euros?)\b",
                 r"\1 dollars"),
                (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
@@ -42,6 +42,8 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
                (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
                (r"\b(?:can|could|will|want to|wanna) only (?:spend|pay|afford)(?: about| around| up to)?\s*(\$?\d)", r"up to \1"),
+               # "slightly more, like 55": a new limit said after the step
+               (r"\b(?:slightly |a bit |a little )?(?:more|higher),? (?:like|say|maybe|about|to)\s*(\$?\d+)", r"up to \1"),
                (r"\b(?:can |could )?(?:stretch|extend|push|go|spend|pay)(?: (?:it|that|this|the budget|my budget))?(?: up)? to"
                 r"\s*(\$?\d)", r"up to \1"))
 

@@ -21,7 +21,7 @@ GRAMMAR_WORDS = ("under", "below", "over", "above", "between", "dollars", "bucks
                  "expensive", "premium", "affordable", "pricier", "priciest", "pricey", "priced", "costly",
                  "costlier", "without", "except", "anything", "colour", "color",
                  "size", "small", "medium", "large", "rated", "price", "please", "something", "looking",
-                 "running", "hiking", "yoga", "waterproof", "instead", "version", "another")
+                 "running", "jogging", "hiking", "yoga", "waterproof", "instead", "version", "another")
 # Contractions typed without the apostrophe are words, not typos of "doesn" or "isn".
 CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt havent hasnt
     hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())

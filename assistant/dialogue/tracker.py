@@ -168,8 +168,11 @@ def read_category(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         for m in re.finditer(rf"\b{re.escape(phrase)}(?:e?s)?\b", taken):
             if held and re.match(r"\s*-?\s*(?:style|type|kind|look|like)\b", taken[m.end():]):
                 continue  # "jackets", then "pullover style": a style of the jacket, not another kind of product
-            if phrase in ("top", "tops") and re.search(rf"(?:\d|ish|{NUM_WORDS})\s*$", taken[:m.start()]):
-                continue  # "30ish tops", "fifty tops": at most $30, $50
+            if phrase in ("top", "tops") and (re.search(rf"(?:\d|ish|{NUM_WORDS})\s*$", taken[:m.start()]) or re.match(
+                    r"[\s-]*(?:whack|dollar|notch|quality|end|shelf|tier|of the|scor|rat|review|brand|pick)", taken[m.end():])):
+                continue  # "30ish tops", "fifty tops": at most $30, $50; "top whack", "top scoring": no garment
+            if held and re.search(r"\b(?:my|his|her|our|their)\s+(?:[a-z]+\s+)?$", taken[:m.start()]):
+                continue  # "no hood, they bunch up under my coat": what they own, not the kind asked for
             if held and phrase in PARTS and set(held) <= set(PARTS[phrase]):
                 continue  # "no brown straps" about watches: a part of the watch, not a yoga strap
             if re.search(r"\bwith\s+(?:a\s+|an\s+|the\s+)?(?:[a-z]+\s+)?$", taken[:m.start()]) or \
@@ -424,6 +427,7 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
              (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
              (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
+             (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
              # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
              (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
               r"\1 \2"),

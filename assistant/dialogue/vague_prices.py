@@ -27,6 +27,8 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
          r"(?:don'?t|do not|dont|doesn'?t|does not|won'?t|shouldn'?t|not) (?:want to |wanna |need to |have to |going to |gonna )?"
          r"(?:spend|pay|cost|costs?|break) (?:a fortune|an arm and a leg|the earth|silly money|the bank|big|loads|a lot|much|too much)|"
          r"(?:nothing|not) that costs? (?:a fortune|an arm and a leg|the earth|loads|a lot|much)|"
+         r"(?:nothing|not|no) (?:silly|daft|crazy|mad|stupid) money|pocket money|"
+         r"(?:don'?t|do not|dont|not) (?:want to |wanna )?pay (?:top whack|top dollar|over the odds|through the nose|full price)|"
          r"without (?:breaking|spending) (?:the bank|a fortune|much|loads|a lot)|as (?:little|cheap) as (?:possible|i can)|"
          r"(?:low|lower|modest|small) (?:prices?|priced)|cheaply|thrifty|frugal|save (?:some )?money)\b")
 # Said first, because they contain a cheap word: "doesn't need to be cheap", "don't mind paying more".
@@ -53,6 +55,7 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
+              r"(?:top|best|highest)[- ]scor(?:ing|ed)|"
               r"best ratings?|highest ratings?|by (?:rating|ratings|reviews?|stars|popularity|score)|most popular|best sellers?|best ones|"
               r"(?:highest|best|most|top)[- ](?:reviewed|scored|starred)|(?:most|best) (?:liked|loved)|"
               r"(?:rate|rates|rated|review|reviews|reviewed|score|scores|scored) (?:the )?(?:highest|best|top|most)|"
@@ -89,9 +92,10 @@ TOO_DEAR = (r"\b(?:dearer|pricier|more expensive|more|higher|steeper) than (?:i'
             r"expected|thought|hoped|remember(?:ed)?|can afford|planned|usually pay|normally pay)|expected|planned)")
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
            r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear)|"
-           r"(?:rather|quite|a (?:bit|touch|little)|bit|very|so|touch) (?:costly|expensive|pricey|pricy|dear|steep)|"
+           r"(?:rather|quite|a (?:bit|touch|little)|bit|very|so|touch) (?:costly|expensive|pricey|pricy|dear|steep)\b|"
+           r"a step down|"
            r"costs? less|costing less|more modest(?: in price)?|less costly|lower[- ]priced)|" + TOO_DEAR)
-PRICIER = rf"(?!{TOO_DEAR})\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced)\b"
+PRICIER = rf"(?!{TOO_DEAR})\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced|posher|fancier|classier|a step up)\b"
 
 
 def read_comparative(text: str, reading, state, catalog) -> None:

@@ -438,3 +438,30 @@ def test_a_sort_asked_for_makes_the_price_words_beside_it_chatter(luma_catalog):
 def test_a_rarer_english_word_is_no_typo_two_slips_away(luma_catalog):
     _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "he says hoods make him look like a burglar")
     assert not readings[0].notes
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["womens hoodies not purple", "and no hood, they bunch up under my coat"],
+     {"gender": "Women", "category": ["Hoodies & Sweatshirts"], "not_color": ["Purple"], "not_feature": ["hood"]}),
+    (["mens hoodies under 45", "not the purple one"],
+     {"price_max": 45.0, "gender": "Men", "category": ["Hoodies & Sweatshirts"], "not_color": ["Purple"]}),
+    (["mens white hoodies under 50", "how about slightly more, like 55"],
+     {"price_max": 55.0, "color": "White", "gender": "Men", "category": ["Hoodies & Sweatshirts"]}),
+    (["womens jacket, i've only got 25 to spend"], {"price_max": 25.0, "gender": "Women", "category": ["Jackets"]}),
+    (["womens joggin bottoms size 29"], {"gender": "Women", "category": ["Pants"], "size": "29"}),
+    (["mens hoodies", "nuthin with a zip, his fingers arent great"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "not_feature": ["zip"]}),
+    (["womens pants", "under fourty"], {"gender": "Women", "category": ["Pants"], "price_max": 40.0}),
+    (["mens pants 34", "dont want to pay top whack"], {"gender": "Men", "category": ["Pants"], "size": "34", "price_max": 54.0}),
+    (["boardies for the beach, mens"], {"gender": "Men", "category": ["Shorts"]}),
+    (["crop top for the gym, female, XS"], {"gender": "Women", "category": ["Bras & Tanks", "Tees"], "size": "XS"}),
+])
+def test_wordings_from_the_first_run_of_the_ninth_report_set(luma_catalog, messages, expected):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("text", ["put the top scoring ones up top", "mens tees, the cheaper ones at the top please"])
+def test_orders_said_with_top_name_no_tops(luma_catalog, text):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens tees", text)
+    assert state.constraints.get("category") == ["Tees"] and readings[-1].sort is not None

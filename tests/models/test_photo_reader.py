@@ -151,3 +151,17 @@ def test_a_wrong_lean_never_empties_the_list(photo_bot, catalog):
     hits = hybrid_search(ctx, "", {"color": "Purple"}, 5, photos=[photo], photo_names=["photo 1"],
                          photo_leanings={"Watches": 0.9}).hits
     assert len(hits) == 5 and all(catalog.get(h.sku).color == "Purple" for h in hits)
+
+
+def test_an_order_asked_with_a_photo_keeps_to_the_kind_it_shows(photo_bot, catalog):
+    """"Plain ones like this, cheapest first" with a tee read surely: the catalog_filter the planner
+    may call sorts tees, not the whole catalog."""
+    import hashlib
+    from pathlib import Path
+    from assistant.dialogue.state import DialogueState, Photo
+    tee = next(p for p in catalog.all() if p.category == "Tees")
+    photo = Photo(name="photo 1", path=tee.image_path, sha256=hashlib.sha256(Path(tee.image_path).read_bytes()).hexdigest())
+    photo_bot.read_photo(photo)
+    state = DialogueState("u", photos=[photo], search_photo="photo 1")
+    result = photo_bot.registry.run("catalog_filter", {"sort": "price_asc"}, photo_bot.tool_context(state))
+    assert result.hits and all(catalog.get(h.sku).category == "Tees" for h in result.hits)
