@@ -61,6 +61,11 @@ def _categories_meeting(ctx: ToolContext, constraints: dict) -> set[str] | None:
     return {ctx.catalog.by_id(i).category for i in allowed} if allowed else None
 
 
+def _photo_guess(ctx: ToolContext, name: str | None) -> str | None:
+    """The category a session photo was read as surely enough to filter (Photo.category_guess)."""
+    return next((p.category_guess for p in ctx.state.photos if p.name == name), None) if ctx.state is not None else None
+
+
 def _exclude(ctx: ToolContext) -> set[str]:
     return set(ctx.state.rejected) if ctx.state is not None else set()
 
@@ -92,7 +97,7 @@ def search(query: str = "", photo: Optional[str] = None, ctx: Ctx = None, **cons
     if names and ctx.state is not None:  # the category the photo was read as filters; a likely one ranks
         reading, stated = ctx.photo_readings.get(names[0]), constraints.get("category") not in (None, "", [])
         if not stated:
-            guess = next((p.category_guess for p in ctx.state.photos if p.name == names[0]), None)
+            guess = _photo_guess(ctx, names[0])
         if guess is None and reading is not None:
             # Read again knowing what the shopper said: "these in black, womens 29" is no jacket,
             # and "a top like this" is the top the photo most likely shows.
@@ -114,10 +119,9 @@ def catalog_filter(sort: Literal["rating", "price_asc", "price_desc"] = "rating"
     Args:
         sort: rating, price_asc (cheapest first) or price_desc.
     """
-    photo = ctx.state.search_photo if ctx.state is not None else None
-    if photo and constraints.get("category") in (None, "", []):  # "plain ones like this, cheapest first"
-        guess = next((p.category_guess for p in ctx.state.photos if p.name == photo), None)
-        constraints = {**constraints, "category": guess} if guess else constraints
+    guess = _photo_guess(ctx, ctx.state.search_photo) if ctx.state is not None else None
+    if guess and constraints.get("category") in (None, "", []):  # "plain ones like this, cheapest first"
+        constraints = {**constraints, "category": guess}
     return run_filter(ctx, constraints, sort=sort, limit=ctx.settings.top_k)
 
 

@@ -75,8 +75,9 @@ def hybrid_search(ctx: ToolContext, query: str, raw_constraints: dict, limit: in
                   photo_leanings: dict[str, float] | None = None, sort: str | None = None) -> ToolResult:
     """`photo_category`: the category the photo was read as, surely enough to filter (within the
     category the shopper stated, if any: the caller's part); a filter explained as read from the
-    photo, not as their request. `photo_leanings`: categories the photo may show, with their probabilities, when the
-    reading is not sure enough to filter: they only rank, so a wrong reading never empties the list.
+    photo, not as their request. `photo_leanings`: categories the photo may show, with their
+    probabilities, when the reading is not sure enough to filter: they only rank, so a wrong
+    reading never empties the list.
     `sort`: an order the shopper asked for earlier ("cheapest first") and still holds: the relevant
     candidates are shown in it."""
     inferred, said = photo_category is not None, raw_constraints

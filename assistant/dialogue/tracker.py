@@ -16,6 +16,7 @@ from assistant.catalog.vocabulary import (BETWEEN_COLOURS, CATEGORY_SYNONYMS, CO
 from assistant.dialogue import exclusions
 from assistant.dialogue.exclusions import blank
 from assistant.dialogue.corrections import read_correction, read_size_extreme, read_size_step
+from assistant.dialogue.rewrites import rewrite
 from assistant.dialogue.prices import NUM_WORDS, check_prices, read_prices, replace_passed_bounds
 from assistant.dialogue.pointing import (ASK_WHY, DISLIKE, GOES_WITH_MINE, IDIOM, LIKE, PHOTO_REF, RECOMMEND, REFERENCE,
                                         continue_photo_search, narrow_to_photo, other_colour_than_photo,
@@ -420,23 +421,6 @@ IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 NO_SEARCH_WORDS = frozenset(FILLER | COURTESY | set(NUMBER_WORDS) | INSTRUCTION_WORDS | set(COLOUR_SYNONYMS) | CONTRACTIONS
                             | {"love", "like", "ooh", "oh"})
 
-# Words rewritten before anything is read: as the catalog's names write them ("v-neck"), a hyphenated
-# typo the speller cannot see whole ("t-shrt"), and a feature with "-less" as what is left out.
-REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
-             (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"),
-             (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
-             (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
-             (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
-             (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
-             # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
-             (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
-              r"\1 \2"),
-             # The colour of what someone owns already: "my sister has it in green", "everything i own is black".
-             (r"\b((?:i|i'?ve|he|she|we|we'?ve|they|(?:my|his|her) \w+)(?: already)? (?:has|have|got|owns?|bought)"
-              r"(?: got)?) (it|this|that|one|them|these|those)(?: one)?(?: already)? in (?:a |the )?[a-z]+", r"\1 \2"),
-             (r"\b(?:everything|every \w+|all (?:my|his|her|our) \w+) (?:(?:i|he|she|we|they) "
-              r"(?:own|owns|have|has|wear|wears|got) )?(?:is|are)(?: all)? [a-z]+\b", " "))
-
 _SPELLERS: dict[int, tuple] = {}
 
 
@@ -475,8 +459,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     reading = Reading()
     # Pounds and euros are read as the catalog's dollars: the number is the shopper's bound.
     t = " " + text.lower().replace("’", "'").replace("£", "$").replace("€", "$") + " "
-    for pattern, written in REWRITTEN:
-        t = re.sub(pattern, written, t)
+    t = rewrite(t)
     t, typos = speller(vocab, catalog).correct(t)
     reading.notes += [f"read '{typo}' as '{fixed}'" for typo, fixed in typos]
     reading.text = t

@@ -1,0 +1,31 @@
+"""Words rewritten before a message is read: shorthand and slips the readers would misread.
+
+As the catalog's names write them ("v-neck"), a hyphenated typo the speller cannot see whole
+("t-shrt"), a feature with "-less" as what is left out, chat shorthand and dictation slips, and
+clauses about what someone owns or what would happen, whose colours are no request.
+"""
+from __future__ import annotations
+
+import re
+
+REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
+             (r"\b(hood|zip|zipper|pocket)less\b", r"no \1"),
+             (r"(?<=\s)w(?=\s+[a-z])", "with"),  # "the ones w a hood" (not "w 32", a waist)
+             (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
+             (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
+             (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
+             # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
+             (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
+              r"\1 \2"),
+             # The colour of what someone owns already: "my sister has it in green", "everything i own is black".
+             (r"\b((?:i|i'?ve|he|she|we|we'?ve|they|(?:my|his|her) \w+)(?: already)? (?:has|have|got|owns?|bought)"
+              r"(?: got)?) (it|this|that|one|them|these|those)(?: one)?(?: already)? in (?:a |the )?[a-z]+", r"\1 \2"),
+             (r"\b(?:everything|every \w+|all (?:my|his|her|our) \w+) (?:(?:i|he|she|we|they) "
+              r"(?:own|owns|have|has|wear|wears|got) )?(?:is|are)(?: all)? [a-z]+\b", " "))
+
+
+def rewrite(text: str) -> str:
+    """The message (lower case, padded with spaces) with every rewrite applied in order."""
+    for pattern, written in REWRITTEN:
+        text = re.sub(pattern, written, text)
+    return text
