@@ -36,9 +36,11 @@ SHOPPER_TO_CATALOG = {
     "outwear": {"Jackets", "Hoodies & Sweatshirts"}, "pants": {"Pants"}, "shorts": {"Shorts"},
 }
 # What the classifier learns each class to be: narrower than the rubric. T-shirt photos are tees
-# (a tank is an acceptable answer, not what they show); a long-sleeve top is a long-sleeve tee or a
-# sweatshirt, half each; outerwear photos are jackets and coats. Any other class is OTHER.
-TARGETS = {"t-shirt": {"Tees": 1.0}, "longsleeve": {"Tees": 0.5, "Hoodies & Sweatshirts": 0.5},
+# (a tank is an acceptable answer, not what they show); a long-sleeve top is a sweatshirt, as
+# shoppers see one (the development dialogue sets' writers listed Hoodies & Sweatshirts for 32 of
+# 33 long-sleeve photos, Tees for 9; the catalog's tees are nearly all short-sleeved); outerwear
+# photos are jackets and coats. Any other class is OTHER.
+TARGETS = {"t-shirt": {"Tees": 1.0}, "longsleeve": {"Hoodies & Sweatshirts": 1.0},
            "outwear": {"Jackets": 1.0}, "pants": {"Pants": 1.0}, "shorts": {"Shorts": 1.0}}
 
 
