@@ -383,7 +383,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
           carries_over=False, words=("size",), reads="size", options=lambda vocab: list(vocab.sizes), several=True),
     Field("material", str, ByVocabulary("material"), InList("material", partial=True), "e.g. Cotton, Wool.",
           carries_over=False, words=("material", "fabric"), reads={**{m: m for m in MATERIALS}, "merino": "wool"},
-          options=lambda vocab: list(vocab.materials), excludable=True),
+          options=lambda vocab: list(vocab.materials), several=True, excludable=True),
     Field("pattern", str, ByVocabulary("pattern"), Contains("pattern"), "e.g. Solid, Striped.",
           carries_over=False, words=("pattern",), reads=PATTERNS, options=lambda vocab: list(vocab.patterns),
           excludable=True),

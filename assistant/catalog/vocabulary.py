@@ -87,7 +87,9 @@ CATEGORY_SYNONYMS = {
     "hooded jumper": ["Hoodies & Sweatshirts"], "hooded sweatshirt": ["Hoodies & Sweatshirts"], "jegging": ["Pants"],
     "sando": ["Tanks"], "undershirt": ["Tanks", "Bras & Tanks"], "half pant": ["Shorts"], "lowers": ["Pants"],
     "track suit bottom": ["Pants"], "jogging bottom": ["Pants"], "jogger bottom": ["Pants"], "boardie": ["Shorts"],
-    "board short": ["Shorts"], "crop top": ["Bras & Tanks", "Tees"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
+    "board short": ["Shorts"], "crop top": ["Bras & Tanks"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
+    "full length": ["Pants"], "tracksuit top": ["Jackets", "Hoodies & Sweatshirts"],
+    "track top": ["Jackets", "Hoodies & Sweatshirts"], "fitness kit": ["Fitness Equipment"], "gym kit": ["Fitness Equipment"], "track jacket": ["Jackets"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

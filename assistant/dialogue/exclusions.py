@@ -17,13 +17,14 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NA
 
 NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
             r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
-            r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for)|"
+            r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for|do)|"
+            r"(?:has |have |'s |'ve )?banned|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
             r"(?:can'?t|cannot|couldn'?t) (?:stand|stomach|bear|abide|do)|loathe|detest|dislike|allergic to|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
             r"except(?: for)?|other than|but not|without|w/o|avoid|skip|exclude|excluding|minus|no more|instead of|"
             r"hate|hates|hated|forget(?: about)?(?=\s+(?:the\s+|those\s+)?[a-z]+\s+ones?\b)|"
-            r"(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch)|"
+            r"(?:won'?t|wont|will not|wouldn'?t|doesn'?t|does not|don'?t|dont|do not|never) (?:wear|wears|touch|have)|"
             r"refuses? to (?:wear|buy|have)|drop(?= (?:anything|everything|any|all|the ones)\b)|"
             r"(?:must|should|can|may)(?:n'?t| not) (?:have|contain|include|use|be made (?:of|from|with))|"
             r"bar(?= the\b| any\b)|free (?:of|from)|"
@@ -34,12 +35,18 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
 # Words that may stand between a negation and its values: "not in black", "no black or navy".
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
-         "stuff", "things", "items", "made", "from", "up", "ones", "that", "which", "are", "is"}
+         "stuff", "things", "items", "made", "from", "up", "ones", "one", "that", "which", "are", "is",
+         "super", "very", "so", "overly"}
 VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split them (no backtracking blow-up)
 # Said after the values: "black's a no", "black is out", "black ones are out".
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:(?:'s|is|are)\s+(?:a no(?:-go| go)?(?: too| either)?|out|off the table|"
                  rf"not for me|not my (?:thing|style|colou?r)|a hard no|banned)|(?:isn'?t|aren'?t)\s+(?:really\s+)?"
-                 rf"(?:me|for me|my (?:thing|style|colou?r)))\b")
+                 rf"(?:me|for me|my (?:thing|style|colou?r))|"
+                 # "polyester makes me itch", "wool brings him out in a rash"
+                 rf"(?:makes?|gives?|brings?)\s+(?:me|him|her|them|us)\s+(?:itch|itchy|sweat|sweaty|scratch|break out|"
+                 rf"out in|a rash|hives)|"
+                 # "he's got a black one already so something else"
+                 rf"already,?\s+(?:so\s+)?(?:something|anything|another|a different|some other)\s+(?:else|colou?r|one|shade))\b")
 ALLOW = [rf"\b({VALUES})\s+(?:is|are|'s|would be|will be|works?|is also|are also|also)\s+"
          rf"(?:fine|ok|okay|alright|all right|acceptable|allowed|(?:good|great|cool) (?:too|as well|again)|"
          rf"back on the table|back in|back on|in again|allowed again)\b",
@@ -94,7 +101,7 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
         return "pattern", PATTERNS[word], 1
     if word in FEATURE_WORDS:
         return "feature", FEATURE_WORDS[word], 1
-    for joined in (f"{word}-{words[1]}", f"{word} {words[1]}") if len(words) > 1 else ():
+    for joined in (f"{word}-{words[1]}", f"{word} {words[1]}", f"{word}-{singular(words[1])}") if len(words) > 1 else ():
         if joined in names:  # "v-neck" in the names, "hard shell" in the styles
             return "feature", joined, 2
     if len(word) > 3 and word not in LINKS and (word in names or singular(word) in names):

@@ -97,9 +97,10 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
             return
     # "don't want to spend over $50", "nothing above 50": a minimum said negatively is a maximum.
     negated = re.search(rf"\b(?:(?:(?:i'?d )?rather not|don'?t (?:really )?want to|do not (?:really )?want to|won'?t|can'?t|"
-                        rf"cannot|not looking to|"
+                        rf"cannot|not looking to|shouldn'?t|should not|mustn'?t|must not|"
                         rf"not trying to|(?:don'?t|dont|do not) wanna|not)\s+(?:really\s+|even\s+|afford\s+to\s+|want\s+to\s+)?"
-                        rf"(?:spend|pay|go|going|be|cost)\s+|not |nothing |nowt |none )(?:over|above|more than|beyond)\s*"
+                        rf"(?:spend|spending|pay|paying|go|going|be|cost|costing)\s+|not |nothing |nowt |none )"
+                        rf"(?:over|above|more than|beyond)\s*"
                         rf"({NUM}){PRICE_WORDS}", t)
     if negated and parse_number(negated.group(1)) is not None:
         reading.set["price_max"] = parse_number(negated.group(1))
@@ -108,7 +109,10 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|<=?|(?:budget|limit|max)(?:,? (?:of|is|is now|to|up to|say|around|about|"
                   rf"now|goes up to|can go to|can stretch to))?)\s*({NUM}){PRICE_WORDS}", t) or \
-        re.search(rf"(?<![\d.])(\$?\s*\d[\d,]*(?:\.\d+)?){PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
+        re.search(rf"(?<![\d.])(\$?\s*\d[\d,]*(?:\.\d+)?|{NUM_WORDS}(?:[\s-]?(?:{NUM_WORDS}|{SMALL_WORDS}))*)"
+                  rf"{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
+        re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s+(?:is|'s|would be|will be)\s+(?:my|the|our|his|her|their)\s+"
+                  rf"(?:(?:absolute|total|upper|top|hard|very)\s+)*(?:limit|max(?:imum)?|ceiling|cap)\b", t) or \
         re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
@@ -125,8 +129,9 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     if m3 and parse_number(m3.group(1)) is not None and not (m or m2):
         value = parse_number(m3.group(1))
         reading.set["price_min"], reading.set["price_max"] = round(value * 0.8, 2), round(value * 1.2, 2)
-        if re.search(r"\b(?:not|no|nothing) (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)", t[m3.end():]):
-            reading.set["price_max"] = value  # "around the 50 mark but not over": 50 is the most
+        if re.search(r"\b(?:(?:not|no|nothing) (?:over|above|more|higher|beyond)\b(?!\s*\$?\s*\d)|"
+                     r"at (?:the )?(?:very )?most\b|max(?:imum)?\b|tops\b|or (?:less|under)\b)", t[m3.end():]):
+            reading.set["price_max"] = value  # "around the 50 mark but not over", "around 50 at the very most"
     if not (m or m2 or m3):
         m4 = re.search(r"(-?\$\s*-?\d[\d,]*(?:\.\d+)?|-?\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|usd)\b)", t) or \
             re.search(rf"((?:{NUM_WORDS}|{SMALL_WORDS})(?:[\s-]?(?:{NUM_WORDS}|{SMALL_WORDS}))*)(?=\s*(?:dollars?|bucks|usd)\b)", t)

@@ -14,11 +14,17 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
              (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
              (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
+             (r"\b(a|plain|basic|white|black|grey|gray|navy|blue|red|green|yellow|orange|purple|pink|brown) t\b(?![-'])",
+              r"\1 tee"),  # "a plain white t"
+             (r"\bwoo?ll?(?:y|ie|en)\b", "wool"), (r"\b(crew ?neck|crew|a|plain|grey|gray) sweat\b", r"\1 sweatshirt"),
+             # "50 quid tops" is a limit, not the category Tops
+             (r"\b(\d+(?:\.\d+)?\s*(?:quid|dollars?|bucks|pounds?|euros?)?|(?:twenty|thirty|forty|fifty|sixty|seventy|"
+              r"eighty|ninety|hundred)(?:[\s-]?\w+)?\s*(?:quid|dollars?|bucks|pounds?|euros?))\s+tops\b", r"\1 max"),
              # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
              (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
               r"\1 \2"),
              # The colour of what someone owns already: "my sister has it in green", "everything i own is black".
-             (r"\b((?:i|i'?ve|he|she|we|we'?ve|they|(?:my|his|her) \w+)(?: already)? (?:has|have|got|owns?|bought)"
+             (r"\b((?:i|i'?ve|he(?:'?s)?|she(?:'?s)?|we|we'?ve|they|they'?ve|(?:my|his|her) \w+(?:'?s)?)(?: already)? (?:has|have|got|owns?|bought)"
               r"(?: got)?) (it|this|that|one|them|these|those)(?: one)?(?: already)? in (?:a |the )?[a-z]+", r"\1 \2"),
              (r"\b(?:everything|every \w+|all (?:my|his|her|our) \w+) (?:(?:i|he|she|we|they) "
               r"(?:own|owns|have|has|wear|wears|got) )?(?:is|are)(?: all)? [a-z]+\b", " "))

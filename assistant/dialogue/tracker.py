@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from tools.retriever import STOPWORDS, query_terms
-from assistant.catalog.constraints import FIELDS, Constraints
+from assistant.catalog.constraints import FIELDS, Constraints, as_list
 from assistant.catalog.vocabulary import (BETWEEN_COLOURS, CATEGORY_SYNONYMS, COLOUR_SYNONYMS, GENDER_SYNONYMS, NAMED_RGB,
                                           SIZE_SYNONYMS, NUMBER_WORDS, Vocabulary, VocabularyError, singular)
 from assistant.dialogue import exclusions
@@ -260,7 +260,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         for phrase, size in sorted(SIZE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
             # "in a medium", "i'm a large", or the word alone between commas ("for a bloke, medium, ...")
             # "make it medium", "medium instead" (a change of the size held)
-            if re.search(rf"\b(?:in|{WEARER}|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
+            if re.search(rf"\b(?:in|{WEARER}|(?:wo)?men'?s|ladies|lady'?s|make (?:it|that)|go for|switch to|change (?:it |that )?to|try|rather|prefer) "
                          rf"(?:a |an )?{phrase}\b|(?:^|,)\s*{phrase}\s*(?:,|$)|"
                          rf"\b(?:size )?{phrase}\s+(?:instead|then|please|pls|actually)\b",
                          t.strip()):
@@ -339,16 +339,27 @@ def read_noun_garment(t: str, reading: Reading) -> None:
         if "category" not in reading.set and re.search(
                 rf"\b{ARTICLE}\s+{word}\b(?!\s*-?\s*(?:lined|ones?\b|material|fabric|[a-z]+s\b))|\b{word}s\b", t):
             reading.set["category"] = list(categories)
-            if word not in MADE_OF_IT and reading.set.get("material") == word:
-                del reading.set["material"]
+            materials = as_list(reading.set.get("material") or [])
+            if word not in MADE_OF_IT and word in materials:  # "a fleece" is a kind of garment, not only its fabric
+                kept = [m for m in materials if m != word]
+                if kept:
+                    reading.set["material"] = kept if len(kept) > 1 else kept[0]
+                else:
+                    del reading.set["material"]
 
 
 def read_phrases(f, t: str, reading: Reading) -> None:
-    """A field read from its own phrases (the table's `reads`): the first phrase found gives the value."""
+    """A field read from its own phrases (the table's `reads`): the first phrase found gives the value;
+    for a field that takes several, the phrases joined by "or" ("silicone or rubber") are any of them."""
+    found = []
     for phrase, value in f.reads.items():
-        if re.search(rf"\b{re.escape(phrase)}\b", t):
-            reading.set[f.name] = value
-            return
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", t):
+            if not any(start < m.end() and m.start() < end for start, end, _ in found):  # "organic cotton": not "cotton" too
+                found.append((m.start(), m.end(), value))
+    if not found:
+        return
+    values = joined(sorted(found), t) if f.several else [found[0][2]]
+    reading.set[f.name] = values if len(values) > 1 else values[0]
 
 
 # Another kind of product in place of the one asked for: the person's taste (not the old kind's

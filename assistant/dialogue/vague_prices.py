@@ -46,12 +46,12 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
            r"(?:pay|paying|spend|spending) (?:more )?for quality|the (?:good|best|nice) stuff|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )" + JUDGED + r"expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
-    "price_asc": r"\b(?:cheapest|least expensive|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
+    "price_asc": r"\b(?:cheapest|least expensive|most affordable|least (?:pricey|dear|costly)|most budget|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price|"
                  r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"
                  r"price order|cheap(?:er|est)?(?: ones?)? (?:first|at the top|on top|up top|to the top))\b",
-    "price_desc": r"\b(?:most expensive|priciest|dearest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
+    "price_desc": r"\b(?:most expensive|priciest|dearest|most (?:premium|luxurious|upmarket|high[- ]end)|poshest|fanciest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
                   r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"

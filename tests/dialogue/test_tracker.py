@@ -454,7 +454,7 @@ def test_a_rarer_english_word_is_no_typo_two_slips_away(luma_catalog):
     (["womens pants", "under fourty"], {"gender": "Women", "category": ["Pants"], "price_max": 40.0}),
     (["mens pants 34", "dont want to pay top whack"], {"gender": "Men", "category": ["Pants"], "size": "34", "price_max": 54.0}),
     (["boardies for the beach, mens"], {"gender": "Men", "category": ["Shorts"]}),
-    (["crop top for the gym, female, XS"], {"gender": "Women", "category": ["Bras & Tanks", "Tees"], "size": "XS"}),
+    (["crop top for the gym, female, XS"], {"gender": "Women", "category": ["Bras & Tanks"], "size": "XS"}),
 ])
 def test_wordings_from_the_first_run_of_the_ninth_report_set(luma_catalog, messages, expected):
     state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)

@@ -1,0 +1,56 @@
+"""Wordings from the first runs of development sets 5 and 6 (robust-dev-5, robust-dev-6): each
+failure became a general rule; these pin the rules down through the whole tracker."""
+import pytest
+
+from assistant.catalog.vocabulary import Vocabulary
+from tests.dialogue import run
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("messages,expected", [
+    # limits said negatively, or as "my limit"
+    (["mens hoodie but im not spending more than 50 quid on him"],
+     {"price_max": 50.0, "gender": "Men", "category": ["Hoodies & Sweatshirts"]}),
+    (["mens tank", "shouldn't be more than 25 should it"], {"gender": "Men", "category": ["Tanks"], "price_max": 25.0}),
+    (["ladies watch, but 40 is my absolute limit"], {"price_max": 40.0, "gender": "Women", "category": ["Watches"]}),
+    (["cotton tee", "twenty five or less"], {"category": ["Tees"], "material": "cotton", "price_max": 25.0}),
+    (["mens jackets", "50 quid tops"], {"gender": "Men", "category": ["Jackets"], "price_max": 50.0}),
+    # refusals in other words
+    (["womens jacket", "she's banned yellow from her wardrobe fyi"],
+     {"gender": "Women", "category": ["Jackets"], "not_color": ["Yellow"]}),
+    (["mens jacket", "he's got enough black, skip those"], {"gender": "Men", "category": ["Jackets"], "not_color": ["Black"]}),
+    (["womens jacket", "she doesn't do black, says it drains her"],
+     {"gender": "Women", "category": ["Jackets"], "not_color": ["Black"]}),
+    (["mens watch", "he won't have leather"], {"gender": "Men", "category": ["Watches"], "not_material": ["leather"]}),
+    (["womens tank", "and no synthetic stuff, polyester makes me itch like mad"],
+     {"gender": "Women", "category": ["Bras & Tanks"], "not_material": ["polyester", "synthetic"]}),
+    (["womens jacket", "not one of the lightweight ones, she feels the cold"],
+     {"gender": "Women", "category": ["Jackets"], "not_feature": ["lightweight"]}),
+    (["mens hoodie", "he's got a black one already so something else"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "not_color": ["Black"]}),
+    (["mens tees", "he's got one in red already"], {"gender": "Men", "category": ["Tees"]}),
+    (["mens tees in red", "no v necks, he hates them"],
+     {"color": "Red", "gender": "Men", "category": ["Tees"], "not_feature": ["v-neck"]}),
+    # names of kinds, materials and sizes
+    (["plain white t for my boyfriend, he's a medium"], {"color": "White", "gender": "Men", "category": ["Tees"], "size": "M"}),
+    (["woolly jacket for my mum"], {"gender": "Women", "category": ["Jackets"], "material": "wool"}),
+    (["stretchy full length bottoms for my mum, she's a 28"], {"gender": "Women", "category": ["Pants"], "size": "28"}),
+    (["crew neck sweat for my boyfriend"], {"gender": "Men", "category": ["Hoodies & Sweatshirts"]}),
+    (["tracksuit top for my lad, mens small, navy"],
+     {"color": "Blue", "gender": "Men", "category": ["Jackets", "Hoodies & Sweatshirts"], "size": "S"}),
+    (["cheapest bits of fitness kit you've got"], {"category": ["Fitness Equipment"]}),
+    # several materials: any of them
+    (["womens watch, silicone or rubber strap"], {"gender": "Women", "category": ["Watches"], "material": ["silicone", "rubber"]}),
+])
+def test_wordings_from_development_sets_5_and_6(luma_catalog, messages, expected):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("text,sort", [("show me the most premium one first", "price_desc"),
+                                       ("whats the most affordable you've got then", "price_asc"),
+                                       ("fanciest ones please", "price_desc")])
+def test_superlatives_of_price_words_are_orders(luma_catalog, text, sort):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "womens jackets", text)
+    assert readings[-1].sort == sort and state.constraints.get("price_min") is None and state.constraints.get("price_max") is None
