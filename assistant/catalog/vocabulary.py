@@ -69,7 +69,7 @@ CATEGORY_SYNONYMS = {
     "tanktop": ["Tanks", "Bras & Tanks"], "stringer": ["Tanks"], "sleeveless top": ["Tanks", "Bras & Tanks"],
     "kecks": ["Pants"],
     "hoodi": ["Hoodies & Sweatshirts"], "crewneck": ["Hoodies & Sweatshirts"], "tee shirt": ["Tees"],
-    "sweat shirt": ["Hoodies & Sweatshirts"], "cardigan": ["Hoodies & Sweatshirts"],
+    "sweat shirt": ["Hoodies & Sweatshirts"], "cardigan": ["Hoodies & Sweatshirts", "Jackets"], "cardi": ["Hoodies & Sweatshirts", "Jackets"],
     "zip-up": ["Hoodies & Sweatshirts", "Jackets"], "zip up": ["Hoodies & Sweatshirts", "Jackets"],
     "half zip": ["Hoodies & Sweatshirts", "Jackets"], "quarter zip": ["Hoodies & Sweatshirts", "Jackets"],
     "windcheater": ["Jackets"], "raincoat": ["Jackets"], "rain coat": ["Jackets"], "camisole": ["Bras & Tanks"],
@@ -89,7 +89,7 @@ CATEGORY_SYNONYMS = {
     "track suit bottom": ["Pants"], "jogging bottom": ["Pants"], "jogger bottom": ["Pants"], "boardie": ["Shorts"],
     "board short": ["Shorts"], "crop top": ["Bras & Tanks"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
     "full length": ["Pants"], "tracksuit top": ["Jackets", "Hoodies & Sweatshirts"],
-    "track top": ["Jackets", "Hoodies & Sweatshirts"], "fitness kit": ["Fitness Equipment"], "gym kit": ["Fitness Equipment"], "track jacket": ["Jackets"],
+    "track top": ["Jackets", "Hoodies & Sweatshirts"], "fitness kit": ["Fitness Equipment"], "pullie": ["Hoodies & Sweatshirts"], "gym kit": ["Fitness Equipment"], "track jacket": ["Jackets"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

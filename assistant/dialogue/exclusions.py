@@ -75,6 +75,7 @@ class Exclusions:
     excluded: dict[str, list] = field(default_factory=dict)  # field -> values left out
     allowed: dict[str, list] = field(default_factory=dict)   # field -> values taken back
     category_words: list[tuple[list, str]] = field(default_factory=list)  # (categories left out, the word said)
+    names: frozenset = frozenset()                           # the words of the catalog's product names
 
 
 def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()) -> tuple[str, object, int] | None:
@@ -189,7 +190,7 @@ def _values_before(text: str, vocab: Vocabulary) -> tuple[dict[str, list], int]:
 def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()) -> Exclusions:
     """The values left out and taken back in `text` (lower case), and the text without them;
     `names` as value_of's."""
-    out = Exclusions(text)
+    out = Exclusions(text, names=names)
     for pattern in ALLOW:
         for m in re.finditer(pattern, out.text):
             if pattern is ALLOW[0]:
@@ -214,6 +215,9 @@ def read_exclusions(text: str, vocab: Vocabulary, names: frozenset = frozenset()
     for m in list(re.finditer(NEGATION, out.text)):
         found, end = _values_after(out.text, m.end(), vocab, names, out.category_words,
                                    reaction=bool(re.search(r"like|love|fancy|care|hate|stand|keen|fan", m.group(0))))
+        if re.match(r"scrap|ditch|forget|lose|nix", m.group(0)) and re.match(r"\s+(?:that|this)\b", out.text[m.end():]):
+            found.pop("category", None)  # "scrap that jacket, show me ...": the item or search, not the kind
+            found.pop("feature", None)
         for name, values in found.items():
             if name in EXCLUDED_BY:
                 out.excluded.setdefault(name, [])
@@ -231,7 +235,9 @@ def fold(reading, state, read: Exclusions) -> None:
     # other categories were asked too ("tees or joggers", then "without trousers"), the category goes.
     asked = as_list(reading.set.get("category") or (constraints.get("category") if constraints is not None else None) or [])
     for values, word in read.category_words:
-        if asked and set(asked) <= set(values) and "category" in read.excluded:
+        # "cardigans, not a pullover": a kind the product names say, within one of the categories asked
+        named_kind = set(asked) & set(values) and singular(word).split()[-1] in read.names
+        if asked and (set(asked) <= set(values) or named_kind) and "category" in read.excluded:
             read.excluded["category"] = [v for v in read.excluded["category"] if v not in values]
             part = re.sub(r"\s+up$", "", singular(word)).split()[-1]  # "zip up": zip; "sports bras": bra
             read.excluded.setdefault("feature", []).append(FEATURE_WORDS.get(part, part))  # "no hoodies": no hood

@@ -38,6 +38,7 @@ PRICE_SLANG = ((r"\ba tenner\b", "10 dollars"), (r"\ba fiver\b", "5 dollars"),
                (rf"\b({NUM_WORDS}(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)\s*(?:quid|pounds?|euros?)\b",
                 r"\1 dollars"),
                (r"\bthe (\$?\d+) mark\b", r"\1"),  # "around the 50 mark"
+               (r"\b(cheaper|lower|less) than (?:the|that|this) (\$?\d+)", r"\1 than \2"),  # "cheaper than the 92 quid one"
                (r"\b(more|less|lower|higher|cheaper|dearer|other) then\b", r"\1 than"),  # "no more then 70"
                (r"\b([1-9])0[\s-]?something\b", r"between \g<1>0 and \g<1>9.99"),  # "20 something dollars"
                (r"\b(?:not|nothing|none|no)\s+(\$?\s*\d+)\s*\+", r"under \1"),  # "not 30+"
@@ -116,6 +117,8 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
         re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s*(?:max(?:imum)?|tops|at most)\b", t)  # "50 max"
     if m and parse_number(m.group(1)) is not None:
         reading.set["price_max"] = parse_number(m.group(1))
+        if re.match(r"(?:cheaper|lower) than", m.group(0)):  # "cheaper than the 92 quid one": not that one
+            reading.set["price_max"] = round(reading.set["price_max"] - 0.01, 2)
     m = m or negated
     m2 = re.search(rf"\b(?:over|above|(?<!no )(?<!not )more than|no less than|not less than|at least|"
                    rf"min(?:imum)?|starting at|>=?)\s*({NUM}){PRICE_WORDS}", t) or \

@@ -14,8 +14,14 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(she|he|i|you|they|we) sweats?\b", r"\1 perspires"),  # not sweatpants
              (r"\bin blew\b", "in blue"), (r"\bin read\b", "in red"),  # dictation
              (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
-             (r"\b(a|plain|basic|white|black|grey|gray|navy|blue|red|green|yellow|orange|purple|pink|brown) t\b(?![-'])",
-              r"\1 tee"),  # "a plain white t"
+             (r"\b(a|plain|basic|gym|running|sports?|workout|cotton|white|black|grey|gray|navy|blue|red|green|yellow|orange|"
+              r"purple|pink|brown) t\b(?![-'])", r"\1 tee"),  # "a plain white t", "a gym t"
+             (r"\b(?:for|in|into) (?:my|his|her|their|your|the) (?:gym |sports? )?bag\b", " "),
+             # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
+             (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
+             # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)
+             (r"\b(?:middle of the road|mid[- ]?range|mid[- ]?priced|moderately priced|(?:nothing|not|no)\s+(?:too\s+)?"
+              r"(?:top|high)[- ]end)\b", "not too expensive"),
              (r"\bwoo?ll?(?:y|ie|en)\b", "wool"), (r"\b(crew ?neck|crew|a|plain|grey|gray) sweat\b", r"\1 sweatshirt"),
              # "50 quid tops" is a limit, not the category Tops
              (r"\b(\d+(?:\.\d+)?\s*(?:quid|dollars?|bucks|pounds?|euros?)?|(?:twenty|thirty|forty|fifty|sixty|seventy|"

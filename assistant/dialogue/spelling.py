@@ -85,6 +85,12 @@ def abbreviates(short: str, word: str) -> bool:
     return all(letter in rest for letter in short[1:])
 
 
+def _in_order(short: str, word: str) -> bool:
+    """Every letter of `short` appears in `word` in the same order."""
+    rest = iter(word)
+    return all(letter in rest for letter in short)
+
+
 def meaning(word: str):
     """What a target word names: "womns" may be womens or woman, "gry" gray or grey, the same either way."""
     return GENDER_SYNONYMS.get(word) or COLOUR_SYNONYMS.get(word, "").lower() or next(
@@ -146,6 +152,8 @@ class Speller:
             close = {t for t in close if edit_distance(word, t, limit) == best}
             swapped = {t for t in close if sorted(t) == sorted(word)}  # two letters swapped: the likeliest slip
             close = swapped or close
+            if len({meaning(t) for t in close}) > 1:  # "cheapr": cheap or cheaper? A letter left out is likelier
+                close = {t for t in close if len(t) == len(word) + 1 and _in_order(word, t)} or close
         # "leggins": legging or leggings; "hoodei": hoodie or hoodi. The same word, so no doubt.
         # "womns": womens or woman? Both say Women.
         if len({meaning(t) for t in close}) == 1:

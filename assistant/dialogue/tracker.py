@@ -86,6 +86,9 @@ def joined(found: list[tuple[int, int, object]], t: str) -> list:
     return values
 
 
+# A message that adds a value to those held: "or orange if there's more choice", "also in grey".
+OR_ALSO = r"\s*(?:(?:hmm+|ok(?:ay)?|oh|actually|and)\W+)?(?:or|or maybe|also|maybe also)\b"
+
 # "In winter", "in june": when, not a colour.
 TIMES = set("""winter summer spring autumn fall january february march april may june july august september october
     november december monday tuesday wednesday thursday friday saturday sunday christmas xmas""".split())
@@ -238,7 +241,7 @@ def read_size(t: str, reading: Reading, state, vocab: Vocabulary) -> None:
         reading.set["size"] = list(dict.fromkeys(sizes))
         return
     m = (re.search(r"\b(?:size|sz)\s+([a-z0-9-]+(?:\s+(?:small|large))?)", t) if "size" not in reading.unset else None) \
-        or re.search(WAIST, t) or re.search(rf"\b(?:{WEARER}|(?:wo)?men'?s|ladies)\s+(?:an?\s+)?(xs|s|m|l|xl|xxl)\b", t)  # "he's an L", "mens m"
+        or re.search(WAIST, t) or re.search(rf"\b(?:{WEARER}|(?:wo)?men'?s|ladies|in)\s+(?:an?\s+)?(xs|s|m|l|xl|xxl)\b(?![-'])", t)  # "he's an L", "mens m", "in L"
     # "75cm" (a ball), "she's a 30", "in a 34": sizes only when the catalog sells that size (else an age, a length).
     said = re.search(r"\b(\d{2,3})\s?cm\b", t) or re.search(r"\b(\d{1,2})\s?(?:ft|foot|feet)\b", t) or re.search(rf"\b(?:{WEARER}|in)\s+(?:a\s+)?(\d{{2}})\b(?!\s*(?:\$|%|"
                                                             r"dollars?|bucks|usd|quid|pounds?|euros?|mins?|minutes|days))", t)
@@ -522,6 +525,10 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     read_vague_price(wanted, reading, state if not reading.reset else None, catalog)
     fit_categories_to_gender(reading, None if reading.reset else state, catalog)
     exclusions.fold(reading, None if reading.reset else state, left_out)
+    if state is not None and not reading.reset and re.match(OR_ALSO, t):
+        for name in ("color", "size", "material"):  # "or orange if there's more choice": either
+            if reading.set.get(name) and state.constraints.get(name):
+                reading.set[name] = list(dict.fromkeys(as_list(state.constraints.get(name)) + as_list(reading.set[name])))
 
     # Descriptive words that are not constraints become part of the topic ("waterproof", "hooded").
     constraint_words = set(re.findall(r"[a-z]+", " ".join(str(v) for v in reading.set.values()).lower()))

@@ -21,7 +21,9 @@ from assistant.dialogue.pointing import photographed_product
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )(?<!more )(?<!bigger )(?<!higher )(?<!extra )budget(?![- ]?(?:of|is|was|for|to|up|now|,? ?say|:|\$|\d))|low[- ]cost|low[- ]priced|"
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
-         r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
+         r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:easier|easy|kinder|kind|gentler) on the (?:wallet|pocket|purse)|"
+         r"less (?:dosh|cash|dough|wonga)|keep (?:it|the (?:price|cost)|costs?) (?:low|down)|"
+         r"(?:(?:pay|spend|cost|costs) )?(?:more than|above|over) (?:the )?average|below (?:the )?average(?: price)?|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
          r"(?:cheaper|lower|low|bottom|budget) end|(?:bottom|lower end|low end) of the (?:price )?range|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
          r"value for money|(?:on|with) a shoestring|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money(?:'?s| is) (?:tight|short)|"
          r"(?:don'?t|do not|dont|doesn'?t|does not|won'?t|shouldn'?t|not) (?:want to |wanna |need to |have to |going to |gonna )?"
@@ -46,7 +48,8 @@ PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarke
            r"(?:pay|paying|spend|spending) (?:more )?for quality|the (?:good|best|nice) stuff|(?:good|high|top|better) quality|quality (?:ones?|stuff|gear)|"
            r"(?<!more )(?<!less )(?<!most )(?<!least )(?<!not )(?<!too )" + JUDGED + r"expensive)\b")
 SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
-    "price_asc": r"\b(?:cheapest|least expensive|most affordable|least (?:pricey|dear|costly)|most budget|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
+    "price_asc": r"\b(?:cheapest|least expensive|most affordable|least (?:pricey|dear|costly)|most budget|"
+                 r"(?:start|begin)(?: me| us| it)? (?:at|from|with) the (?:bottom|lowest|cheap end)(?:,? price[- ]?wise)?|lowest up|cheapest up|lowest[- ]priced?|lowest price|price low to high|low to high|"
                  r"(?:from )?cheap(?:est)? to (?:expensive|pricey|dear)|lowest to highest|"
                  r"sort(?:ed)? by price|by price|price ascending|ascending price|"
                  r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"

@@ -54,3 +54,36 @@ def test_wordings_from_development_sets_5_and_6(luma_catalog, messages, expected
 def test_superlatives_of_price_words_are_orders(luma_catalog, text, sort):
     state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "womens jackets", text)
     assert readings[-1].sort == sort and state.constraints.get("price_min") is None and state.constraints.get("price_max") is None
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["mens shorts 34", "show me mens jackets in L with the best reviews first"],
+     {"gender": "Men", "category": ["Jackets"], "size": "L"}),
+    (["mens jacket", "actually scrap that jacket, show me mens jackets"], {"gender": "Men", "category": ["Jackets"]}),
+    (["anorak in yellow, womens", "or orange if theres more choice"],
+     {"color": ["Yellow", "Orange"], "gender": "Women", "category": ["Jackets"]}),
+    (["wool t shirt for men", "if theres no wool tee then a wool hoodie instead?"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts"], "material": "wool"}),
+    (["cardi, purple, womens m", "not a pullover, needs to open at the front"],
+     {"color": "Purple", "gender": "Women", "category": ["Hoodies & Sweatshirts", "Jackets"], "size": "M",
+      "not_feature": ["pullover"]}),
+    (["bras or vest tops for my gym bag, black"], {"color": "Black", "category": ["Bras & Tanks", "Tanks"]}),
+    (["a pullie for my daughter, she's an XS"], {"gender": "Women", "category": ["Hoodies & Sweatshirts"], "size": "XS"}),
+    (["can't go over 25 quid, need a gym t for myself, mens"], {"price_max": 25.0, "gender": "Men", "category": ["Tees"]}),
+    (["womens watch", "anything cheaper than the 92 quid one"], {"gender": "Women", "category": ["Watches"], "price_max": 91.99}),
+])
+def test_more_wordings_from_development_sets_5_and_6(luma_catalog, messages, expected):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("text", ["whichever is easier on the wallet", "realistically i dont wanna pay more than average",
+                                  "id rather keep it low", "middle of the road money please, nothing top end"])
+def test_more_ways_to_ask_for_the_cheaper_half(luma_catalog, text):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens jackets", text)
+    assert readings[-1].price_rule == "cheap" and "not_category" not in state.constraints.to_dict()
+
+
+def test_a_letter_left_out_decides_between_two_words(luma_catalog):
+    _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "any cheapr ones")
+    assert "read 'cheapr' as 'cheaper'" in readings[-1].notes
