@@ -18,7 +18,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NA
 NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
             r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
             r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for|do)|"
-            r"(?:has |have |'s |'ve )?banned|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
+            r"(?:has |have |'s |'ve )?banned|(?:a (?:bit of a |real )?thing|an issue|a problem) (?:about|with)|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
             r"(?:can'?t|cannot|couldn'?t) (?:stand|stomach|bear|abide|do)|loathe|detest|dislike|allergic to|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"

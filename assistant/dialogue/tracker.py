@@ -68,7 +68,7 @@ class Reading:
 EITHER = r"\s*(?:ones?\s*)?(?:,|/|&|\bor\b|\band\b|\band/or\b)\s*(?:(?:or|maybe|even|some|a|an)\s+)*"  # "a blue one or a green one"
 
 
-def joined(found: list[tuple[int, int, object]], t: str) -> list:
+def joined(found: list[tuple[int, int, object]], t: str, last: bool = True) -> list:
     """The values of the last run of matches (start, end, value) joined by "or"/"and"/commas:
     "green or blue" is either; "a blue jacket with red zips" is the last one said, unless an
     earlier one was asked for "in" it ("this ball but in grey, the blue clashes": grey)."""
@@ -81,7 +81,7 @@ def joined(found: list[tuple[int, int, object]], t: str) -> list:
             runs.append([(start, end, value)])
     asked_in = [r for r in runs if re.search(r"\bin(?:to)?\s+(?:a\s+|the\s+)?$", t[:r[0][0]])]
     values = []
-    for _, _, value in (asked_in or runs)[-1]:
+    for _, _, value in (asked_in or runs)[-1 if last else 0]:
         values += [v for v in (value if isinstance(value, list) else [value]) if v not in values]
     return values
 
@@ -361,7 +361,8 @@ def read_phrases(f, t: str, reading: Reading) -> None:
                 found.append((m.start(), m.end(), value))
     if not found:
         return
-    values = joined(sorted(found), t) if f.several else [found[0][2]]
+    # (the first run: "a wool jacket with a cotton lining" is wool)
+    values = joined(sorted(found), t, last=False) if f.several else [found[0][2]]
     reading.set[f.name] = values if len(values) > 1 else values[0]
 
 

@@ -87,3 +87,11 @@ def test_more_ways_to_ask_for_the_cheaper_half(luma_catalog, text):
 def test_a_letter_left_out_decides_between_two_words(luma_catalog):
     _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "any cheapr ones")
     assert "read 'cheapr' as 'cheaper'" in readings[-1].notes
+
+
+def test_several_materials_are_the_first_run_said_and_a_thing_about_one_leaves_it_out(luma_catalog):
+    state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog,
+                   "a womens hoodie thats either fleece or wool, got a bit of a thing about synthetic stuff")
+    assert state.constraints.get("material") == ["fleece", "wool"] and state.constraints.get("not_material") == ["synthetic"]
+    state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "a wool jacket with a cotton lining")
+    assert state.constraints.get("material") == "wool"
