@@ -62,6 +62,13 @@ def _price(select: Select, c: Constraints, limit: int, near: bool) -> Relaxation
     return None
 
 
+def _absurd(select: Select, c: Constraints) -> bool:
+    """The maximum is under a fifth of the cheapest product meeting everything else."""
+    bound = c.get("price_max")
+    prices = [p.price for p in select(c.without("price_max"))] if bound is not None else []
+    return bool(prices) and bound < ABSURD_PRICE * min(prices)
+
+
 def _field_said(name: str, c: Constraints) -> str:
     value = c.get(name)
     values = value if isinstance(value, list) else [value]
@@ -81,6 +88,8 @@ def closest(select: Select, constraints: Constraints, limit: int) -> Relaxation 
             relaxed = _price(select, constraints, limit, near=False)
             if relaxed:
                 return relaxed
+            if _absurd(select, constraints):
+                return None  # "a ladies jacket for under a fiver": not another kind of product at that price
             continue
         if name in active and select(constraints.without(name)):
             value = active[name]

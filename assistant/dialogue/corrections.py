@@ -81,11 +81,18 @@ def read_size_extreme(t: str, reading, state, catalog) -> str:
     constraint held but the size), on the ladder of the size held. Returns the text with the words blanked."""
     m = re.search(EXTREME, t)
     held = state.constraints.get("size") if state is not None else None
-    if not m or not held or catalog is None or "size" in reading.set:
+    looked_at = reading.set.get("category") or (state.constraints.get("category") if state is not None else None)
+    if not m or catalog is None or "size" in reading.set or not (held or looked_at):
         return t
+    from assistant.catalog.constraints import Constraints
     from tools.catalog_filter import satisfies
-    others = state.constraints.without("size").updated({k: v for k, v in reading.set.items() if k != "size"})
+    others = (state.constraints if state is not None else Constraints()).without("size").updated(
+        {k: v for k, v in reading.set.items() if k != "size"})
     sold = {s for p in catalog.all() if satisfies(p, others) for s in p.sizes}
+    # With no size held ("swiss ball, whichever size is biggest"), the sizes sold, when on one ladder.
+    held = held or next((s for s in sorted(sold) if len(ladder(s, sorted(sold))) == len(sold)), None)
+    if held is None:
+        return t
     order = [s for s in ladder(held[0] if isinstance(held, list) else held, sorted(sold)) if s in sold]
     if order:
         reading.set["size"] = order[0] if m.group(1) == "smallest" else order[-1]

@@ -448,14 +448,14 @@ def speller(vocab: Vocabulary, catalog) -> Speller:
 
 
 def catalog_words(catalog) -> tuple[frozenset[str], frozenset[str]]:
-    """(the words of the product names, hyphenated ones ("v-neck") also whole, and the two-word styles
-    ("hard shell"); every word of the
+    """(the words of the product names, hyphenated ones ("v-neck") also whole, and the styles of one or
+    two words ("snug", "hard shell"): what a feature left out may name; every word of the
     products' search text: the words a search can match)."""
     if catalog is None:
         return frozenset(), frozenset()
     products = list(catalog.all())
     tokens = {t for p in products for t in re.findall(r"[a-z]+(?:-[a-z]+)*", p.name.lower())}
-    styles = {s.lower() for p in products for s in p.style if re.fullmatch(r"[A-Za-z]+ [A-Za-z]+", s)}  # "hard shell"
+    styles = {s.lower() for p in products for s in p.style if re.fullmatch(r"[A-Za-z]+(?: [A-Za-z]+)?", s)}  # "snug", "hard shell"
     described = {t for p in products for t in re.findall(r"[a-z]+", p.search_text().lower())}
     return frozenset(tokens | styles | {part for t in tokens for part in t.split("-")}), frozenset(described)
 
@@ -507,7 +507,6 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
             t = blank(t, *m.span())
     left_out = exclusions.read_exclusions(t, vocab, speller(vocab, catalog).catalog_words)
     wanted = read_size_step(left_out.text, reading, None if reading.reset else state, vocab)
-    wanted = read_size_extreme(wanted, reading, None if reading.reset else state, catalog)
     for name, reader in GRAMMAR.items():
         if name in GRAMMAR_NAMED:
             reader(wanted, reading, state, vocab)
@@ -515,6 +514,7 @@ def read(text: str, state, vocab: Vocabulary, catalog=None, new_photos: list[str
     for f in PHRASE_FIELDS:
         read_phrases(f, wanted, reading)
     read_noun_garment(wanted, reading)
+    wanted = read_size_extreme(wanted, reading, None if reading.reset else state, catalog)
     for name in reading.unset:
         reading.set.pop(name, None)
     if state is not None and not reading.reset:

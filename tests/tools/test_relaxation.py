@@ -3,7 +3,7 @@ import pytest
 
 from assistant.catalog.constraints import Constraints
 from tools.catalog_filter import apply, catalog_filter, normalise, select, violations
-from tools.relaxation import closest
+from tools.relaxation import ABSURD_PRICE, closest
 
 pytestmark = pytest.mark.unit
 
@@ -55,3 +55,12 @@ def test_an_absurd_budget_is_not_moved_and_the_cheapest_price_is_said(small_ctx)
     assert closest(products(small_ctx), c, 5) is None
     result = hybrid_search(small_ctx, "jacket", {"category": "jackets", "price_max": 3.0}, 5)
     assert not result.hits and any(f"costs ${cheapest:.2f}" in note for note in result.notes)
+
+
+def test_an_absurd_budget_shows_no_other_kind_of_product_at_that_price(small_ctx):
+    """"A ladies jacket for under a fiver": a $5 yoga brick is not the closest jacket."""
+    jackets = [p.price for p in small_ctx.catalog.all() if "Jackets" in p.category_path.split("/")]
+    bound = min(p.price for p in small_ctx.catalog.all() if "Jackets" not in p.category_path.split("/"))
+    assert bound < ABSURD_PRICE * min(jackets)  # the catalog has something else at that price
+    c, _, _ = normalise({"category": "jackets", "price_max": bound}, small_ctx.vocab)
+    assert closest(products(small_ctx), c, 5) is None
