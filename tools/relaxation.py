@@ -2,7 +2,7 @@
 
 The stated rule, one constraint at a time, the first that leaves products:
 1. a price bound, when products meeting everything else lie within 25% of it (moved just far
-   enough to show up to `limit` of them);
+   enough to show up to `limit` of those within the 25%);
 2. the colour, then the size, the material, the pattern, what the shopper left out, then the
    eco, sale, stock and activity flags;
 3. a price bound at any distance, but a maximum under a fifth of the cheapest such product ("a jacket
@@ -52,6 +52,8 @@ def _price(select: Select, c: Constraints, limit: int, near: bool) -> Relaxation
         if not prices or (near and abs(prices[0] - bound) > NEAR_PRICE * max(bound, 1.0)) \
                 or (name == "price_max" and bound < ABSURD_PRICE * prices[0]):
             continue
+        if near:  # only those within the band: "cheaper ones" moved by a quarter, not to whatever fills the list
+            prices = [p for p in prices if abs(p - bound) <= NEAR_PRICE * max(bound, 1.0)]
         moved = prices[min(limit, len(prices)) - 1]
         relaxed = others.updated({name: moved})
         if name == "price_max":

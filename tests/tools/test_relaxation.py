@@ -64,3 +64,12 @@ def test_an_absurd_budget_shows_no_other_kind_of_product_at_that_price(small_ctx
     assert bound < ABSURD_PRICE * min(jackets)  # the catalog has something else at that price
     c, _, _ = normalise({"category": "jackets", "price_max": bound}, small_ctx.vocab)
     assert closest(products(small_ctx), c, 5) is None
+
+
+def test_a_near_price_moves_only_as_far_as_the_band():
+    """Products at $41, $44, $49, $60 and $75 for a $40 maximum: up to $49 (within 25%), not $75."""
+    from types import SimpleNamespace
+    prices = [41.0, 44.0, 49.0, 60.0, 75.0]
+    select = lambda c: [SimpleNamespace(price=p) for p in prices if c.get("price_max") is None or p <= c.get("price_max")]  # noqa: E731
+    relaxed = closest(select, Constraints(price_max=40.0), 5)
+    assert relaxed.field == "price_max" and relaxed.constraints.get("price_max") == 49.0
