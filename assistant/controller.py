@@ -65,7 +65,7 @@ def fallback(step: Step, reading, sort: str | None = None) -> dict | None:
         return {"name": "catalog_filter", "args": {"sort": sort}, "id": "fallback"}
     if (called is None and reading.set) or (reading.photo and called not in FILTER_TOOLS):
         return {"name": "search", "args": {}, "id": "fallback"}
-    if called == "recommend" and not reading.recommend and reading.set and not reading.reference:
+    if called == "recommend" and not reading.recommend and reading.set:
         return {"name": "search", "args": {}, "id": "fallback"}  # "show me the fancier ones": no "goes with" asked
     return None
 

@@ -150,7 +150,8 @@ def test_fallback_policy():
     assert fallback(searched, Reading(set={"color": "Red"})) is None
     # "show me the fancier ones" planned as a recommendation: the constraint said gets a search.
     assert fallback(recommended, Reading(set={"price_min": 64.5}))["name"] == "search"
-    assert fallback(recommended, Reading(set={"price_min": 64.5}, reference="MH01-Black")) is None
+    assert fallback(recommended, Reading(set={"price_min": 64.5}, reference="MH01-Black"))["name"] == "search"
+    assert fallback(recommended, Reading(recommend="similar", set={"price_max": 40.0})) is None
     assert fallback(explained, Reading(photo="photo 1"))["name"] == "search"
     assert fallback(Step(call={"name": "catalog_filter", "args": {}}), Reading(photo="photo 1")) is None
     assert fallback(chat, Reading()) is None and fallback(explained, Reading(reference="MH01-Black")) is None

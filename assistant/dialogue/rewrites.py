@@ -17,6 +17,10 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(a|plain|basic|gym|running|sports?|workout|cotton|white|black|grey|gray|navy|blue|red|green|yellow|orange|"
               r"purple|pink|brown) t\b(?![-'])", r"\1 tee"),  # "a plain white t", "a gym t"
              (r"\b(?:for|in|into) (?:my|his|her|their|your|the) (?:gym |sports? )?bag\b", " "),
+             # what it is worn with, no request: "a cami to wear under a cardi", "would go with the cardi"
+             # ("what goes with the jacket?" asks for a recommendation: kept)
+             (r"\b(?:to wear|wear(?:s|ing)?|worn|(?:would |will |'d |to )?go(?:es)?) (?:it |them )?(?:under|over|beneath|with) "
+              r"(?:a|an|my|his|her|their|the) [a-z]+\b", lambda m: m.group(0) if re.search(r"\bwhat\b", m.string) else " "),
              # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
              (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
              # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)

@@ -28,3 +28,18 @@ def test_colours_of_what_is_owned_or_would_happen_are_no_request(said, gone):
 
 def test_a_question_about_a_colour_is_kept():
     assert "red" in rewrite(" hav u got it in red ")
+
+
+@pytest.mark.parametrize("said,gone", [
+    (" cami type top to wear under a cardi, size xs ", "cardi"),
+    (" white or purple would go with the cardi ", "cardi"),
+    (" bras or vest tops for my gym bag ", "bag"),
+    (" if theres no wool tee then a wool hoodie instead? ", "tee"),
+    (" mens jackets, 50 quid tops ", "tops"),
+])
+def test_what_it_is_worn_with_what_goes_in_it_and_conditions_are_no_request(said, gone):
+    assert gone not in rewrite(said)
+
+
+def test_what_goes_with_an_item_is_still_asked():
+    assert "jacket" in rewrite(" what goes with the jacket ")
