@@ -176,9 +176,9 @@ def test_sizes_and_kinds(sets):
 
 def test_no_wording_in_two_sets(sets):
     """Sets share no wording, but for stock phrases anyone writes: the fourth to ninth report
-    sets and the second to sixth development sets, written blind, repeat a few development wordings ("cheaper ones", "best rated first"); at
+    sets and the second to seventh development sets, written blind, repeat a few development wordings ("cheaper ones", "best rated first"); at
     most 3% of a blind set's turns may."""
-    blind = ("robust", "robust-dev-2", "robust-dev-3", "robust-dev-4", "robust-dev-5", "robust-dev-6",
+    blind = ("robust", "robust-dev-2", "robust-dev-3", "robust-dev-4", "robust-dev-5", "robust-dev-6", "robust-dev-7",
              "robust-seen-4", "robust-seen-5", "robust-seen-6",
              "robust-seen-7", "robust-seen-8")
     wordings = {name: {normalise_wording(t["user"]) for t in turns_of(d)} for name, d in sets.items()}

@@ -12,9 +12,10 @@ each written by someone who had not read the training templates or the tracker:
   turns, written on 2026-12-07 in the eleventh session under the report set's rules, with shopper photos of
   the tune half; terse phone typing, chatty messages, formal or second-language English), development data
   from the start;
-* robust_dev5_dialogues.json, robust_dev6_dialogues.json: two more DEVELOPMENT sets (293 and 282 turns,
-  written on 2026-12-08 in the twelfth session under the same rules: long dialogues that refer back;
-  shoppers buying for someone else who say what they do not want in many ways);
+* robust_dev5_dialogues.json ... robust_dev7_dialogues.json: three more DEVELOPMENT sets (293, 282 and 315
+  turns, written on 2026-12-08 in the twelfth session under the same rules: long dialogues that refer
+  back; shoppers buying for someone else who say what they do not want in many ways; long messages
+  asked as questions, American English as often as British);
 * robust_seen_dialogues.json, robust_seen2_dialogues.json ... robust_seen8_dialogues.json: the first
   eight report sets (183, 224, 226, 261, 215, 245, 235 and 276 turns). Their scores were read while the tracker
   was developed, so each became development data (`--set robust-seen`, `robust-seen-2` ... `robust-seen-8`)
@@ -50,7 +51,7 @@ relaxed rule where set) and the turn-level checks (sorted_by, same_product_as) h
 "violating" when an item it showed broke a stated constraint (exclusions included; order aside),
 unless it is a relaxed turn whose items fit the relaxed rule and whose reply said so.
 
-    python -m assistant eval dialogues --set robust|robust-dev|robust-dev-2 ... robust-dev-6|robust-seen|robust-seen-2 ... robust-seen-8 [--json FILE] [--out DIR]
+    python -m assistant eval dialogues --set robust|robust-dev|robust-dev-2 ... robust-dev-7|robust-seen|robust-seen-2 ... robust-seen-8 [--json FILE] [--out DIR]
 
 writes DIR/<set>_turns.json (per turn: items, which item broke which key, the reasons) and
 DIR/<set>_eval.png (success per kind), and returns robust_turns, robust_success, robust_min_kind,
@@ -72,7 +73,7 @@ HERE = Path(__file__).parent
 SETS = {"robust": HERE / "robust_dialogues.json", "robust-dev": HERE / "robust_dev_dialogues.json",
         "robust-dev-2": HERE / "robust_dev2_dialogues.json", "robust-dev-3": HERE / "robust_dev3_dialogues.json",
         "robust-dev-4": HERE / "robust_dev4_dialogues.json", "robust-dev-5": HERE / "robust_dev5_dialogues.json",
-        "robust-dev-6": HERE / "robust_dev6_dialogues.json",
+        "robust-dev-6": HERE / "robust_dev6_dialogues.json", "robust-dev-7": HERE / "robust_dev7_dialogues.json",
         "robust-seen": HERE / "robust_seen_dialogues.json", "robust-seen-2": HERE / "robust_seen2_dialogues.json",
         "robust-seen-3": HERE / "robust_seen3_dialogues.json", "robust-seen-4": HERE / "robust_seen4_dialogues.json",
         "robust-seen-5": HERE / "robust_seen5_dialogues.json", "robust-seen-6": HERE / "robust_seen6_dialogues.json",
