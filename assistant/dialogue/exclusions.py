@@ -18,7 +18,7 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NA
 NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
             r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
             r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for|do)|"
-            r"(?:has |have |'s |'ve )?banned|(?:a (?:bit of a |real )?thing|an issue|a problem) (?:about|with)|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
+            r"(?:has |have |'s |'ve )?banned|(?:rather|prefer) (?:if )?(?:it|they) (?:was|were|is|are)(?:n'?t| not)|(?:a (?:bit of a |real )?thing|an issue|a problem) (?:about|with)|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
             r"(?:can'?t|cannot|couldn'?t) (?:stand|stomach|bear|abide|do)|loathe|detest|dislike|allergic to|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
@@ -36,7 +36,7 @@ NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond 
 LINKS = {"or", "and", "nor", "any", "the", "a", "an", "in", "either", "of", "colour", "color", "colours", "colors",
          "coloured", "colored", "please", "anything", "really", "more", "too", "with", "something", "those",
          "stuff", "things", "items", "made", "from", "up", "ones", "one", "that", "which", "are", "is",
-         "super", "very", "so", "overly"}
+         "super", "very", "so", "overly", "says", "has", "contains"}
 VALUES = r"[a-z]+(?:(?:\s*[,/]\s*|\s+)[a-z]+)*"  # words; one way only to split them (no backtracking blow-up)
 # Said after the values: "black's a no", "black is out", "black ones are out".
 REFUSED_AFTER = (rf"\b({VALUES})(?:\s+ones?)?\s*(?:(?:'s|is|are)\s+(?:a no(?:-go| go)?(?: too| either)?|out|off the table|"
@@ -85,6 +85,8 @@ def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()
     two = " ".join(words[:2])
     if len(words) > 1 and (singular(two) in CATEGORY_SYNONYMS or two in CATEGORY_SYNONYMS):
         return "category", vocab.category(two).value, 2
+    if len(words) > 1 and two in MATERIALS:  # "organic cotton"
+        return "material", two, 2
     word = words[0]
     if word in COLOUR_SYNONYMS or word in NAMED_RGB or word in {c.lower() for c in vocab.colors}:
         try:

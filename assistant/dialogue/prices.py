@@ -109,7 +109,7 @@ def read_prices(text: str, reading, state, vocab: Vocabulary | None = None) -> N
     # "no less than $30" is a minimum and "no more than $30" a maximum; "$30 or more" likewise.
     m = re.search(rf"\b(?:under|below|(?<!no )(?<!not )less than|cheaper than|lower than|max(?:imum)?|up to|"
                   rf"no more than|not more than|at most|within|<=?|(?:budget|limit|max)(?:,? (?:of|is|is now|to|up to|say|around|about|"
-                  rf"now|goes up to|can go to|can stretch to))?)\s*({NUM}){PRICE_WORDS}", t) or \
+                  rf"now|goes up to|can go to|can stretch to))?)\s*(?:(?:about|around|roughly|like|say)\s+)?({NUM}){PRICE_WORDS}", t) or \
         re.search(rf"(?<![\d.])(\$?\s*\d[\d,]*(?:\.\d+)?|{NUM_WORDS}(?:[\s-]?(?:{NUM_WORDS}|{SMALL_WORDS}))*)"
                   rf"{PRICE_WORDS}\s+or (?:less|under|below|cheaper)\b", t) or \
         re.search(rf"(?<![a-z\d])({NUM}){PRICE_WORDS}\s+(?:is|'s|would be|will be)\s+(?:my|the|our|his|her|their)\s+"

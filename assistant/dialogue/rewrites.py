@@ -21,6 +21,11 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              # ("what goes with the jacket?" asks for a recommendation: kept)
              (r"\b(?:to wear|wear(?:s|ing)?|worn|(?:would |will |'d |to )?go(?:es)?) (?:it |them )?(?:under|over|beneath|with) "
               r"(?:a|an|my|his|her|their|the) [a-z]+\b", lambda m: m.group(0) if re.search(r"\bwhat\b", m.string) else " "),
+             # what a garment does to someone, no request: "they make my legs look short"
+             (r"\bmakes? (?:my|his|her|me|him|them) (?:[a-z]+ )?(?:look|feel|seem) [a-z]+\b", " "),
+             # the colour it is compared with, no request: "black or grey would suit me better than light blue"
+             (r"\b(?:better|nicer|rather) than (?:the )?(?:(?:light|dark|pale|bright) )?[a-z]+\b", " "),
+             (r"\bnot (?:the )?cheapest(?: ones?| stuff)?\b(?!\s+(?:first|at the top|on top|up top))", "nicer ones"),
              # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
              (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
              # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)

@@ -376,7 +376,7 @@ TASTE = ("color", "material", "pattern")
 def keep_the_same(t: str, reading: Reading, state) -> None:
     """"same colour but hoodies": the field named after "same" keeps its value for the new category;
     "same but tees", "same thing in tanks": every field held does."""
-    for m in re.finditer(r"\bsame\s+" + NAMED_FIELD, t):
+    for m in re.finditer(r"\b(?:same|in that|in this)\s+" + NAMED_FIELD, t):  # "shorts in that size instead"
         for name in FIELD_WORDS[m.group(1)]:
             if name not in reading.set and state.constraints.get(name) is not None:
                 reading.set[name] = state.constraints.get(name)

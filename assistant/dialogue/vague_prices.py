@@ -19,10 +19,10 @@ from assistant.catalog.constraints import FIELDS, Constraints, describe
 from assistant.dialogue.pointing import photographed_product
 
 CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budget|(?:low|tight|small|limited)[- ]budget|(?<!the )(?<!my )(?<!a )(?<!your )(?<!our )(?<!more )(?<!bigger )(?<!higher )(?<!extra )budget(?![- ]?(?:of|is|was|for|to|up|now|,? ?say|:|\$|\d))|low[- ]cost|low[- ]priced|"
-         r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy)|won'?t break the bank|"
+         r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none|isn'?t|aren'?t|wasn'?t) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy|spenny)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
          r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:easier|easy|kinder|kind|gentler) on the (?:wallet|pocket|purse)|"
-         r"less (?:dosh|cash|dough|wonga)|keep (?:it|the (?:price|cost)|costs?) (?:low|down)|"
+         r"less (?:dosh|cash|dough|wonga)|(?:more of )?a budget (?:buy|pick|choice|one)|keep (?:it|the (?:price|cost)|costs?) (?:low|down)|"
          r"(?:(?:pay|spend|cost|costs) )?(?:more than|above|over) (?:the )?average|below (?:the )?average(?: price)?|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
          r"(?:cheaper|lower|low|bottom|budget) end|(?:bottom|lower end|low end) of the (?:price )?range|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
          r"value for money|(?:on|with) a shoestring|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money(?:'?s| is) (?:tight|short)|"
@@ -37,7 +37,9 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
 NOT_CHEAP = (r"\b(?:(?:doesn'?t|does not|don'?t|do not|needn'?t|need not)\s+(?:need|have)?\s*(?:to\s+)?be\s+(?:the\s+)?cheap(?:est)?|"
              r"not (?:looking for |after )?(?:the )?cheap(?:est)? (?:ones?|stuff)|"
              r"(?:don'?t|do not) mind (?:paying|spending) (?:a (?:bit|little) |a lot |)more|"
-             r"(?:slightly |a bit |a little |the |some )nicer(?: ones?)?|nicer ones?|something nicer)\b")
+             r"(?:slightly |a bit |a little |the |some )nicer(?: ones?)?|nicer ones?|something nicer|"
+             r"(?:don'?t|do not|dont) (?:care|mind) if (?:it'?s|it is|they'?re|they are) (?:a bit )?(?:on the )?"
+             r"(?:dear|pricey|expensive|pricier|spendy)(?: side)?)\b")
 # (A price judged, "a bit pricey", "rather expensive", is a complaint: CHEAPER's, never a wish for premium.)
 JUDGED = r"(?<!bit )(?<!rather )(?<!quite )(?<!touch )(?<!very )(?<!so )(?<!little )"
 PREMIUM = (r"\b(?:premium|high[- ]end|luxury|luxurious|fancy|posh|deluxe|upmarket|classy|(?<!less )(?<!not )(?<!too )" + JUDGED + r"pricey|top[- ]of[- ]the[- ]line|"

@@ -1,4 +1,4 @@
-"""Wordings from the first runs of development sets 5 and 6 (robust-dev-5, robust-dev-6): each
+"""Wordings from the first runs of development sets 5 to 7 (robust-dev-5 ... robust-dev-7): each
 failure became a general rule; these pin the rules down through the whole tracker."""
 import pytest
 
@@ -95,3 +95,31 @@ def test_several_materials_are_the_first_run_said_and_a_thing_about_one_leaves_i
     assert state.constraints.get("material") == ["fleece", "wool"] and state.constraints.get("not_material") == ["synthetic"]
     state, _ = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "a wool jacket with a cotton lining")
     assert state.constraints.get("material") == "wool"
+
+
+@pytest.mark.parametrize("messages,expected", [
+    (["mens sweatshirt white, size L", "ideally not organic cotton, it shrinks on me"],
+     {"color": "White", "gender": "Men", "category": ["Hoodies & Sweatshirts"], "size": "L", "not_material": ["organic cotton"]}),
+    (["do you have capris in a 31? women's", "what about shorts in that size instead"],
+     {"gender": "Women", "category": ["Shorts"], "size": "31"}),
+    (["womens jacket", "ooh and I'd rather it wasn't hooded"], {"gender": "Women", "category": ["Jackets"], "not_feature": ["hood"]}),
+    (["womens jeans 29", "black or grey would suit me better than light blue tbh"],
+     {"gender": "Women", "category": ["Pants"], "size": "29", "color": ["Black", "Gray"]}),
+    (["womens pants 28 purple", "no capri styles please, they make my legs look short"],
+     {"color": "Purple", "gender": "Women", "category": ["Pants"], "size": "28", "not_feature": ["capri"]}),
+    (["mens zip-ups, size L", "he hates anything that says wool on the label"],
+     {"gender": "Men", "category": ["Hoodies & Sweatshirts", "Jackets"], "size": "L", "not_material": ["wool"]}),
+    (["a green gilet, no more than about 60 quid"], {"price_max": 60.0, "color": "Green", "category": ["Jackets"]}),
+])
+def test_wordings_from_development_set_7(luma_catalog, messages, expected):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and not readings[-1].errors
+
+
+@pytest.mark.parametrize("text,rule", [("something decent, not the cheapest", "premium"), ("nothing too spenny", "cheap"),
+                                       ("whatever's more of a budget buy", "cheap"),
+                                       ("don't care if it's on the dear side", "premium"),
+                                       ("i'd love one that isn't too expensive", "cheap")])
+def test_vague_prices_from_development_set_7(luma_catalog, text, rule):
+    _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens jackets", text)
+    assert readings[-1].price_rule == rule and readings[-1].sort is None
