@@ -299,7 +299,7 @@ def parser() -> argparse.ArgumentParser:
                         "endpoint planner on SHOPASSIST_CHAT_ENDPOINT)")
     e.add_argument("--set", choices=["scripted", *ROBUST_SETS], default="scripted",
                    help="dialogues: the scripted set (default), or held-out shopper wording: the report set "
-                        "(robust) or the development sets (robust-dev ... robust-dev-7; robust-seen ... robust-seen-8: the earlier "
+                        "(robust) or the development sets (robust-dev ... robust-dev-7; robust-seen ... robust-seen-9: the earlier "
                         "report sets)")
     e.add_argument("--no-recbole", action="store_true", help="recommender: skip the RecBole peer run")
     e.add_argument("--recbole-epochs", type=int, help="recommender: cap RecBole's epochs (default: its own, 300)")
