@@ -26,6 +26,7 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              # the colour it is compared with, no request: "black or grey would suit me better than light blue"
              (r"\b(?:better|nicer|rather) than (?:the )?(?:(?:light|dark|pale|bright) )?[a-z]+\b", " "),
              (r"\bnot (?:the )?cheapest(?: ones?| stuff)?\b(?!\s+(?:first|at the top|on top|up top))", "nicer ones"),
+             (r"\bcheapest[- ]?ish\b", "cheapish"),  # roughly the cheap ones, no order
              # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
              (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
              # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)

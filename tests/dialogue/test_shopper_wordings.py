@@ -119,7 +119,7 @@ def test_wordings_from_development_set_7(luma_catalog, messages, expected):
 @pytest.mark.parametrize("text,rule", [("something decent, not the cheapest", "premium"), ("nothing too spenny", "cheap"),
                                        ("whatever's more of a budget buy", "cheap"),
                                        ("don't care if it's on the dear side", "premium"),
-                                       ("i'd love one that isn't too expensive", "cheap")])
+                                       ("i'd love one that isn't too expensive", "cheap"), ("cheapest-ish please", "cheap")])
 def test_vague_prices_from_development_set_7(luma_catalog, text, rule):
     _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens jackets", text)
     assert readings[-1].price_rule == rule and readings[-1].sort is None
