@@ -89,7 +89,7 @@ CATEGORY_SYNONYMS = {
     "track suit bottom": ["Pants"], "jogging bottom": ["Pants"], "jogger bottom": ["Pants"], "boardie": ["Shorts"],
     "board short": ["Shorts"], "crop top": ["Bras & Tanks"], "track suit lower": ["Pants"], "tracksuit lower": ["Pants"],
     "full length": ["Pants"], "tracksuit top": ["Jackets", "Hoodies & Sweatshirts"],
-    "track top": ["Jackets", "Hoodies & Sweatshirts"], "fitness kit": ["Fitness Equipment"], "pullie": ["Hoodies & Sweatshirts"], "gym kit": ["Fitness Equipment"], "track jacket": ["Jackets"],
+    "track top": ["Jackets", "Hoodies & Sweatshirts"], "fitness kit": ["Fitness Equipment"], "ticker": ["Watches"], "wristwatch": ["Watches"], "pullie": ["Hoodies & Sweatshirts"], "gym kit": ["Fitness Equipment"], "track jacket": ["Jackets"],
 }
 GENDER_SYNONYMS = {
     "men": "Men", "man": "Men", "mens": "Men", "men's": "Men", "male": "Men", "guy": "Men",

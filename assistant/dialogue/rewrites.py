@@ -27,6 +27,10 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(?:better|nicer|rather) than (?:the )?(?:(?:light|dark|pale|bright) )?[a-z]+\b", " "),
              (r"\bnot (?:the )?cheapest(?: ones?| stuff)?\b(?!\s+(?:first|at the top|on top|up top))", "nicer ones"),
              (r"\bcheapest[- ]?ish\b", "cheapish"),  # roughly the cheap ones, no order
+             # a shade named by a thing: "bottle green" is green, not a water bottle
+             (r"\b(?:bottle|forest|olive|lime|emerald|mint|sage|army|hunter|racing|kelly|jade) (?=green\b)", ""),
+             (r"\b(?:sky|baby|royal|cobalt|electric|powder|ice) (?=blue\b)", ""),
+             (r"\b(?:whatever|which(?:ever)?|what) tops the (ratings|reviews|charts)\b", r"best rated"),
              # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
              (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
              # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)
@@ -35,7 +39,8 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\bwoo?ll?(?:y|ie|en)\b", "wool"), (r"\b(crew ?neck|crew|a|plain|grey|gray) sweat\b", r"\1 sweatshirt"),
              # "50 quid tops" is a limit, not the category Tops
              (r"\b(\d+(?:\.\d+)?\s*(?:quid|dollars?|bucks|pounds?|euros?)?|(?:twenty|thirty|forty|fifty|sixty|seventy|"
-              r"eighty|ninety|hundred)(?:[\s-]?\w+)?\s*(?:quid|dollars?|bucks|pounds?|euros?))\s+tops\b", r"\1 max"),
+              r"eighty|ninety|hundred)(?:[\s-]?\w+)?\s*(?:quid|dollars?|bucks|pounds?|euros?))(?:\s*-?ish|\s+or so)?\s+tops\b",
+              r"\1 max"),
              # What would happen to it, no colour asked for: "nothing white, it'd be grey within a week".
              (r"\b(it'?d|it would|it will|it'?ll|they'?d|they would|they will|they'?ll) (be|go|turn|end up|look)(?: all)? [a-z]+",
               r"\1 \2"),

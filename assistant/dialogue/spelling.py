@@ -27,7 +27,7 @@ CONTRACTIONS = frozenset("""dont doesnt didnt isnt arent wasnt werent cant could
     hadnt aint im ive id youre youve theyre thats whats theres hes shes lets""".split())
 # Chat shorthand, money slang and clipped words: as they are, not typos ("ppl" is people, not purple; "camo" no cami).
 CHAT_WORDS = frozenset("""ppl pls plz thx tho rn tbh idk ngl lol smth sth prob deffo btw fyi nvm ofc asap bf gf
-    tenner fiver quid camo""".split())
+    tenner fiver quid camo lass""".split())
 COMMON_WORDS = 10_000   # the commonest whole words of the text model's vocabulary count as English
 
 

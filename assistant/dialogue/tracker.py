@@ -297,8 +297,8 @@ def read_bare_size(t: str, reading: Reading, state, catalog) -> None:
         category = ([photo.category_guess] if photo is not None and photo.category_guess
                     else sorted(on_screen) if len(on_screen) == 1 and photo is None  # "a bigger one? 65"
                     else None)
-    if not category:
-        category = {p.category for p in catalog.all() if any(s.split()[0] == said[0] for s in p.sizes)}
+    if not category:  # a waist, said alone ("womens 29"): not "a 10", which no kind is sold in without a unit
+        category = {p.category for p in catalog.all() if said[0] in p.sizes}
     sizes = {s for p in catalog.all() if p.category in category for s in p.sizes}
     numbered = {s.split()[0]: s for s in sizes if re.match(r"\d+\b", s)}  # "30", "65 cm"
     if sizes and len(numbered) == len(sizes) and said[0] in numbered:

@@ -22,7 +22,8 @@ CHEAP = (r"\b(?:cheap|cheapo|inexpensive|affordable|budget[- ]friendly|on a budg
          r"bargains?|economical|reasonably priced|(?:not|nothing|nowt|none|isn'?t|aren'?t|wasn'?t) (?:[a-z]+ )?(?:expensive|pricey|pricy|costly|dear|spendy|spenny)|won'?t break the bank|"
          r"(?:don'?t|do not|dont) (?:want to|wanna|need to|have to) (?:spend|pay) (?:much|a lot|loads|too much)|"
          r"less (?:pricey|pricy|costly|spendy|dear)|cheapish|(?:easier|easy|kinder|kind|gentler) on the (?:wallet|pocket|purse)|"
-         r"less (?:dosh|cash|dough|wonga)|(?:more of )?a budget (?:buy|pick|choice|one)|keep (?:it|the (?:price|cost)|costs?) (?:low|down)|"
+         r"less (?:dosh|cash|dough|wonga)|reasonabl[ey](?: price(?:d|[- ]?wise)?)?|"
+         r"(?:not|n'?t|never) (?:spend|spending|pay|paying) (?:a fortune|a lot|loads|the earth|much|too much)|(?:more of )?a budget (?:buy|pick|choice|one)|keep (?:it|the (?:price|cost)|costs?) (?:low|down)|"
          r"(?:(?:pay|spend|cost|costs) )?(?:more than|above|over) (?:the )?average|below (?:the )?average(?: price)?|(?:on|at) the (?:cheaper|lower|cheap) (?:side|end)|"
          r"(?:cheaper|lower|low|bottom|budget) end|(?:bottom|lower end|low end) of the (?:price )?range|entry[- ]level|wallet[- ]friendly|(?:good|great|best) value|"
          r"value for money|(?:on|with) a shoestring|skint|(?:i'?m |im )broke|(?:tight|short) on (?:money|cash)|money(?:'?s| is) (?:tight|short)|"
@@ -57,7 +58,7 @@ SORTS = {  # the catalog_filter tool's sort orders, by how shoppers ask for them
                  r"(?:costs?|priced|pay) (?:the )?(?:least|lowest)|(?:least|lowest) (?:cost|money)|(?:in )?(?:order of|ordered by) price|"
                  r"price order|cheap(?:er|est)?(?: ones?)? (?:first|at the top|on top|up top|to the top))\b",
     "price_desc": r"\b(?:most expensive|priciest|dearest|most (?:premium|luxurious|upmarket|high[- ]end)|poshest|fanciest|most dear|highest[- ]priced?|highest price|high to low|price descending|"
-                  r"(?:sort(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|high|descending)|"
+                  r"(?:(?:sort|order)(?:ed)? )?by price,?\s+(?:from\s+)?(?:the\s+)?(?:highest|most expensive|priciest|dearest|high|descending)|"
                   r"(?:from )?expensive to cheap|highest to lowest|costs? (?:the )?most)\b",
     "rating": r"\b(?:best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|best reviews|top reviews|"
               r"(?:top|best|highest)[- ]scor(?:ing|ed)|"
@@ -98,7 +99,7 @@ TOO_DEAR = (r"\b(?:dearer|pricier|more expensive|more|higher|steeper) than (?:i'
 CHEAPER = (r"\b(?:cheaper|less expensive|lower price|more affordable|budget option|less money|for less|steep|"
            r"less than (?:those|that|them|these|this)(?: lot| ones)?\b|(?<!not )too (?:expensive|pricey|pricy|dear)|"
            r"(?:rather|quite|a (?:bit|touch|little)|bit|very|so|touch) (?:costly|expensive|pricey|pricy|dear|steep)\b|"
-           r"a step down|"
+           r"a step down|under what (?:those|they|that|it|these) cost|"
            r"costs? less|costing less|more modest(?: in price)?|less costly|lower[- ]priced)|" + TOO_DEAR)
 PRICIER = rf"(?!{TOO_DEAR})\b(?:more expensive|pricier|costlier|dearer|higher[- ]priced|posher|fancier|classier|a step up)\b"
 

@@ -1,4 +1,5 @@
-"""Wordings from the first runs of development sets 5 to 7 (robust-dev-5 ... robust-dev-7): each
+"""Wordings from the first runs of development sets 5 to 7 (robust-dev-5 ... robust-dev-7) and the tenth
+report set (after its one held-out run): each
 failure became a general rule; these pin the rules down through the whole tracker."""
 import pytest
 
@@ -123,3 +124,23 @@ def test_wordings_from_development_set_7(luma_catalog, messages, expected):
 def test_vague_prices_from_development_set_7(luma_catalog, text, rule):
     _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens jackets", text)
     assert readings[-1].price_rule == rule and readings[-1].sort is None
+
+
+@pytest.mark.parametrize("messages,expected,sort", [
+    (["womens shorts", "order by price, dearest first"], {"gender": "Women", "category": ["Shorts"]}, "price_desc"),
+    (["mens tees", "just whatever tops the ratings then"], {"gender": "Men", "category": ["Tees"]}, "rating"),
+    (["womens tees", "25 or so tops"], {"gender": "Women", "category": ["Tees"], "price_max": 25.0}, None),
+    (["need a new ticker for my wrist, something sporty"], {"category": ["Watches"]}, None),
+    (["mustard yellow joggers for men", "bottle green then, same thing"],
+     {"color": "Green", "gender": "Men", "category": ["Pants"]}, None),
+    (["womens tees", "for a lass, a 10 so small"], {"gender": "Women", "category": ["Tees"]}, None),
+])
+def test_wordings_from_the_tenth_report_set_after_its_first_run(luma_catalog, messages, expected, sort):
+    state, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, *messages)
+    assert state.constraints.to_dict() == expected and readings[-1].sort == sort
+
+
+@pytest.mark.parametrize("text", ["something reasonable price wise", "he's 15 so not spending a fortune"])
+def test_more_cheap_wordings_from_the_tenth_report_set(luma_catalog, text):
+    _, readings = run(Vocabulary.from_catalog(luma_catalog), luma_catalog, "mens tees", text)
+    assert readings[-1].price_rule == "cheap"
