@@ -1,6 +1,6 @@
-"""Wordings from the first runs of development sets 5 to 7 (robust-dev-5 ... robust-dev-7) and the tenth
-report set (after its one held-out run): each
-failure became a general rule; these pin the rules down through the whole tracker."""
+"""Wordings from the first runs of development sets 5 to 7 (robust-dev-5 ... robust-dev-7) and of the
+tenth report set (after its one held-out run): each failure became a general rule; these pin the
+rules down through the whole tracker."""
 import pytest
 
 from assistant.catalog.vocabulary import Vocabulary
