@@ -18,7 +18,9 @@ from assistant.catalog.vocabulary import (CATEGORY_SYNONYMS, COLOUR_SYNONYMS, NA
 NEGATION = (r"\b(?:not (?:a (?:big |huge )?fan of|keen on|into|crazy about|fond of|mad about)|"
             r"(?:i'?d |i would )?rather not(?: to)?(?: have| see| get| go for)?|"
             r"(?:do not|don'?t|dont|does not|doesn'?t|doesnt) (?:want|like|need|fancy|love|show(?: me)?|want to see|care for|do)|"
-            r"(?:has |have |'s |'ve )?banned|(?:rather|prefer) (?:if )?(?:it|they) (?:was|were|is|are)(?:n'?t| not)|(?:a (?:bit of a |real )?thing|an issue|a problem) (?:about|with)|(?:got|has|have|had) enough(?: of)?|(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
+            r"(?:has |have |'s |'ve )?banned|(?:rather|prefer) (?:if )?(?:it|they) (?:was|were|is|are)(?:n'?t| not)|"
+            r"(?:a (?:bit of a |real )?thing|an issue|a problem) (?:about|with)|(?:got|has|have|had) enough(?: of)?|"
+            r"(?:wouldn'?t|won'?t|never) be seen (?:dead )?in|"
             r"(?:can'?t|cannot|couldn'?t) (?:stand|stomach|bear|abide|do)|loathe|detest|dislike|allergic to|"
             r"(?:sick|tired) of|fed up with|done with|stay away from|steer clear of|no to|apart from|aside from|"
             r"not|no|nor|neither|nothing|none|never|any(?:thing|\s+\w+)?\s+but|everything but|anything except|"
@@ -75,7 +77,7 @@ class Exclusions:
     excluded: dict[str, list] = field(default_factory=dict)  # field -> values left out
     allowed: dict[str, list] = field(default_factory=dict)   # field -> values taken back
     category_words: list[tuple[list, str]] = field(default_factory=list)  # (categories left out, the word said)
-    names: frozenset = frozenset()                           # the words of the catalog's product names
+    names: frozenset = frozenset()                           # the words of the catalog's names and styles
 
 
 def value_of(words: list[str], vocab: Vocabulary, names: frozenset = frozenset()) -> tuple[str, object, int] | None:

@@ -1,8 +1,10 @@
 """Words rewritten before a message is read: shorthand and slips the readers would misread.
 
 As the catalog's names write them ("v-neck"), a hyphenated typo the speller cannot see whole
-("t-shrt"), a feature with "-less" as what is left out, chat shorthand and dictation slips, and
-clauses about what someone owns or what would happen, whose colours are no request.
+("t-shrt"), a feature with "-less" as what is left out, chat shorthand and dictation slips, shades
+named by a thing ("bottle green"), a price limit said with "tops", and clauses that ask for nothing:
+what someone owns or what would happen, what a garment is worn with or does to its wearer, what it
+is compared with, a condition ("if there's no wool tee").
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(?:nuthin|nuffin|nothin)\b", "nothing"), (r"\bfourty\b", "forty"),
              (r"\b(a|plain|basic|gym|running|sports?|workout|cotton|white|black|grey|gray|navy|blue|red|green|yellow|orange|"
               r"purple|pink|brown) t\b(?![-'])", r"\1 tee"),  # "a plain white t", "a gym t"
-             (r"\b(?:for|in|into) (?:my|his|her|their|your|the) (?:gym |sports? )?bag\b", " "),
+             (r"\b(?:for|in|into) (?:my|his|her|their|your|the) (?:gym |sports? )?bag\b", " "),  # what goes in it: no bag asked for
              # what it is worn with, no request: "a cami to wear under a cardi", "would go with the cardi"
              # ("what goes with the jacket?" asks for a recommendation: kept)
              (r"\b(?:to wear|wear(?:s|ing)?|worn|(?:would |will |'d |to )?go(?:es)?) (?:it |them )?(?:under|over|beneath|with) "
@@ -32,7 +34,7 @@ REWRITTEN = ((r"\bv\s?neck", "v-neck"), (r"\bt[- ]?shrts?\b", "t-shirt"),
              (r"\b(?:sky|baby|royal|cobalt|electric|powder|ice) (?=blue\b)", ""),
              (r"\b(?:whatever|which(?:ever)?|what) tops the (ratings|reviews|charts)\b", r"best rated"),
              # a condition, no exclusion: "if there's no wool tee then a wool hoodie"
-             (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),  # what goes in it: no bag asked for
+             (r"\bif (?:there'?s|theres|there is|there are|you'?ve got|you have|u have) no [a-z]+(?: [a-z]+)?,?(?: then)?\b", " "),
              # a middling price, or "nothing top end": no premium, the cheaper half (not the category Tops)
              (r"\b(?:middle of the road|mid[- ]?range|mid[- ]?priced|moderately priced|(?:nothing|not|no)\s+(?:too\s+)?"
               r"(?:top|high)[- ]end)\b", "not too expensive"),
