@@ -152,7 +152,9 @@ class Speller:
             close = {t for t in close if edit_distance(word, t, limit) == best}
             swapped = {t for t in close if sorted(t) == sorted(word)}  # two letters swapped: the likeliest slip
             close = swapped or close
-            if len({meaning(t) for t in close}) > 1:  # "cheapr": cheap or cheaper? A letter left out is likelier
+            if len({meaning(t) for t in close}) > 1 and not close & self.values:
+                # "cheapr": cheap or cheaper? A letter left out is likelier (not for the words of values:
+                # "veste" is no "vestes", a doubt about a kind or a colour is left alone)
                 close = {t for t in close if len(t) == len(word) + 1 and _in_order(word, t)} or close
         # "leggins": legging or leggings; "hoodei": hoodie or hoodi. The same word, so no doubt.
         # "womns": womens or woman? Both say Women.

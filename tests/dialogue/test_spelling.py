@@ -59,3 +59,10 @@ def test_contractions_and_the_words_of_synonym_phrases_are_words(small_vocab, wo
 def test_the_phrases_own_words_are_corrected_too(small_vocab, small_catalog):
     state, readings = run(small_vocab, small_catalog, "mens tees", "nothin red or blak", "wich one has the best reveiws")
     assert state.constraints.get("not_color") == ["Red", "Black"] and state.sort == "rating"
+
+
+def test_a_letter_left_out_decides_only_between_words_that_are_no_values(small_vocab, small_catalog):
+    """"cheapr" is cheaper, not cheap; "veste" (French for jacket) is left alone, not read as "vestes"."""
+    from assistant.dialogue.tracker import speller
+    spell = speller(small_vocab, small_catalog)
+    assert spell.correct_word("cheapr") == "cheaper" and spell.correct_word("veste") is None
