@@ -50,9 +50,10 @@ def fallback(step: Step, reading, sort: str | None = None) -> dict | None:
     """The call a turn's first step is replaced by, or None to keep it (marked "fallback"):
     "what else would I like?" / "what goes with it?" gets the recommender; a turn that states a
     constraint and gets only chat or a recommendation it did not ask for, or points at a photo
-    ("like photo 1") and gets no search with it, gets a search; while the shopper wants an order (`sort`: "cheapest first") a search
-    becomes the sorted filter; a question about a shown item ("why #2?") gets the explanation. A turn that asks for products gets them. A render request the tracker
-    read gets the render (with a planner that is offered render; others never plan that turn)."""
+    ("like photo 1") and gets no search with it, gets a search; while the shopper wants an order
+    (`sort`: "cheapest first") a search becomes the sorted filter; a question about a shown item
+    ("why #2?") gets the explanation. A turn that asks for products gets them. A render request
+    the tracker read gets the render (with a planner that is offered render; others never plan that turn)."""
     called = step.call["name"] if step.call else None
     if reading.render and called != "render":
         return {"name": "render", "args": dict(reading.render), "id": "fallback"}

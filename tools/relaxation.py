@@ -50,7 +50,7 @@ def _price(select: Select, c: Constraints, limit: int, near: bool) -> Relaxation
         others = c.without(name)
         prices = sorted((p.price for p in select(others)), key=lambda p: sign * p)
         if not prices or (near and abs(prices[0] - bound) > NEAR_PRICE * max(bound, 1.0)) \
-                or (name == "price_max" and bound < ABSURD_PRICE * prices[0]):
+                or (name == "price_max" and _too_low(bound, prices[0])):
             continue
         if near:  # only those within the band: "cheaper ones" moved by a quarter, not to whatever fills the list
             prices = [p for p in prices if abs(p - bound) <= NEAR_PRICE * max(bound, 1.0)]
@@ -64,11 +64,16 @@ def _price(select: Select, c: Constraints, limit: int, near: bool) -> Relaxation
     return None
 
 
+def _too_low(bound: float, cheapest: float) -> bool:
+    """A maximum under a fifth of the cheapest product is no budget to move ("a jacket for 3 quid")."""
+    return bound < ABSURD_PRICE * cheapest
+
+
 def _absurd(select: Select, c: Constraints) -> bool:
-    """The maximum is under a fifth of the cheapest product meeting everything else."""
+    """The maximum is too low for the products meeting everything else."""
     bound = c.get("price_max")
     prices = [p.price for p in select(c.without("price_max"))] if bound is not None else []
-    return bool(prices) and bound < ABSURD_PRICE * min(prices)
+    return bool(prices) and _too_low(bound, min(prices))
 
 
 def _field_said(name: str, c: Constraints) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.catalog.constraints import Constraints
 from assistant.catalog.vocabulary import Vocabulary, VocabularyError, parse_number
 from assistant.dialogue.exclusions import blank
 
@@ -84,7 +85,6 @@ def read_size_extreme(t: str, reading, state, catalog) -> str:
     looked_at = reading.set.get("category") or (state.constraints.get("category") if state is not None else None)
     if not m or catalog is None or "size" in reading.set or not (held or looked_at):
         return t
-    from assistant.catalog.constraints import Constraints
     from tools.catalog_filter import satisfies
     others = (state.constraints if state is not None else Constraints()).without("size").updated(
         {k: v for k, v in reading.set.items() if k != "size"})

@@ -75,20 +75,19 @@ def phrase_words() -> frozenset[str]:
 BRITISH = ((r"sy$", "zy"), (r"our$", "or"), (r"ise$", "ize"), (r"yse$", "yze"), (r"tre$", "ter"))
 
 
+def _in_order(short: str, word: str) -> bool:
+    """Every letter of `short` appears in `word` in the same order."""
+    rest = iter(word)
+    return all(letter in rest for letter in short)
+
+
 def abbreviates(short: str, word: str) -> bool:
     """"blk" abbreviates "black", "prpl" "purple": the same first letter, the letters in order, and
     the short form ends on the word's last consonant."""
     last_consonant = re.search(r"[^aeiou](?=[aeiou]*$)", word)
     if short[0] != word[0] or not last_consonant or short[-1] != last_consonant.group(0):
         return False
-    rest = iter(word[1:])
-    return all(letter in rest for letter in short[1:])
-
-
-def _in_order(short: str, word: str) -> bool:
-    """Every letter of `short` appears in `word` in the same order."""
-    rest = iter(word)
-    return all(letter in rest for letter in short)
+    return _in_order(short[1:], word[1:])
 
 
 def meaning(word: str):
